@@ -1,0 +1,26 @@
+"""`/api/settings`."""
+
+from __future__ import annotations
+
+from litestar import Controller, get, patch
+
+from daemon.runtime import Runtime
+from daemon.services import settings as service
+from protocol.settings import SystemSettings, SystemSettingsPatch
+
+
+class SettingsController(Controller):
+    """The installation's settings (one row, never synced)."""
+
+    path = "/api/settings"
+    tags = ["settings"]  # noqa: RUF012
+
+    @get()
+    async def get_settings(self, runtime: Runtime) -> SystemSettings:
+        """The settings."""
+        return await service.get(runtime.pool)
+
+    @patch()
+    async def update_settings(self, runtime: Runtime, data: SystemSettingsPatch) -> SystemSettings:
+        """Change some settings; installation_id is read-only."""
+        return await service.update(runtime.pool, data)

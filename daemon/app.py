@@ -1,0 +1,123 @@
+"""The Litestar application: routes, guards, error mapping, OpenAPI."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from litestar import Litestar, MediaType, Request, Response
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.middleware import ASGIMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin
+from litestar.status_codes import (
+    HTTP_404_NOT_FOUND,
+    HTTP_409_CONFLICT,
+    HTTP_422_UNPROCESSABLE_ENTITY,
+    HTTP_500_INTERNAL_SERVER_ERROR,
+)
+
+from daemon import __version__
+from daemon.api.categories import CategoriesController
+from daemon.api.photographers import PhotographersController
+from daemon.api.settings import SettingsController
+from daemon.api.system import SystemController
+from daemon.config import Mode, Settings
+from daemon.errors import Conflict, DomainError, Invalid, NotFound
+from daemon.lifespan import lifespan
+from daemon.runtime import Runtime
+from daemon.security import ApiKeyGuard, LoopbackHostGuard, load_or_create_api_key
+from protocol.base import ErrorBody
+
+log = logging.getLogger(__name__)
+
+_DOMAIN_STATUS = {
+    NotFound: HTTP_404_NOT_FOUND,
+    Conflict: HTTP_409_CONFLICT,
+    Invalid: HTTP_422_UNPROCESSABLE_ENTITY,
+}
+
+
+def create_app(settings: Settings, *, request_shutdown: Callable[[], None] | None = None) -> Litestar:
+    """Build the daemon's HTTP application for these settings."""
+    api_key = load_or_create_api_key(settings.paths.api_key)
+    middleware: list[ASGIMiddleware] = []
+    if settings.mode is Mode.LOCAL:
+        middleware.append(LoopbackHostGuard())
+    middleware.append(ApiKeyGuard(api_key))
+    return Litestar(
+        route_handlers=[
+            SystemController,
+            SettingsController,
+            PhotographersController,
+            CategoriesController,
+        ],
+        lifespan=[lifespan],
+        state=State(
+            {
+                "settings": settings,
+                "version": __version__,
+                "request_shutdown": request_shutdown or _no_shutdown,
+            }
+        ),
+        dependencies={"runtime": Provide(_runtime, sync_to_thread=False)},
+        middleware=middleware,
+        exception_handlers={
+            DomainError: _domain_error,
+            ValidationException: _validation_error,
+            HTTPException: _http_error,
+            Exception: _unexpected_error,
+        },
+        request_max_body_size=settings.max_body_bytes,
+        openapi_config=OpenAPIConfig(
+            title="Hotprevue",
+            version=__version__,
+            path="/api/schema",
+            render_plugins=[ScalarRenderPlugin()],
+        ),
+        debug=False,
+        logging_config=None,
+    )
+
+
+def _runtime(state: State) -> Runtime:
+    runtime: Runtime = state.runtime
+    return runtime
+
+
+def _no_shutdown() -> None:
+    log.warning("shutdown requested, but this app is not run by the daemon's server")
+
+
+def _error(status: int, detail: str) -> Response[ErrorBody]:
+    return Response(ErrorBody(detail=detail), status_code=status, media_type=MediaType.JSON)
+
+
+def _domain_error(_: Request[object, object, State], exc: DomainError) -> Response[ErrorBody]:
+    status = next(code for kind, code in _DOMAIN_STATUS.items() if isinstance(exc, kind))
+    return _error(status, exc.detail)
+
+
+def _validation_error(
+    _: Request[object, object, State], exc: ValidationException
+) -> Response[ErrorBody]:
+    # Litestar lists each problem with the field it concerns; say them all in one line.
+    problems = []
+    for item in exc.extra if isinstance(exc.extra, list) else []:
+        if isinstance(item, dict):
+            where = item.get("key") or item.get("source") or ""
+            message = item.get("message", "")
+            problems.append(f"{where}: {message}" if where else str(message))
+    detail = "; ".join(problems) or exc.detail or "invalid request"
+    return _error(HTTP_422_UNPROCESSABLE_ENTITY, detail)
+
+
+def _http_error(_: Request[object, object, State], exc: HTTPException) -> Response[ErrorBody]:
+    return _error(exc.status_code, exc.detail)
+
+
+def _unexpected_error(request: Request[object, object, State], exc: Exception) -> Response[ErrorBody]:
+    log.exception("unexpected error in %s %s", request.method, request.url.path, exc_info=exc)
+    return _error(HTTP_500_INTERNAL_SERVER_ERROR, "internal error; the daemon log has the details")

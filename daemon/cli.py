@@ -1,0 +1,167 @@
+"""The `hotprevue` command: run, status, stop."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+
+import filelock
+
+from daemon import __version__, logs, server
+from daemon.config import ConfigError, Settings, load_settings
+from protocol.client import DaemonClient, DaemonError, DaemonUnreachable
+from protocol.local import RuntimeInfo
+from protocol.system import Status
+
+EXIT_NOT_RUNNING = 3
+STOP_TIMEOUT = 60.0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the console script."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings(
+            central=getattr(args, "central", False),
+            data_dir=args.data_dir,
+            host=getattr(args, "host", None),
+            port=getattr(args, "port", None),
+            log_level=getattr(args, "log_level", None),
+        )
+    except ConfigError as exc:
+        parser.exit(2, f"hotprevue: {exc}\n")
+    command: int = args.handler(settings)
+    return command
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="hotprevue", description="Hotprevue photo catalog daemon."
+    )
+    parser.add_argument("--version", action="version", version=f"hotprevue {__version__}")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--data-dir",
+        type=Path,
+        help="where the catalog lives (default: the per-user data folder; "
+        "env HOTPREVUE_DATA_DIR)",
+    )
+    commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
+
+    run = commands.add_parser("run", parents=[common], help="run the daemon in the foreground")
+    run.add_argument(
+        "--central",
+        action="store_true",
+        help="central-server mode: no embedded database, DATABASE_URL required",
+    )
+    run.add_argument("--host", help="address to listen on (local mode: loopback only)")
+    run.add_argument("--port", type=int, help="port to listen on (default 8000; 0 = any free)")
+    run.add_argument("--log-level", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    run.set_defaults(handler=_run)
+
+    status = commands.add_parser("status", parents=[common], help="is the daemon running?")
+    status.set_defaults(handler=_status)
+
+    stop = commands.add_parser("stop", parents=[common], help="stop the running daemon")
+    stop.set_defaults(handler=_stop)
+    return parser
+
+
+def _run(settings: Settings) -> int:
+    settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    logs.configure(settings.paths.logs, settings.log_level)
+    try:
+        return server.run(settings)
+    except server.StartError as exc:
+        logging.getLogger("daemon").error("%s", exc)
+        return 1
+
+
+def _running(settings: Settings) -> bool:
+    """True while some process holds the data directory's daemon lock."""
+    if not settings.paths.lock.exists():
+        return False
+    lock = filelock.FileLock(settings.paths.lock, blocking=False)
+    try:
+        lock.acquire()
+    except filelock.Timeout:
+        return True
+    lock.release()
+    return False
+
+
+def _client(settings: Settings, info: RuntimeInfo) -> DaemonClient:
+    api_key = settings.paths.api_key.read_text(encoding="utf-8").strip()
+    return DaemonClient(info.url, api_key)
+
+
+def _status(settings: Settings) -> int:
+    info = RuntimeInfo.read(settings.paths.runtime)
+    if not _running(settings) or info is None:
+        print(f"Hotprevue is not running (data dir {settings.data_dir})")
+        return EXIT_NOT_RUNNING
+    try:
+        status = _client(settings, info).get("/api/status", Status)
+    except (DaemonUnreachable, DaemonError) as exc:
+        print(f"Hotprevue (pid {info.pid}) is starting or not answering at {info.url}: {exc}")
+        return 1
+    rows = [
+        ("status", "running"),
+        ("url", info.url),
+        ("mode", status.mode),
+        ("version", status.version),
+        ("pid", str(status.pid)),
+        ("data dir", status.data_dir),
+        ("coldpreviews", status.coldpreview_dir),
+        ("database size", _human_bytes(status.database_size_bytes)),
+        ("photos", f"{status.photo_count:,}"),
+    ]
+    width = max(len(name) for name, _ in rows)
+    for name, value in rows:
+        print(f"{name:<{width}}  {value}")
+    return 0
+
+
+def _stop(settings: Settings) -> int:
+    info = RuntimeInfo.read(settings.paths.runtime)
+    if not _running(settings):
+        print(f"Hotprevue is not running (data dir {settings.data_dir})")
+        return 0
+    try:
+        if info is None:
+            raise DaemonUnreachable("daemon.json is missing")
+        _client(settings, info).post_empty("/api/shutdown")
+    except (DaemonUnreachable, DaemonError) as exc:
+        if info is None:
+            print(f"Hotprevue holds {settings.paths.lock} but cannot be reached: {exc}")
+            return 1
+        # Still starting (no HTTP yet): a signal stops it just as cleanly.
+        import signal  # noqa: PLC0415
+
+        os.kill(info.pid, signal.SIGTERM)
+    deadline = time.monotonic() + STOP_TIMEOUT
+    while _running(settings):
+        if time.monotonic() > deadline:
+            print(f"Hotprevue did not stop within {STOP_TIMEOUT:.0f} s", file=sys.stderr)
+            return 1
+        time.sleep(0.1)
+    print("Hotprevue stopped")
+    return 0
+
+
+def _human_bytes(size: int) -> str:
+    value = float(size)
+    for unit in ("B", "kB", "MB", "GB"):
+        if value < 1000:
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1000
+    return f"{value:.1f} TB"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,136 @@
+"""One typed Settings for the daemon: defaults, then environment, then command-line flags."""
+
+from __future__ import annotations
+
+import enum
+import ipaddress
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from protocol.local import DataPaths, default_data_dir
+
+DEFAULT_PORT = 8000
+LOCAL_HOST = "127.0.0.1"
+CENTRAL_HOST = "0.0.0.0"  # noqa: S104 - central mode serves other machines on purpose
+
+
+class Mode(enum.StrEnum):
+    """Where the catalog lives: this machine's embedded database, or a central server."""
+
+    LOCAL = "local"
+    CENTRAL = "central"
+
+
+class ConfigError(Exception):
+    """The configuration cannot work; the message tells the user what to change."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """The daemon's whole configuration, resolved once at start."""
+
+    mode: Mode
+    data_dir: Path
+    host: str
+    port: int
+    database_url: str | None
+    coldpreview_dir: Path
+    log_level: str = "INFO"
+    # Crash recovery of a large catalog can take minutes; never give up after seconds.
+    pg_start_timeout: float = 600.0
+    max_body_bytes: int = 1_000_000
+    paths: DataPaths = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "paths", DataPaths(self.data_dir))
+
+    @property
+    def embedded_database(self) -> bool:
+        """Local mode runs its own PostgreSQL unless DATABASE_URL points elsewhere."""
+        return self.database_url is None
+
+    @property
+    def url(self) -> str:
+        """The base URL a client on this machine uses to reach the daemon."""
+        host = self.host
+        if host in ("0.0.0.0", "::"):  # noqa: S104 - a wildcard bind is reached on loopback
+            host = LOCAL_HOST
+        if ":" in host:
+            host = f"[{host}]"
+        return f"http://{host}:{self.port}"
+
+
+def is_loopback(host: str) -> bool:
+    """True for localhost and loopback addresses, the only binds local mode allows."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def load_settings(
+    *,
+    central: bool = False,
+    data_dir: Path | None = None,
+    host: str | None = None,
+    port: int | None = None,
+    log_level: str | None = None,
+    env: Mapping[str, str] | None = None,
+) -> Settings:
+    """Resolve settings from defaults, the environment and flags (flags win)."""
+    env = os.environ if env is None else env
+    mode = Mode.CENTRAL if central else Mode.LOCAL
+
+    root = data_dir or _env_path(env, "HOTPREVUE_DATA_DIR") or default_data_dir()
+    root = root.expanduser().resolve()
+
+    database_url = env.get("DATABASE_URL") or None
+    if mode is Mode.CENTRAL and database_url is None:
+        raise ConfigError(
+            "central mode needs a PostgreSQL server: set DATABASE_URL, "
+            "e.g. DATABASE_URL=postgresql://hotprevue:secret@db.example:5432/hotprevue"
+        )
+
+    bind = host or env.get("HOTPREVUE_HOST") or (CENTRAL_HOST if central else LOCAL_HOST)
+    if mode is Mode.LOCAL and not is_loopback(bind):
+        raise ConfigError(
+            f"refusing to listen on {bind}: the local daemon is reachable from this machine only. "
+            "Start it with --central to serve other machines."
+        )
+
+    port_value = port if port is not None else _env_int(env, "HOTPREVUE_PORT", DEFAULT_PORT)
+    # Port 0 asks the OS for a free port; daemon.json then names the one chosen.
+    if not 0 <= port_value < 65536:
+        raise ConfigError(f"port {port_value} is out of range 0-65535")
+
+    coldpreview_dir = _env_path(env, "COLDPREVIEW_DIR") or DataPaths(root).coldpreviews
+    level = (log_level or env.get("HOTPREVUE_LOG_LEVEL") or "INFO").upper()
+    return Settings(
+        mode=mode,
+        data_dir=root,
+        host=bind,
+        port=port_value,
+        database_url=database_url,
+        coldpreview_dir=coldpreview_dir.expanduser().resolve(),
+        log_level=level,
+        pg_start_timeout=float(_env_int(env, "HOTPREVUE_PG_START_TIMEOUT", 600)),
+    )
+
+
+def _env_path(env: Mapping[str, str], name: str) -> Path | None:
+    value = env.get(name)
+    return Path(value) if value else None
+
+
+def _env_int(env: Mapping[str, str], name: str, default: int) -> int:
+    value = env.get(name)
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {value!r}") from None

@@ -1,0 +1,442 @@
+"""The embedded PostgreSQL: pgserver's binaries, with a lifecycle that survives crashes.
+
+pgserver ships PostgreSQL for every platform as a wheel; its own server wrapper is
+not used because it gives up on a start after 10 s (crash recovery of a large
+catalog takes longer), trusts any live process named in ``postmaster.pid`` (a
+reused pid would block the start forever) and keeps global state in a shared
+runtime folder. This module keeps only what Hotprevue needs, blocking and
+synchronous: the lifespan runs it in a thread.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import platformdirs
+import psutil
+
+with warnings.catch_warnings():
+    # pgserver's package import asks platformdirs for a runtime folder it never uses here.
+    warnings.simplefilter("ignore")
+    from pgserver._commands import POSTGRES_BIN_PATH
+
+log = logging.getLogger(__name__)
+
+SUPERUSER = "postgres"
+IS_WINDOWS = sys.platform == "win32"
+# PostgreSQL refuses to run as root; a root process (containers, CI) runs it as this user.
+ROOT_RUN_AS = "hotprevue-pg"
+_SOCKET_NAME = ".s.PGSQL.5432"
+_MAX_SOCKET_PATH = 100  # sun_path is 104-108 bytes depending on the OS
+_CONF_NAME = "hotprevue.conf"
+_PASSWORD_FILE = "hotprevue.password"
+_PROGRESS_EVERY = 5.0
+_ORPHAN_GRACE = 10.0
+
+
+class EmbeddedPostgresError(RuntimeError):
+    """The embedded PostgreSQL could not be started or stopped; the message says why."""
+
+
+@dataclass(frozen=True, slots=True)
+class PostmasterPid:
+    """What a running (or crashed) server wrote to ``postmaster.pid``."""
+
+    pid: int
+    port: int | None
+    socket_dir: str | None
+    status: str
+
+    @classmethod
+    def read(cls, pgdata: Path) -> PostmasterPid | None:
+        """Parse the file; None when absent or too short to be meaningful."""
+        try:
+            lines = (pgdata / "postmaster.pid").read_text(encoding="utf-8").splitlines()
+        except FileNotFoundError:
+            return None
+        if not lines or not lines[0].strip().isdigit():
+            return PostmasterPid(pid=0, port=None, socket_dir=None, status="")
+        field = [line.strip() for line in lines] + [""] * 8
+        return cls(
+            pid=int(field[0]),
+            port=int(field[3]) if field[3].isdigit() else None,
+            socket_dir=field[4] or None,
+            status=field[7],
+        )
+
+
+class EmbeddedPostgres:
+    """One PostgreSQL cluster in ``pgdata``, owned by this process while it runs."""
+
+    def __init__(self, pgdata: Path, *, start_timeout: float = 600.0) -> None:
+        self.pgdata = pgdata.resolve()
+        self.start_timeout = start_timeout
+        self.log_file = self.pgdata / "postgres.log"
+        self._run_as = ROOT_RUN_AS if not IS_WINDOWS and os.geteuid() == 0 else None
+        self._postmaster: psutil.Process | None = None
+        self._dsn: str | None = None
+
+    @property
+    def dsn(self) -> str:
+        """Connection URL of the maintenance database; valid after start()."""
+        if self._dsn is None:
+            raise EmbeddedPostgresError("the embedded PostgreSQL is not running")
+        return self._dsn
+
+    @property
+    def pid(self) -> int | None:
+        """The postmaster's pid while it runs."""
+        return self._postmaster.pid if self._postmaster is not None else None
+
+    def is_running(self) -> bool:
+        """True while the postmaster this object started or adopted is alive."""
+        return self._postmaster is not None and _alive(self._postmaster)
+
+    def start(self) -> str:
+        """Start (or adopt) the server, recovering from any crash; return its DSN."""
+        self._ensure_initialized()
+        info = PostmasterPid.read(self.pgdata)
+        if info is not None:
+            owner = self._our_postmaster(info.pid)
+            if owner is not None and self._wait_adoptable(owner):
+                log.info("adopting PostgreSQL left running in %s (pid %d)", self.pgdata, owner.pid)
+                return self._became_ready(owner)
+            self._clear_stale_lock(info, owner)
+        self._reap_orphans()
+        self._write_conf()
+        self._launch()
+        info = PostmasterPid.read(self.pgdata)
+        owner = self._our_postmaster(info.pid) if info else None
+        if owner is None:
+            raise EmbeddedPostgresError(
+                f"PostgreSQL reported a start but is not running; see {self.log_file}"
+            )
+        return self._became_ready(owner)
+
+    def stop(self, timeout: float = 60.0) -> None:
+        """Stop the server cleanly (fast shutdown), forcing it only if that fails."""
+        if not self.is_running():
+            self._postmaster = None
+            self._reap_orphans()
+            return
+        for mode in ("fast", "immediate"):
+            try:
+                self._pg_ctl(["stop", "-m", mode, "-w", "-t", str(int(timeout))], timeout + 10)
+                break
+            except (EmbeddedPostgresError, subprocess.TimeoutExpired) as exc:
+                log.warning("pg_ctl stop -m %s failed: %s", mode, exc)
+        assert self._postmaster is not None
+        with contextlib.suppress(psutil.NoSuchProcess, psutil.TimeoutExpired):
+            self._postmaster.wait(timeout)
+        if _alive(self._postmaster):
+            log.warning("PostgreSQL did not stop; killing pid %d", self._postmaster.pid)
+            self._postmaster.kill()
+        self._postmaster = None
+        self._dsn = None
+        self._reap_orphans()
+        log.info("embedded PostgreSQL stopped")
+
+    # -- initialisation -------------------------------------------------------------
+
+    def _ensure_initialized(self) -> None:
+        if (self.pgdata / "PG_VERSION").exists():
+            return
+        if self.pgdata.exists() and any(self.pgdata.iterdir()):
+            raise EmbeddedPostgresError(
+                f"{self.pgdata} is not empty but holds no PostgreSQL cluster; "
+                "move it away so a fresh catalog database can be created"
+            )
+        # initdb into a sibling folder and rename it into place: a crash midway leaves
+        # a half-made folder that the next start deletes, never a broken pgdata.
+        staging = self.pgdata.with_name(self.pgdata.name + ".initdb")
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir(parents=True, mode=0o700)
+        self._hand_over(staging)
+        args = ["--encoding=UTF8", "--locale=C", f"--username={SUPERUSER}", "-D", str(staging)]
+        password_file: Path | None = None
+        if IS_WINDOWS:
+            # TCP on loopback is reachable by every local user: require a password.
+            password_file = staging.parent / (self.pgdata.name + ".pw.tmp")
+            password_file.write_text(_new_password(), encoding="utf-8")
+            args += ["--auth=scram-sha-256", f"--pwfile={password_file}"]
+        else:
+            # The socket lives in a folder only this user can enter.
+            args += ["--auth=trust"]
+        log.info("creating the catalog database cluster in %s", self.pgdata)
+        try:
+            self._run("initdb", args, timeout=300)
+            if password_file is not None:
+                shutil.move(password_file, staging / _PASSWORD_FILE)
+        finally:
+            if password_file is not None:
+                password_file.unlink(missing_ok=True)
+        with (staging / "postgresql.conf").open("a", encoding="utf-8") as conf:
+            conf.write(f"\ninclude_if_exists = '{_CONF_NAME}'\n")
+        if self.pgdata.exists():
+            self.pgdata.rmdir()
+        staging.rename(self.pgdata)
+
+    def _write_conf(self) -> None:
+        """Write the settings that depend on this start (socket folder, port)."""
+        lines = ["# Written by Hotprevue at every start; edits are lost."]
+        if IS_WINDOWS:
+            lines += ["listen_addresses = '127.0.0.1'", f"port = {_free_port()}"]
+        else:
+            socket_dir = self._socket_dir()
+            escaped = str(socket_dir).replace("'", "''")
+            lines += [
+                "listen_addresses = ''",
+                f"unix_socket_directories = '{escaped}'",
+                "unix_socket_permissions = 0700",
+            ]
+        conf = self.pgdata / _CONF_NAME
+        conf.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        self._hand_over(conf)
+
+    def _socket_dir(self) -> Path:
+        if len(str(self.pgdata / _SOCKET_NAME)) <= _MAX_SOCKET_PATH:
+            return self.pgdata
+        # A deep data folder makes the socket path too long for the OS: use a short,
+        # private runtime folder named after the cluster instead.
+        digest = hashlib.sha256(str(self.pgdata).encode()).hexdigest()[:12]
+        runtime = Path(platformdirs.user_runtime_dir("hotprevue", appauthor=False))
+        candidates = [runtime / digest, Path(tempfile.gettempdir()) / f"hotprevue-{digest}"]
+        for folder in candidates:
+            if len(str(folder / _SOCKET_NAME)) <= _MAX_SOCKET_PATH:
+                folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+                folder.chmod(0o700)
+                self._hand_over(folder)
+                return folder
+        raise EmbeddedPostgresError(f"no folder short enough for PostgreSQL's socket: {runtime}")
+
+    # -- start, adoption and crash recovery ------------------------------------------
+
+    def _launch(self) -> None:
+        args = ["start", "-w", "-t", str(int(self.start_timeout)), "-l", str(self.log_file)]
+        log.info("starting embedded PostgreSQL in %s", self.pgdata)
+        started = time.monotonic()
+        with tempfile.TemporaryFile() as output:
+            # A session of its own: a Ctrl+C in the terminal reaches the daemon, which
+            # then stops PostgreSQL in order, instead of reaching PostgreSQL directly.
+            proc = subprocess.Popen(
+                self._command("pg_ctl", ["-D", str(self.pgdata), *args]),
+                stdout=output,
+                    stderr=subprocess.STDOUT,
+                **self._identity(),
+                start_new_session=not IS_WINDOWS,
+            )
+            next_note = started + _PROGRESS_EVERY
+            while proc.poll() is None:
+                time.sleep(0.05)
+                if time.monotonic() >= next_note:
+                    log.info(
+                        "PostgreSQL is still starting after %.0f s (recovering after an "
+                        "unclean stop?); waiting up to %.0f s",
+                        time.monotonic() - started,
+                        self.start_timeout,
+                    )
+                    next_note += _PROGRESS_EVERY
+            output.seek(0)
+            said = output.read().decode(errors="replace").strip()
+        if proc.returncode != 0:
+            raise EmbeddedPostgresError(
+                f"PostgreSQL did not start (pg_ctl exit {proc.returncode}): {said}\n"
+                f"last lines of {self.log_file}:\n{self._log_tail()}"
+            )
+        log.info("embedded PostgreSQL ready in %.2f s", time.monotonic() - started)
+
+    def _wait_adoptable(self, postmaster: psutil.Process) -> bool:
+        """Wait for a left-running server to be ready; False if it exits meanwhile."""
+        deadline = time.monotonic() + self.start_timeout
+        while time.monotonic() < deadline:
+            info = PostmasterPid.read(self.pgdata)
+            if not _alive(postmaster) or info is None:
+                return False
+            if info.status == "ready":
+                return True
+            if info.status == "stopping":
+                with contextlib.suppress(psutil.TimeoutExpired):
+                    postmaster.wait(self.start_timeout)
+                return False
+            time.sleep(0.1)
+        raise EmbeddedPostgresError(f"PostgreSQL in {self.pgdata} did not become ready in time")
+
+    def _became_ready(self, postmaster: psutil.Process) -> str:
+        info = PostmasterPid.read(self.pgdata)
+        assert info is not None
+        self._postmaster = postmaster
+        self._dsn = self._dsn_for(info)
+        return self._dsn
+
+    def _dsn_for(self, info: PostmasterPid) -> str:
+        port = info.port or 5432
+        if IS_WINDOWS:
+            password = (self.pgdata / _PASSWORD_FILE).read_text(encoding="utf-8").strip()
+            return f"postgresql://{SUPERUSER}:{quote(password, safe='')}@127.0.0.1:{port}/postgres"
+        socket_dir = info.socket_dir or str(self.pgdata)
+        return f"postgresql://{SUPERUSER}@/postgres?host={quote(socket_dir)}&port={port}"
+
+    def _our_postmaster(self, pid: int) -> psutil.Process | None:
+        """The process with this pid if it is a PostgreSQL serving *this* pgdata."""
+        if pid <= 0:
+            return None
+        try:
+            proc = psutil.Process(pid)
+            if proc.pid == os.getpid() or not _is_postgres(proc):
+                return None
+            return proc if self._serves_pgdata(proc) else None
+        except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+            return None
+
+    def _serves_pgdata(self, proc: psutil.Process) -> bool:
+        # The postmaster and every backend chdir into the data folder; the command
+        # line names it on platforms where the cwd cannot be read.
+        with contextlib.suppress(psutil.AccessDenied, psutil.ZombieProcess, OSError):
+            if Path(proc.cwd()).resolve() == self.pgdata:
+                return True
+        with contextlib.suppress(psutil.AccessDenied, psutil.ZombieProcess):
+            return str(self.pgdata) in proc.cmdline()
+        return False
+
+    def _clear_stale_lock(self, info: PostmasterPid, owner: psutil.Process | None) -> None:
+        if owner is not None:
+            return  # our server exited while we waited: PostgreSQL clears its own lock
+        if info.pid > 0 and psutil.pid_exists(info.pid):
+            log.warning(
+                "postmaster.pid names pid %d, which is now another program; "
+                "removing the stale lock file (that program is left alone)",
+                info.pid,
+            )
+        else:
+            log.warning("PostgreSQL was not stopped cleanly last time; it will recover")
+        (self.pgdata / "postmaster.pid").unlink(missing_ok=True)
+
+    def _reap_orphans(self) -> None:
+        """Let backends of a killed postmaster exit; they hold the shared memory it used."""
+        deadline = time.monotonic() + _ORPHAN_GRACE
+        while orphans := self._orphans():
+            if time.monotonic() >= deadline:
+                for proc in orphans:
+                    log.warning("killing orphaned PostgreSQL process %d", proc.pid)
+                    with contextlib.suppress(psutil.NoSuchProcess):
+                        proc.kill()
+                psutil.wait_procs(orphans, timeout=5)
+                return
+            time.sleep(0.1)
+
+    def _orphans(self) -> list[psutil.Process]:
+        """PostgreSQL processes in this pgdata that no live postmaster of ours owns."""
+        live = self._postmaster.pid if self._postmaster and _alive(self._postmaster) else None
+        found = []
+        for proc in psutil.process_iter(["name"]):
+            if proc.pid == live or not _is_postgres(proc):
+                continue
+            with contextlib.suppress(psutil.Error):
+                if proc.ppid() != live and self._serves_pgdata(proc):
+                    found.append(proc)
+        return found
+
+    # -- running the PostgreSQL tools --------------------------------------------------
+
+    def _pg_ctl(self, args: list[str], timeout: float) -> None:
+        self._run("pg_ctl", ["-D", str(self.pgdata), *args], timeout=timeout)
+
+    def _run(self, tool: str, args: list[str], *, timeout: float) -> None:
+        result = subprocess.run(
+            self._command(tool, args),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+            **self._identity(),
+        )
+        if result.returncode != 0:
+            said = (result.stderr or result.stdout).strip()
+            raise EmbeddedPostgresError(f"{tool} failed (exit {result.returncode}): {said}")
+
+    def _command(self, tool: str, args: list[str]) -> list[str]:
+        exe = POSTGRES_BIN_PATH / (tool + (".exe" if IS_WINDOWS else ""))
+        return [str(exe), *args]
+
+    def _identity(self) -> dict[str, Any]:
+        """subprocess arguments that run a PostgreSQL tool as the PostgreSQL user.
+
+        The group matters as much as the user: with root's group, a root-owned 0701
+        folder on the way would deny the traversal its 'other' bit allows."""
+        if self._run_as is None:
+            return {}
+        import pwd  # noqa: PLC0415 - POSIX only
+
+        try:
+            entry = pwd.getpwnam(self._run_as)
+        except KeyError:
+            subprocess.run(
+                ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin",
+                 self._run_as],
+                check=True,
+                capture_output=True,
+            )
+            entry = pwd.getpwnam(self._run_as)
+        return {"user": entry.pw_uid, "group": entry.pw_gid, "extra_groups": []}
+
+    def _hand_over(self, path: Path) -> None:
+        """As root, give a path to the PostgreSQL user and make its parents passable."""
+        identity = self._identity()
+        if not identity:
+            return
+        os.chown(path, identity["user"], identity["group"])
+        for folder in [*self.pgdata.parents, *path.parents, *POSTGRES_BIN_PATH.parents]:
+            if folder == self.pgdata or self.pgdata in folder.parents:
+                continue
+            mode = folder.stat().st_mode
+            if not mode & stat.S_IXOTH:
+                folder.chmod(mode | stat.S_IXOTH)
+
+    def _log_tail(self, lines: int = 20) -> str:
+        try:
+            text = self.log_file.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return "(no log)"
+        return "\n".join(text.splitlines()[-lines:])
+
+
+def _is_postgres(proc: psutil.Process) -> bool:
+    with contextlib.suppress(psutil.Error):
+        return (proc.name() or "").lower().startswith("postgres")
+    return False
+
+
+def _alive(proc: psutil.Process) -> bool:
+    try:
+        return proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
+
+
+def _new_password() -> str:
+    import secrets  # noqa: PLC0415 - only Windows clusters need one
+
+    return secrets.token_urlsafe(32)
+
+
+def _free_port() -> int:
+    import socket  # noqa: PLC0415 - only Windows clusters listen on TCP
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port

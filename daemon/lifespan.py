@@ -1,0 +1,90 @@
+"""Start-up and shut-down in one place: embedded PostgreSQL → migrations → pool → services."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+
+import asyncpg
+from litestar import Litestar
+
+from daemon import database
+from daemon.config import Settings
+from daemon.embedded_pg import EmbeddedPostgres
+from daemon.runtime import Runtime
+from daemon.services import settings as settings_service
+from daemon.supervisor import Supervisor, Worker
+
+log = logging.getLogger(__name__)
+
+POSTGRES_CHECK_INTERVAL = 2.0
+
+
+@asynccontextmanager
+async def lifespan(app: Litestar) -> AsyncIterator[None]:
+    """Bring the daemon up in order and take it down in the reverse order."""
+    settings: Settings = app.state.settings
+    async with AsyncExitStack() as stack:
+        supervisor = Supervisor()
+        embedded: EmbeddedPostgres | None = None
+        if settings.embedded_database:
+            embedded = EmbeddedPostgres(
+                settings.paths.pgdata, start_timeout=settings.pg_start_timeout
+            )
+            # Registered before the start: a start that fails halfway still stops.
+            stack.push_async_callback(asyncio.to_thread, embedded.stop)
+            admin_dsn = await asyncio.to_thread(embedded.start)
+            dsn = await database.ensure_database(admin_dsn)
+        else:
+            assert settings.database_url is not None
+            dsn = settings.database_url
+        applied = await database.run_migrations(dsn)
+        if applied:
+            log.info("database schema now at migration %04d", applied[-1])
+        pool = await database.create_pool(dsn)
+        stack.push_async_callback(database.close_pool, pool)
+        system = await settings_service.bootstrap(pool)
+        settings.coldpreview_dir.mkdir(parents=True, exist_ok=True)
+
+        stack.push_async_callback(supervisor.stop)
+        if embedded is not None:
+            supervisor.start("postgres-watch", _postgres_watcher(embedded, pool))
+        app.state.runtime = Runtime(
+            settings=settings,
+            pool=pool,
+            installation_id=system.installation_id,
+            supervisor=supervisor,
+            request_shutdown=app.state.request_shutdown,
+        )
+        log.info(
+            "Hotprevue %s ready in %s mode at %s (data in %s)",
+            app.state.version,
+            settings.mode.value,
+            settings.url,
+            settings.data_dir,
+        )
+        yield
+        log.info("shutting down")
+
+
+def _postgres_watcher(
+    embedded: EmbeddedPostgres, pool: asyncpg.Pool
+) -> Worker:
+    async def run(stop: asyncio.Event) -> None:
+        """Restart the embedded PostgreSQL if it dies under the running daemon."""
+        while True:
+            try:
+                await asyncio.wait_for(stop.wait(), POSTGRES_CHECK_INTERVAL)
+                return
+            except TimeoutError:
+                pass
+            if embedded.is_running():
+                continue
+            log.error("the embedded PostgreSQL stopped unexpectedly; restarting it")
+            await asyncio.to_thread(embedded.start)
+            pool.expire_connections()
+            log.info("embedded PostgreSQL is back")
+
+    return run

@@ -1,0 +1,32 @@
+"""Logging to stderr and to a rotating file in the data directory."""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import sys
+from pathlib import Path
+
+FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
+LOG_FILE = "hotprevue.log"
+
+
+def configure(log_dir: Path, level: str) -> Path:
+    """Send every log record to stderr and to logs/hotprevue.log (5 × 5 MB)."""
+    log_dir.mkdir(parents=True, exist_ok=True)
+    path = log_dir / LOG_FILE
+    formatter = logging.Formatter(FORMAT)
+    to_file = logging.handlers.RotatingFileHandler(
+        path, maxBytes=5_000_000, backupCount=5, encoding="utf-8"
+    )
+    to_stderr = logging.StreamHandler(sys.stderr)
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+    for handler in (to_file, to_stderr):
+        handler.setFormatter(formatter)
+        root.addHandler(handler)
+    root.setLevel(level)
+    # Access lines for every browse request would drown what matters.
+    logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
+    return path

@@ -1,0 +1,23 @@
+"""The one typed object a running daemon keeps: settings, database pool, identity."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import asyncpg
+
+from daemon.config import Settings
+from daemon.supervisor import Supervisor
+
+
+@dataclass(slots=True)
+class Runtime:
+    """Built by the lifespan; handlers receive it as a dependency."""
+
+    settings: Settings
+    pool: asyncpg.Pool
+    installation_id: uuid.UUID
+    supervisor: Supervisor
+    request_shutdown: Callable[[], None]

@@ -1,0 +1,1 @@
+"""The catalog's rules and transaction boundaries, one module per resource."""

@@ -1,0 +1,60 @@
+"""Rules for photographers: the default and unknown rows are protected."""
+
+from __future__ import annotations
+
+import uuid
+
+import asyncpg
+
+from daemon.errors import Conflict, found
+from daemon.store import photographers as store
+from daemon.store.base import changes, translate
+from protocol.photographers import Photographer, PhotographerCreate, PhotographerPatch
+
+
+async def list_all(pool: asyncpg.Pool) -> list[Photographer]:
+    """Every photographer."""
+    async with pool.acquire() as conn:
+        return await store.list_all(conn)
+
+
+async def get(pool: asyncpg.Pool, photographer_id: uuid.UUID) -> Photographer:
+    """One photographer."""
+    async with pool.acquire() as conn:
+        return found(await store.get(conn, photographer_id), f"photographer {photographer_id}")
+
+
+async def create(pool: asyncpg.Pool, data: PhotographerCreate) -> Photographer:
+    """Add a photographer."""
+    async with pool.acquire() as conn:
+        return await store.insert(conn, data)
+
+
+async def update(
+    pool: asyncpg.Pool, photographer_id: uuid.UUID, patch: PhotographerPatch
+) -> Photographer:
+    """Change a photographer's details (the special rows may be renamed too)."""
+    values = changes(patch)
+    async with pool.acquire() as conn:
+        if not values:
+            return found(await store.get(conn, photographer_id), f"photographer {photographer_id}")
+        with translate():
+            return found(await store.update(conn, photographer_id, values), f"photographer {photographer_id}")
+
+
+async def delete(pool: asyncpg.Pool, photographer_id: uuid.UUID) -> None:
+    """Remove a photographer no photo refers to; the special rows stay."""
+    async with pool.acquire() as conn, conn.transaction():
+        photographer = found(await store.get(conn, photographer_id), f"photographer {photographer_id}")
+        if photographer.is_default or photographer.is_unknown:
+            raise Conflict(f"'{photographer.name}' is a built-in photographer and cannot be deleted")
+        count = await store.photo_count(conn, photographer_id)
+        if count:
+            raise Conflict(
+                f"'{photographer.name}' is the photographer of {count} photo(s); "
+                "move them to another photographer first"
+            )
+        # A session's default photographer, or a photo added since the count, is also refused.
+        with translate(foreign_key=f"'{photographer.name}' is still in use"):
+            await store.delete(conn, photographer_id)
+

@@ -1,0 +1,27 @@
+"""Facts about the running catalog."""
+
+from __future__ import annotations
+
+import asyncio
+
+import asyncpg
+
+from daemon.store import system as store
+
+HEALTH_TIMEOUT = 2.0
+
+
+async def database_answers(pool: asyncpg.Pool) -> bool:
+    """True when the database answers a query within a short time."""
+    try:
+        async with asyncio.timeout(HEALTH_TIMEOUT), pool.acquire() as conn:
+            await store.ping(conn)
+    except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError):
+        return False
+    return True
+
+
+async def catalog_figures(pool: asyncpg.Pool) -> tuple[int, int]:
+    """Database size in bytes and the number of photos outside the trash."""
+    async with pool.acquire() as conn:
+        return await store.database_size(conn), await store.photo_count(conn)

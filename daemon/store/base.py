@@ -1,0 +1,59 @@
+"""Helpers every store module shares: row conversion, partial updates, error translation."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+import asyncpg
+import msgspec
+
+from daemon.errors import Conflict, Invalid, NotFound
+
+T = TypeVar("T")
+
+
+def to_struct(record: Mapping[str, Any], kind: type[T]) -> T:
+    """Turn one row into a protocol Struct (asyncpg Records never leave the store)."""
+    return msgspec.convert(dict(record), kind)
+
+
+def to_structs(records: list[asyncpg.Record], kind: type[T]) -> list[T]:
+    """Turn rows into protocol Structs."""
+    return [to_struct(record, kind) for record in records]
+
+
+def changes(patch: msgspec.Struct) -> dict[str, Any]:
+    """The fields a PATCH body actually set (msgspec.UNSET means 'leave alone')."""
+    return {
+        name: value
+        for name in patch.__struct_fields__
+        if (value := getattr(patch, name)) is not msgspec.UNSET
+    }
+
+
+def set_clause(values: Mapping[str, Any], first_param: int) -> tuple[str, list[Any]]:
+    """`col = $n, …` for an UPDATE; names come from Struct fields, never from clients."""
+    parts = [f'"{name}" = ${i}' for i, name in enumerate(values, start=first_param)]
+    return ", ".join(parts), list(values.values())
+
+
+@contextmanager
+def translate(
+    *,
+    unique: str = "it already exists",
+    foreign_key: str = "it refers to something that does not exist",
+    missing: str | None = None,
+) -> Iterator[None]:
+    """Turn constraint violations into the domain errors services and the API speak."""
+    try:
+        yield
+    except asyncpg.UniqueViolationError:
+        raise Conflict(unique) from None
+    except asyncpg.ForeignKeyViolationError:
+        if missing is not None:
+            raise NotFound(missing) from None
+        raise Conflict(foreign_key) from None
+    except (asyncpg.CheckViolationError, asyncpg.NotNullViolationError) as exc:
+        raise Invalid(f"value not allowed: {exc.constraint_name or exc}") from None

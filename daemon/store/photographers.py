@@ -1,0 +1,76 @@
+"""SQL for photographers."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import asyncpg
+
+from daemon.store.base import set_clause, to_struct, to_structs
+from protocol.photographers import Photographer, PhotographerCreate
+
+ENSURE_SPECIAL = """
+INSERT INTO photographers (name, is_default, is_unknown)
+SELECT $1, $2, $3
+WHERE NOT EXISTS (
+    SELECT 1 FROM photographers WHERE (is_default AND $2) OR (is_unknown AND $3)
+)
+"""
+LIST = "SELECT * FROM photographers ORDER BY is_default DESC, is_unknown, lower(name), created_at"
+GET = "SELECT * FROM photographers WHERE id = $1"
+GET_DEFAULT = "SELECT * FROM photographers WHERE is_default"
+INSERT = """
+INSERT INTO photographers (name, website, bio, notes) VALUES ($1, $2, $3, $4) RETURNING *
+"""
+DELETE = "DELETE FROM photographers WHERE id = $1"
+PHOTO_COUNT = "SELECT count(*) FROM photos WHERE photographer_id = $1"
+
+
+async def ensure_special(conn: asyncpg.Connection) -> None:
+    """Create the default and unknown photographers if they are missing."""
+    await conn.execute(ENSURE_SPECIAL, "Default photographer", True, False)
+    await conn.execute(ENSURE_SPECIAL, "Unknown photographer", False, True)
+
+
+async def list_all(conn: asyncpg.Connection) -> list[Photographer]:
+    """Every photographer, the special rows first."""
+    return to_structs(await conn.fetch(LIST), Photographer)
+
+
+async def get(conn: asyncpg.Connection, photographer_id: uuid.UUID) -> Photographer | None:
+    """One photographer, or None."""
+    row = await conn.fetchrow(GET, photographer_id)
+    return to_struct(row, Photographer) if row else None
+
+
+async def get_default(conn: asyncpg.Connection) -> Photographer:
+    """The owner's photographer row."""
+    return to_struct(await conn.fetchrow(GET_DEFAULT), Photographer)
+
+
+async def insert(conn: asyncpg.Connection, data: PhotographerCreate) -> Photographer:
+    """Add a photographer."""
+    row = await conn.fetchrow(INSERT, data.name, data.website, data.bio, data.notes)
+    return to_struct(row, Photographer)
+
+
+async def update(
+    conn: asyncpg.Connection, photographer_id: uuid.UUID, values: dict[str, Any]
+) -> Photographer | None:
+    """Change the given columns; None when the row does not exist."""
+    assignments, args = set_clause(values, 2)
+    sql = f"UPDATE photographers SET {assignments} WHERE id = $1 RETURNING *"  # noqa: S608
+    row = await conn.fetchrow(sql, photographer_id, *args)
+    return to_struct(row, Photographer) if row else None
+
+
+async def delete(conn: asyncpg.Connection, photographer_id: uuid.UUID) -> None:
+    """Remove a photographer (the service has checked it may go)."""
+    await conn.execute(DELETE, photographer_id)
+
+
+async def photo_count(conn: asyncpg.Connection, photographer_id: uuid.UUID) -> int:
+    """How many photos name this photographer."""
+    count: int = await conn.fetchval(PHOTO_COUNT, photographer_id)
+    return count

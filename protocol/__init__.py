@@ -1,0 +1,1 @@
+"""The wire contract shared by the daemon, the tray and sync: msgspec Structs only."""

@@ -1,0 +1,84 @@
+"""Where a local daemon keeps its files and how a client on this machine finds it.
+
+Defined once here so the daemon, the CLI and the tray agree on every path.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import msgspec
+import platformdirs
+
+APP_NAME = "hotprevue"
+
+
+def default_data_dir() -> Path:
+    """The per-user data directory (Linux ~/.local/share/hotprevue, Windows %LOCALAPPDATA%)."""
+    # appauthor=False keeps Windows at %LOCALAPPDATA%\Hotprevue, not under a vendor folder.
+    name = "Hotprevue" if os.name == "nt" else APP_NAME
+    return Path(platformdirs.user_data_dir(name, appauthor=False, roaming=False))
+
+
+@dataclass(frozen=True, slots=True)
+class DataPaths:
+    """Every file and folder the daemon keeps under its data directory."""
+
+    root: Path
+
+    @property
+    def pgdata(self) -> Path:
+        """The embedded PostgreSQL cluster."""
+        return self.root / "pgdata"
+
+    @property
+    def coldpreviews(self) -> Path:
+        """Default coldpreview directory."""
+        return self.root / "coldpreviews"
+
+    @property
+    def logs(self) -> Path:
+        """Rotating daemon logs."""
+        return self.root / "logs"
+
+    @property
+    def api_key(self) -> Path:
+        """The local API key, readable only by the user."""
+        return self.root / "api_key"
+
+    @property
+    def lock(self) -> Path:
+        """Held for the daemon's lifetime: one daemon per data directory."""
+        return self.root / "daemon.lock"
+
+    @property
+    def runtime(self) -> Path:
+        """Where a running daemon says how to reach it."""
+        return self.root / "daemon.json"
+
+
+class RuntimeInfo(msgspec.Struct, kw_only=True):
+    """The content of daemon.json, written by a daemon once it listens."""
+
+    pid: int
+    url: str
+    mode: str
+    data_dir: str
+    started_at: datetime
+
+    def write(self, path: Path) -> None:
+        """Write atomically, so a reader never sees half a file."""
+        temp = path.with_name(path.name + ".tmp")
+        temp.write_bytes(msgspec.json.encode(self))
+        os.replace(temp, path)
+
+    @classmethod
+    def read(cls, path: Path) -> RuntimeInfo | None:
+        """The file's content, or None when absent or unreadable."""
+        try:
+            return msgspec.json.decode(path.read_bytes(), type=cls)
+        except (OSError, msgspec.DecodeError, msgspec.ValidationError):
+            return None
