@@ -13,6 +13,7 @@ from litestar.middleware import ASGIMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.status_codes import (
+    HTTP_400_BAD_REQUEST,
     HTTP_404_NOT_FOUND,
     HTTP_409_CONFLICT,
     HTTP_422_UNPROCESSABLE_ENTITY,
@@ -40,7 +41,9 @@ _DOMAIN_STATUS = {
 }
 
 
-def create_app(settings: Settings, *, request_shutdown: Callable[[], None] | None = None) -> Litestar:
+def create_app(
+    settings: Settings, *, request_shutdown: Callable[[], None] | None = None
+) -> Litestar:
     """Build the daemon's HTTP application for these settings."""
     api_key = load_or_create_api_key(settings.paths.api_key)
     middleware: list[ASGIMiddleware] = []
@@ -115,9 +118,17 @@ def _validation_error(
 
 
 def _http_error(_: Request[object, object, State], exc: HTTPException) -> Response[ErrorBody]:
-    return _error(exc.status_code, exc.detail)
+    # Litestar says 400 for a body it cannot parse; the API says 422 for every bad input.
+    status = (
+        HTTP_422_UNPROCESSABLE_ENTITY
+        if exc.status_code == HTTP_400_BAD_REQUEST
+        else exc.status_code
+    )
+    return _error(status, exc.detail)
 
 
-def _unexpected_error(request: Request[object, object, State], exc: Exception) -> Response[ErrorBody]:
+def _unexpected_error(
+    request: Request[object, object, State], exc: Exception
+) -> Response[ErrorBody]:
     log.exception("unexpected error in %s %s", request.method, request.url.path, exc_info=exc)
     return _error(HTTP_500_INTERNAL_SERVER_ERROR, "internal error; the daemon log has the details")

@@ -48,8 +48,7 @@ def _parser() -> argparse.ArgumentParser:
     common.add_argument(
         "--data-dir",
         type=Path,
-        help="where the catalog lives (default: the per-user data folder; "
-        "env HOTPREVUE_DATA_DIR)",
+        help="where the catalog lives (default: the per-user data folder; env HOTPREVUE_DATA_DIR)",
     )
     commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
 
@@ -141,7 +140,7 @@ def _stop(settings: Settings) -> int:
             print(f"Hotprevue holds {settings.paths.lock} but cannot be reached: {exc}")
             return 1
         # Still starting (no HTTP yet): a signal stops it just as cleanly.
-        import signal  # noqa: PLC0415
+        import signal
 
         os.kill(info.pid, signal.SIGTERM)
     deadline = time.monotonic() + STOP_TIMEOUT

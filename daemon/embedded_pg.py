@@ -43,7 +43,7 @@ ROOT_RUN_AS = "hotprevue-pg"
 _SOCKET_NAME = ".s.PGSQL.5432"
 _MAX_SOCKET_PATH = 100  # sun_path is 104-108 bytes depending on the OS
 _CONF_NAME = "hotprevue.conf"
-_PASSWORD_FILE = "hotprevue.password"
+_PASSWORD_FILE = "hotprevue.password"  # noqa: S105 - a file name, not a secret
 _PROGRESS_EVERY = 5.0
 _ORPHAN_GRACE = 10.0
 
@@ -235,7 +235,7 @@ class EmbeddedPostgres:
             proc = subprocess.Popen(
                 self._command("pg_ctl", ["-D", str(self.pgdata), *args]),
                 stdout=output,
-                    stderr=subprocess.STDOUT,
+                stderr=subprocess.STDOUT,
                 **self._identity(),
                 start_new_session=not IS_WINDOWS,
             )
@@ -342,12 +342,18 @@ class EmbeddedPostgres:
         """PostgreSQL processes in this pgdata that no live postmaster of ours owns."""
         live = self._postmaster.pid if self._postmaster and _alive(self._postmaster) else None
         found = []
-        for proc in psutil.process_iter(["name"]):
-            if proc.pid == live or not _is_postgres(proc):
-                continue
+        for proc in self.processes():
             with contextlib.suppress(psutil.Error):
-                if proc.ppid() != live and self._serves_pgdata(proc):
+                if proc.pid != live and proc.ppid() != live:
                     found.append(proc)
+        return found
+
+    def processes(self) -> list[psutil.Process]:
+        """Every PostgreSQL process serving this pgdata, the postmaster and its backends."""
+        found = []
+        for proc in psutil.process_iter(["name"]):
+            if _is_postgres(proc) and self._serves_pgdata(proc):
+                found.append(proc)
         return found
 
     # -- running the PostgreSQL tools --------------------------------------------------
@@ -379,14 +385,20 @@ class EmbeddedPostgres:
         folder on the way would deny the traversal its 'other' bit allows."""
         if self._run_as is None:
             return {}
-        import pwd  # noqa: PLC0415 - POSIX only
+        import pwd
 
         try:
             entry = pwd.getpwnam(self._run_as)
         except KeyError:
             subprocess.run(
-                ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin",
-                 self._run_as],
+                [
+                    "useradd",
+                    "--system",
+                    "--no-create-home",
+                    "--shell",
+                    "/usr/sbin/nologin",
+                    self._run_as,
+                ],
                 check=True,
                 capture_output=True,
             )
@@ -428,13 +440,13 @@ def _alive(proc: psutil.Process) -> bool:
 
 
 def _new_password() -> str:
-    import secrets  # noqa: PLC0415 - only Windows clusters need one
+    import secrets
 
     return secrets.token_urlsafe(32)
 
 
 def _free_port() -> int:
-    import socket  # noqa: PLC0415 - only Windows clusters listen on TCP
+    import socket
 
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))

@@ -69,9 +69,7 @@ async def lifespan(app: Litestar) -> AsyncIterator[None]:
         log.info("shutting down")
 
 
-def _postgres_watcher(
-    embedded: EmbeddedPostgres, pool: asyncpg.Pool
-) -> Worker:
+def _postgres_watcher(embedded: EmbeddedPostgres, pool: asyncpg.Pool) -> Worker:
     async def run(stop: asyncio.Event) -> None:
         """Restart the embedded PostgreSQL if it dies under the running daemon."""
         while True:
@@ -84,7 +82,7 @@ def _postgres_watcher(
                 continue
             log.error("the embedded PostgreSQL stopped unexpectedly; restarting it")
             await asyncio.to_thread(embedded.start)
-            pool.expire_connections()
+            await pool.expire_connections()
             log.info("embedded PostgreSQL is back")
 
     return run

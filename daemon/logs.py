@@ -12,7 +12,7 @@ LOG_FILE = "hotprevue.log"
 
 
 def configure(log_dir: Path, level: str) -> Path:
-    """Send every log record to stderr and to logs/hotprevue.log (5 × 5 MB)."""
+    """Send every log record to stderr and to logs/hotprevue.log (5 files of 5 MB)."""
     log_dir.mkdir(parents=True, exist_ok=True)
     path = log_dir / LOG_FILE
     formatter = logging.Formatter(FORMAT)

@@ -31,7 +31,7 @@ def load_or_create_api_key(path: Path) -> str:
         handle.write(key + "\n")
         handle.flush()
         os.fsync(handle.fileno())
-    os.replace(temp, path)
+    temp.replace(path)
     return key
 
 

@@ -33,7 +33,9 @@ class Supervisor:
             return
         _, pending = await asyncio.wait(self._tasks.values(), timeout=timeout)
         for task in pending:
-            log.warning("task %s did not stop within %.0f s; cancelling it", task.get_name(), timeout)
+            log.warning(
+                "task %s did not stop within %.0f s; cancelling it", task.get_name(), timeout
+            )
             task.cancel()
         for task in pending:
             with contextlib.suppress(asyncio.CancelledError):

@@ -73,7 +73,7 @@ class RuntimeInfo(msgspec.Struct, kw_only=True):
         """Write atomically, so a reader never sees half a file."""
         temp = path.with_name(path.name + ".tmp")
         temp.write_bytes(msgspec.json.encode(self))
-        os.replace(temp, path)
+        temp.replace(path)
 
     @classmethod
     def read(cls, path: Path) -> RuntimeInfo | None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import uuid
 
 from litestar import Controller, delete, get, patch, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody
 
 from daemon.runtime import Runtime
 from daemon.services import photographers as service
@@ -18,30 +20,37 @@ class PhotographersController(Controller):
     tags = ["photographers"]  # noqa: RUF012
 
     @get()
-    async def list_photographers(self, runtime: Runtime) -> list[Photographer]:
+    async def list_photographers(self, runtime: NamedDependency[Runtime]) -> list[Photographer]:
         """Every photographer, the default and unknown ones first."""
         return await service.list_all(runtime.pool)
 
     @post()
     async def create_photographer(
-        self, runtime: Runtime, data: PhotographerCreate
+        self, runtime: NamedDependency[Runtime], data: JSONBody[PhotographerCreate]
     ) -> Photographer:
         """Add a photographer."""
         return await service.create(runtime.pool, data)
 
     @get("/{photographer_id:uuid}")
-    async def get_photographer(self, runtime: Runtime, photographer_id: uuid.UUID) -> Photographer:
+    async def get_photographer(
+        self, runtime: NamedDependency[Runtime], photographer_id: FromPath[uuid.UUID]
+    ) -> Photographer:
         """One photographer."""
         return await service.get(runtime.pool, photographer_id)
 
     @patch("/{photographer_id:uuid}")
     async def update_photographer(
-        self, runtime: Runtime, photographer_id: uuid.UUID, data: PhotographerPatch
+        self,
+        runtime: NamedDependency[Runtime],
+        photographer_id: FromPath[uuid.UUID],
+        data: JSONBody[PhotographerPatch],
     ) -> Photographer:
         """Change a photographer."""
         return await service.update(runtime.pool, photographer_id, data)
 
     @delete("/{photographer_id:uuid}")
-    async def delete_photographer(self, runtime: Runtime, photographer_id: uuid.UUID) -> None:
+    async def delete_photographer(
+        self, runtime: NamedDependency[Runtime], photographer_id: FromPath[uuid.UUID]
+    ) -> None:
         """Remove a photographer no photo refers to (409 otherwise)."""
         await service.delete(runtime.pool, photographer_id)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from litestar import Controller, get, patch
+from litestar.di import NamedDependency
+from litestar.params import JSONBody
 
 from daemon.runtime import Runtime
 from daemon.services import settings as service
@@ -16,11 +18,13 @@ class SettingsController(Controller):
     tags = ["settings"]  # noqa: RUF012
 
     @get()
-    async def get_settings(self, runtime: Runtime) -> SystemSettings:
+    async def get_settings(self, runtime: NamedDependency[Runtime]) -> SystemSettings:
         """The settings."""
         return await service.get(runtime.pool)
 
     @patch()
-    async def update_settings(self, runtime: Runtime, data: SystemSettingsPatch) -> SystemSettings:
+    async def update_settings(
+        self, runtime: NamedDependency[Runtime], data: JSONBody[SystemSettingsPatch]
+    ) -> SystemSettings:
         """Change some settings; installation_id is read-only."""
         return await service.update(runtime.pool, data)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from litestar import Controller, Response, get, post
+from litestar.di import NamedDependency
 from litestar.status_codes import HTTP_202_ACCEPTED, HTTP_503_SERVICE_UNAVAILABLE
 
 from daemon import __version__
@@ -20,7 +21,7 @@ class SystemController(Controller):
     tags = ["system"]  # noqa: RUF012 - Litestar reads it as a class attribute
 
     @get(["/health", "/api/health"], summary="200 while the database answers, else 503")
-    async def health(self, runtime: Runtime) -> Response[Health | ErrorBody]:
+    async def health(self, runtime: NamedDependency[Runtime]) -> Response[Health | ErrorBody]:
         """Liveness and readiness in one: no API key needed."""
         if not await service.database_answers(runtime.pool):
             return Response(
@@ -37,7 +38,7 @@ class SystemController(Controller):
         )
 
     @get("/api/status", summary="What `hotprevue status` and the tray show")
-    async def status(self, runtime: Runtime) -> Status:
+    async def status(self, runtime: NamedDependency[Runtime]) -> Status:
         """Mode, paths, database size and photo count."""
         size, photos = await service.catalog_figures(runtime.pool)
         settings = runtime.settings
@@ -54,6 +55,6 @@ class SystemController(Controller):
         )
 
     @post("/api/shutdown", status_code=HTTP_202_ACCEPTED, summary="Stop the daemon cleanly")
-    async def shutdown(self, runtime: Runtime) -> None:
+    async def shutdown(self, runtime: NamedDependency[Runtime]) -> None:
         """Ask the daemon to stop after this response; running work is stopped in order."""
         runtime.request_shutdown()

@@ -46,4 +46,3 @@ async def delete(pool: asyncpg.Pool, category_id: uuid.UUID) -> None:
     async with pool.acquire() as conn:
         if not await store.delete(conn, category_id):
             raise NotFound(f"category {category_id} not found")
-

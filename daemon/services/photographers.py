@@ -39,15 +39,21 @@ async def update(
         if not values:
             return found(await store.get(conn, photographer_id), f"photographer {photographer_id}")
         with translate():
-            return found(await store.update(conn, photographer_id, values), f"photographer {photographer_id}")
+            return found(
+                await store.update(conn, photographer_id, values), f"photographer {photographer_id}"
+            )
 
 
 async def delete(pool: asyncpg.Pool, photographer_id: uuid.UUID) -> None:
     """Remove a photographer no photo refers to; the special rows stay."""
     async with pool.acquire() as conn, conn.transaction():
-        photographer = found(await store.get(conn, photographer_id), f"photographer {photographer_id}")
+        photographer = found(
+            await store.get(conn, photographer_id), f"photographer {photographer_id}"
+        )
         if photographer.is_default or photographer.is_unknown:
-            raise Conflict(f"'{photographer.name}' is a built-in photographer and cannot be deleted")
+            raise Conflict(
+                f"'{photographer.name}' is a built-in photographer and cannot be deleted"
+            )
         count = await store.photo_count(conn, photographer_id)
         if count:
             raise Conflict(
@@ -57,4 +63,3 @@ async def delete(pool: asyncpg.Pool, photographer_id: uuid.UUID) -> None:
         # A session's default photographer, or a photo added since the count, is also refused.
         with translate(foreign_key=f"'{photographer.name}' is still in use"):
             await store.delete(conn, photographer_id)
-

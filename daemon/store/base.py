@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 import asyncpg
 import msgspec
@@ -13,10 +13,20 @@ from daemon.errors import Conflict, Invalid, NotFound
 
 T = TypeVar("T")
 
+if TYPE_CHECKING:
+    from asyncpg.pool import PoolConnectionProxy
 
-def to_struct(record: Mapping[str, Any], kind: type[T]) -> T:
+    # What store functions take: a plain connection or one borrowed from the pool.
+    Conn: TypeAlias = asyncpg.Connection[asyncpg.Record] | PoolConnectionProxy[asyncpg.Record]
+else:
+    Conn = asyncpg.Connection
+
+
+def to_struct(record: asyncpg.Record | None, kind: type[T]) -> T:
     """Turn one row into a protocol Struct (asyncpg Records never leave the store)."""
-    return msgspec.convert(dict(record), kind)
+    if record is None:
+        raise LookupError(f"expected a {kind.__name__} row, the query returned none")
+    return msgspec.convert(dict(record.items()), kind)
 
 
 def to_structs(records: list[asyncpg.Record], kind: type[T]) -> list[T]:

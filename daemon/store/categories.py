@@ -5,9 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-import asyncpg
-
-from daemon.store.base import set_clause, to_struct, to_structs
+from daemon.store.base import Conn, set_clause, to_struct, to_structs
 from protocol.categories import Category, CategoryCreate
 
 LIST = "SELECT * FROM categories ORDER BY display_order, lower(name)"
@@ -20,26 +18,24 @@ RETURNING *
 DELETE = "DELETE FROM categories WHERE id = $1"
 
 
-async def list_all(conn: asyncpg.Connection) -> list[Category]:
+async def list_all(conn: Conn) -> list[Category]:
     """Every category in display order."""
     return to_structs(await conn.fetch(LIST), Category)
 
 
-async def get(conn: asyncpg.Connection, category_id: uuid.UUID) -> Category | None:
+async def get(conn: Conn, category_id: uuid.UUID) -> Category | None:
     """One category, or None."""
     row = await conn.fetchrow(GET, category_id)
     return to_struct(row, Category) if row else None
 
 
-async def insert(conn: asyncpg.Connection, data: CategoryCreate) -> Category:
+async def insert(conn: Conn, data: CategoryCreate) -> Category:
     """Add a category."""
     row = await conn.fetchrow(INSERT, data.name, data.excluded_from_stream, data.display_order)
     return to_struct(row, Category)
 
 
-async def update(
-    conn: asyncpg.Connection, category_id: uuid.UUID, values: dict[str, Any]
-) -> Category | None:
+async def update(conn: Conn, category_id: uuid.UUID, values: dict[str, Any]) -> Category | None:
     """Change the given columns; None when the row does not exist."""
     assignments, args = set_clause(values, 2)
     sql = f"UPDATE categories SET {assignments} WHERE id = $1 RETURNING *"  # noqa: S608
@@ -47,7 +43,7 @@ async def update(
     return to_struct(row, Category) if row else None
 
 
-async def delete(conn: asyncpg.Connection, category_id: uuid.UUID) -> bool:
+async def delete(conn: Conn, category_id: uuid.UUID) -> bool:
     """Remove a category; False when it did not exist."""
     result: str = await conn.execute(DELETE, category_id)
     return result != "DELETE 0"

@@ -5,9 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-import asyncpg
-
-from daemon.store.base import set_clause, to_struct, to_structs
+from daemon.store.base import Conn, set_clause, to_struct, to_structs
 from protocol.photographers import Photographer, PhotographerCreate
 
 ENSURE_SPECIAL = """
@@ -17,7 +15,9 @@ WHERE NOT EXISTS (
     SELECT 1 FROM photographers WHERE (is_default AND $2) OR (is_unknown AND $3)
 )
 """
-LIST = "SELECT * FROM photographers ORDER BY is_default DESC, is_unknown, lower(name), created_at"
+LIST = (
+    "SELECT * FROM photographers ORDER BY is_default DESC, is_unknown DESC, lower(name), created_at"
+)
 GET = "SELECT * FROM photographers WHERE id = $1"
 GET_DEFAULT = "SELECT * FROM photographers WHERE is_default"
 INSERT = """
@@ -27,36 +27,36 @@ DELETE = "DELETE FROM photographers WHERE id = $1"
 PHOTO_COUNT = "SELECT count(*) FROM photos WHERE photographer_id = $1"
 
 
-async def ensure_special(conn: asyncpg.Connection) -> None:
+async def ensure_special(conn: Conn) -> None:
     """Create the default and unknown photographers if they are missing."""
     await conn.execute(ENSURE_SPECIAL, "Default photographer", True, False)
     await conn.execute(ENSURE_SPECIAL, "Unknown photographer", False, True)
 
 
-async def list_all(conn: asyncpg.Connection) -> list[Photographer]:
+async def list_all(conn: Conn) -> list[Photographer]:
     """Every photographer, the special rows first."""
     return to_structs(await conn.fetch(LIST), Photographer)
 
 
-async def get(conn: asyncpg.Connection, photographer_id: uuid.UUID) -> Photographer | None:
+async def get(conn: Conn, photographer_id: uuid.UUID) -> Photographer | None:
     """One photographer, or None."""
     row = await conn.fetchrow(GET, photographer_id)
     return to_struct(row, Photographer) if row else None
 
 
-async def get_default(conn: asyncpg.Connection) -> Photographer:
+async def get_default(conn: Conn) -> Photographer:
     """The owner's photographer row."""
     return to_struct(await conn.fetchrow(GET_DEFAULT), Photographer)
 
 
-async def insert(conn: asyncpg.Connection, data: PhotographerCreate) -> Photographer:
+async def insert(conn: Conn, data: PhotographerCreate) -> Photographer:
     """Add a photographer."""
     row = await conn.fetchrow(INSERT, data.name, data.website, data.bio, data.notes)
     return to_struct(row, Photographer)
 
 
 async def update(
-    conn: asyncpg.Connection, photographer_id: uuid.UUID, values: dict[str, Any]
+    conn: Conn, photographer_id: uuid.UUID, values: dict[str, Any]
 ) -> Photographer | None:
     """Change the given columns; None when the row does not exist."""
     assignments, args = set_clause(values, 2)
@@ -65,12 +65,12 @@ async def update(
     return to_struct(row, Photographer) if row else None
 
 
-async def delete(conn: asyncpg.Connection, photographer_id: uuid.UUID) -> None:
+async def delete(conn: Conn, photographer_id: uuid.UUID) -> None:
     """Remove a photographer (the service has checked it may go)."""
     await conn.execute(DELETE, photographer_id)
 
 
-async def photo_count(conn: asyncpg.Connection, photographer_id: uuid.UUID) -> int:
+async def photo_count(conn: Conn, photographer_id: uuid.UUID) -> int:
     """How many photos name this photographer."""
     count: int = await conn.fetchval(PHOTO_COUNT, photographer_id)
     return count

@@ -4,26 +4,24 @@ from __future__ import annotations
 
 from typing import Any
 
-import asyncpg
-
-from daemon.store.base import set_clause, to_struct
+from daemon.store.base import Conn, set_clause, to_struct
 from protocol.settings import SystemSettings
 
 CREATE_IF_MISSING = "INSERT INTO system_settings DEFAULT VALUES ON CONFLICT DO NOTHING"
 GET = "SELECT * FROM system_settings WHERE singleton"
 
 
-async def create_if_missing(conn: asyncpg.Connection) -> None:
+async def create_if_missing(conn: Conn) -> None:
     """Create the row with its defaults and a new installation_id on first start."""
     await conn.execute(CREATE_IF_MISSING)
 
 
-async def get(conn: asyncpg.Connection) -> SystemSettings:
+async def get(conn: Conn) -> SystemSettings:
     """The settings row."""
     return to_struct(await conn.fetchrow(GET), SystemSettings)
 
 
-async def update(conn: asyncpg.Connection, values: dict[str, Any]) -> SystemSettings:
+async def update(conn: Conn, values: dict[str, Any]) -> SystemSettings:
     """Change the given columns and return the row."""
     assignments, args = set_clause(values, 1)
     sql = f"UPDATE system_settings SET {assignments} WHERE singleton RETURNING *"  # noqa: S608

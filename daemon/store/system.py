@@ -2,25 +2,25 @@
 
 from __future__ import annotations
 
-import asyncpg
+from daemon.store.base import Conn
 
 DATABASE_SIZE = "SELECT pg_database_size(current_database())"
 PHOTO_COUNT = "SELECT count(*) FROM photos WHERE deleted_at IS NULL"
 PING = "SELECT 1"
 
 
-async def ping(conn: asyncpg.Connection) -> None:
+async def ping(conn: Conn) -> None:
     """Raise unless the database answers a query."""
     await conn.fetchval(PING)
 
 
-async def database_size(conn: asyncpg.Connection) -> int:
+async def database_size(conn: Conn) -> int:
     """Bytes the catalog database takes on disk."""
     size: int = await conn.fetchval(DATABASE_SIZE)
     return size
 
 
-async def photo_count(conn: asyncpg.Connection) -> int:
+async def photo_count(conn: Conn) -> int:
     """Photos in the catalog, not counting the trash."""
     count: int = await conn.fetchval(PHOTO_COUNT)
     return count
