@@ -313,16 +313,22 @@ class EmbeddedPostgres:
         return False
 
     def _clear_stale_lock(self, info: PostmasterPid, owner: psutil.Process | None) -> None:
+        """Remove lock files a dead postmaster left; PostgreSQL would trust their pid."""
         if owner is not None:
             return  # our server exited while we waited: PostgreSQL clears its own lock
-        if info.pid > 0 and psutil.pid_exists(info.pid):
+        if info.pid > 0 and _alive_pid(info.pid):
             log.warning(
                 "postmaster.pid names pid %d, which is now another program; "
-                "removing the stale lock file (that program is left alone)",
+                "removing the stale lock files (that program is left alone)",
                 info.pid,
             )
         else:
             log.warning("PostgreSQL was not stopped cleanly last time; it will recover")
+        # The socket's lock file carries the same pid: a zombie or a reused pid behind
+        # it would make PostgreSQL refuse to start, just as postmaster.pid would.
+        if info.socket_dir and not IS_WINDOWS:
+            port = info.port or 5432
+            (Path(info.socket_dir) / f".s.PGSQL.{port}.lock").unlink(missing_ok=True)
         (self.pgdata / "postmaster.pid").unlink(missing_ok=True)
 
     def _reap_orphans(self) -> None:
@@ -435,6 +441,13 @@ def _is_postgres(proc: psutil.Process) -> bool:
 def _alive(proc: psutil.Process) -> bool:
     try:
         return proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
+
+
+def _alive_pid(pid: int) -> bool:
+    try:
+        return _alive(psutil.Process(pid))
     except psutil.Error:
         return False
 

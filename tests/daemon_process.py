@@ -1,0 +1,151 @@
+"""Run the real `hotprevue` command in a child process, as a user would."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from daemon.embedded_pg import EmbeddedPostgres
+from protocol.local import DataPaths, RuntimeInfo
+
+START_TIMEOUT = 60.0
+
+
+def cli(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 90
+) -> subprocess.CompletedProcess[str]:
+    """Run one `hotprevue` command to completion."""
+    return subprocess.run(
+        [sys.executable, "-m", "daemon.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env or clean_env(),
+        check=False,
+    )
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    """The test's environment without anything that would point the daemon elsewhere."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DATABASE_URL", "COLDPREVIEW_DIR", "HOTPREVUE_DATA_DIR", "HOTPREVUE_PORT")
+    }
+    env.update(extra)
+    return env
+
+
+class DaemonProcess:
+    """`hotprevue run` on its own data dir and a free port."""
+
+    def __init__(self, data_dir: Path, *args: str, env: dict[str, str] | None = None) -> None:
+        self.data_dir = data_dir
+        self.paths = DataPaths(data_dir)
+        self.args = args
+        self.env = env or clean_env()
+        self.proc: subprocess.Popen[str] | None = None
+        self.log = data_dir.parent / f"{data_dir.name}-stderr.log"
+
+    def start(self) -> DaemonProcess:
+        """Start without waiting."""
+        self.data_dir.parent.mkdir(parents=True, exist_ok=True)
+        self.paths.runtime.unlink(missing_ok=True)
+        with self.log.open("a") as log:
+            self.proc = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "daemon.cli",
+                    "run",
+                    "--data-dir",
+                    str(self.data_dir),
+                    "--port",
+                    "0",
+                    *self.args,
+                ],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                text=True,
+                env=self.env,
+            )
+        return self
+
+    def wait_healthy(self, timeout: float = START_TIMEOUT) -> float:
+        """Wait for GET /health to answer 200; return the seconds it took from now."""
+        started = time.monotonic()
+        deadline = started + timeout
+        while time.monotonic() < deadline:
+            assert self.proc is not None
+            if self.proc.poll() is not None:
+                raise AssertionError(f"daemon exited {self.proc.returncode}:\n{self.output()}")
+            info = RuntimeInfo.read(self.paths.runtime)
+            if info is not None:
+                try:
+                    status, _ = self.request("GET", "/health", timeout=2)
+                    if status == 200:
+                        return time.monotonic() - started
+                except OSError:
+                    pass
+            time.sleep(0.05)
+        raise AssertionError(f"daemon not healthy after {timeout} s:\n{self.output()}")
+
+    @property
+    def url(self) -> str:
+        info = RuntimeInfo.read(self.paths.runtime)
+        assert info is not None, "daemon.json missing"
+        return info.url
+
+    @property
+    def api_key(self) -> str:
+        return self.paths.api_key.read_text().strip()
+
+    def request(
+        self, method: str, path: str, body: Any = None, *, timeout: float = 10
+    ) -> tuple[int, Any]:
+        """One HTTP call with the API key; returns (status, decoded JSON or None)."""
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(
+            self.url + path,
+            data=data,
+            method=method,
+            headers={"X-API-Key": self.api_key, "Content-Type": "application/json"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                raw = response.read()
+                return response.status, json.loads(raw) if raw else None
+        except urllib.error.HTTPError as exc:
+            raw = exc.read()
+            return exc.code, json.loads(raw) if raw else None
+
+    def postgres(self) -> list[Any]:
+        """PostgreSQL processes serving this daemon's pgdata."""
+        return EmbeddedPostgres(self.paths.pgdata).processes()
+
+    def postmaster_pid(self) -> int:
+        return int((self.paths.pgdata / "postmaster.pid").read_text().split()[0])
+
+    def wait_exit(self, timeout: float = 60) -> int:
+        assert self.proc is not None
+        return self.proc.wait(timeout)
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace") if self.log.exists() else ""
+
+    def kill_all(self) -> None:
+        """Leave nothing running, whatever state the test ended in."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(10)
+        for proc in self.postgres():
+            with contextlib.suppress(Exception):
+                proc.kill()
