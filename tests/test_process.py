@@ -11,10 +11,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import psutil
 import pytest
 
-from daemon.embedded_pg import EmbeddedPostgres
 from tests.daemon_process import DaemonProcess, clean_env, cli
 
 
@@ -242,14 +240,3 @@ def test_central_mode_runs_on_an_external_database(
     assert daemon.proc is not None
     daemon.proc.send_signal(signal.SIGTERM)
     assert daemon.wait_exit() == 0
-
-
-def test_embedded_postgres_leaves_no_process_behind(tmp_path: Path) -> None:
-    server = EmbeddedPostgres(tmp_path / "pgdata")
-    server.start()
-    pid = server.pid
-    assert pid is not None
-    assert psutil.pid_exists(pid)
-    server.stop()
-    assert server.processes() == []
-    assert not server.is_running()
