@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TypeAlias
 
@@ -46,30 +47,32 @@ def template_dsn(pg_server: EmbeddedPostgres) -> str:
     return asyncio.run(build())
 
 
-@pytest.fixture
-async def database_url(pg_server: EmbeddedPostgres, template_dsn: str) -> AsyncIterator[str]:
-    """A fresh, migrated database for one test."""
-    name = f"test_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(pg_server.dsn)
+@asynccontextmanager
+async def scratch_database(admin_dsn: str, prefix: str, template: str | None) -> AsyncIterator[str]:
+    """A database that exists for one test, copied from a template or empty."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    copy = f' TEMPLATE "{template}" STRATEGY FILE_COPY' if template else ""
+    admin = await asyncpg.connect(admin_dsn)
     try:
-        await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{TEMPLATE}" STRATEGY FILE_COPY')
-        yield with_database(pg_server.dsn, name)
+        await admin.execute(f'CREATE DATABASE "{name}"{copy}')
+        yield with_database(admin_dsn, name)
         await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
     finally:
         await admin.close()
+
+
+@pytest.fixture
+async def database_url(pg_server: EmbeddedPostgres, template_dsn: str) -> AsyncIterator[str]:
+    """A fresh, migrated database for one test."""
+    async with scratch_database(pg_server.dsn, "test", TEMPLATE) as url:
+        yield url
 
 
 @pytest.fixture
 async def empty_database_url(pg_server: EmbeddedPostgres) -> AsyncIterator[str]:
     """A database with no schema at all, for migration tests."""
-    name = f"empty_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(pg_server.dsn)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-        yield with_database(pg_server.dsn, name)
-        await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
+    async with scratch_database(pg_server.dsn, "empty", None) as url:
+        yield url
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -133,6 +134,16 @@ class DaemonProcess:
 
     def postmaster_pid(self) -> int:
         return int((self.paths.pgdata / "postmaster.pid").read_text().split()[0])
+
+    def signal(self, signum: int) -> int:
+        """Send a signal and return the exit code once the daemon has exited."""
+        assert self.proc is not None
+        self.proc.send_signal(signum)
+        return self.wait_exit()
+
+    def kill_daemon(self) -> None:
+        """SIGKILL the daemon alone, as a crash would; its PostgreSQL keeps running."""
+        self.signal(signal.SIGKILL)
 
     def wait_exit(self, timeout: float = 60) -> int:
         assert self.proc is not None

@@ -60,9 +60,7 @@ def test_first_start_health_status_and_sigterm(
     assert "photos" in shown.stdout
     assert "database size" in shown.stdout
 
-    assert daemon.proc is not None
-    daemon.proc.send_signal(signal.SIGTERM)
-    assert daemon.wait_exit() == 0
+    assert daemon.signal(signal.SIGTERM) == 0
     assert daemon.postgres() == [], "no postgres process is left"
     assert not daemon.paths.runtime.exists()
     gone = cli("status", "--data-dir", str(daemon.data_dir))
@@ -73,9 +71,7 @@ def test_first_start_health_status_and_sigterm(
 def test_sigint_stops_cleanly(tmp_path: Path, daemons: list[DaemonProcess]) -> None:
     daemon = start(daemons, tmp_path / "data")
     daemon.wait_healthy()
-    assert daemon.proc is not None
-    daemon.proc.send_signal(signal.SIGINT)
-    assert daemon.wait_exit() == 0
+    assert daemon.signal(signal.SIGINT) == 0
     assert daemon.postgres() == []
 
 
@@ -100,18 +96,14 @@ def test_sigkill_of_the_daemon_then_restart_recovers(
     first.wait_healthy()
     status, created = first.request("POST", "/api/categories", {"name": "Kept"})
     assert status == 201
-    assert first.proc is not None
-    first.proc.kill()
-    first.wait_exit()
+    first.kill_daemon()
     assert first.postgres(), "PostgreSQL outlives a killed daemon"
 
     second = start(daemons, data)
     second.wait_healthy()
     status, categories = second.request("GET", "/api/categories")
     assert [c["id"] for c in categories] == [created["id"]]
-    assert second.proc is not None
-    second.proc.send_signal(signal.SIGTERM)
-    assert second.wait_exit() == 0
+    assert second.signal(signal.SIGTERM) == 0
     assert second.postgres() == []
 
 
@@ -123,9 +115,7 @@ def test_sigkill_of_everything_then_restart_recovers(
     first.wait_healthy()
     status, _created = first.request("POST", "/api/categories", {"name": "Committed"})
     assert status == 201
-    assert first.proc is not None
-    first.proc.kill()
-    first.wait_exit()
+    first.kill_daemon()
     for proc in first.postgres():
         proc.kill()
     wait_until(lambda: not first.postgres(), what="postgres to die")
@@ -152,9 +142,7 @@ def test_postgres_killed_under_a_running_daemon_comes_back(
     status, _ = daemon.request("POST", "/api/categories", {"name": "After"})
     assert status == 201
     assert "stopped unexpectedly" in daemon.output()
-    assert daemon.proc is not None
-    daemon.proc.send_signal(signal.SIGTERM)
-    assert daemon.wait_exit() == 0
+    assert daemon.signal(signal.SIGTERM) == 0
     assert daemon.postgres() == []
 
 
@@ -164,9 +152,7 @@ def test_reused_postmaster_pid_is_never_killed(
     data = tmp_path / "data"
     first = start(daemons, data)
     first.wait_healthy()
-    assert first.proc is not None
-    first.proc.send_signal(signal.SIGTERM)
-    assert first.wait_exit() == 0
+    assert first.signal(signal.SIGTERM) == 0
 
     # An unrelated program now has the pid a crashed postmaster left in its lock file.
     bystander = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
@@ -237,6 +223,4 @@ def test_central_mode_runs_on_an_external_database(
     assert (status, body["mode"]) == (200, "central")
     assert not (data / "pgdata").exists(), "central mode embeds no database"
     assert (data / "coldpreviews").is_dir()
-    assert daemon.proc is not None
-    daemon.proc.send_signal(signal.SIGTERM)
-    assert daemon.wait_exit() == 0
+    assert daemon.signal(signal.SIGTERM) == 0

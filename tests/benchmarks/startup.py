@@ -26,19 +26,15 @@ def timed_start(data_dir: Path) -> tuple[DaemonProcess, float]:
 
 
 def stop(daemon: DaemonProcess) -> None:
-    assert daemon.proc is not None
-    daemon.proc.send_signal(signal.SIGTERM)
-    daemon.wait_exit()
+    daemon.signal(signal.SIGTERM)
 
 
 def kill_daemon(daemon: DaemonProcess) -> None:
-    assert daemon.proc is not None
-    daemon.proc.kill()
-    daemon.wait_exit()
+    daemon.kill_daemon()
 
 
 def kill_everything(daemon: DaemonProcess) -> None:
-    kill_daemon(daemon)
+    daemon.kill_daemon()
     for proc in daemon.postgres():
         proc.kill()
     while daemon.postgres():
