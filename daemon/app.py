@@ -22,6 +22,7 @@ from litestar.status_codes import (
 
 from daemon import __version__
 from daemon.api.categories import CategoriesController
+from daemon.api.input_sessions import InputSessionsController
 from daemon.api.photographers import PhotographersController
 from daemon.api.settings import SettingsController
 from daemon.api.system import SystemController
@@ -56,6 +57,7 @@ def create_app(
             SettingsController,
             PhotographersController,
             CategoriesController,
+            InputSessionsController,
         ],
         lifespan=[lifespan],
         state=State(

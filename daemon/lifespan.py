@@ -13,7 +13,9 @@ from litestar import Litestar
 from daemon import database
 from daemon.config import Settings
 from daemon.embedded_pg import EmbeddedPostgres
+from daemon.registration.manager import Registrations
 from daemon.runtime import Runtime
+from daemon.services import input_sessions as input_sessions_service
 from daemon.services import settings as settings_service
 from daemon.supervisor import Supervisor, Worker
 
@@ -46,7 +48,14 @@ async def lifespan(app: Litestar) -> AsyncIterator[None]:
         pool = await database.create_pool(dsn)
         stack.push_async_callback(database.close_pool, pool)
         system = await settings_service.bootstrap(pool)
+        interrupted = await input_sessions_service.mark_interrupted(pool)
+        if interrupted:
+            log.warning(
+                "%d registration session(s) were cut short by the last stop", len(interrupted)
+            )
         settings.coldpreview_dir.mkdir(parents=True, exist_ok=True)
+        registrations = Registrations(pool)
+        stack.push_async_callback(registrations.stop)
 
         stack.push_async_callback(supervisor.stop)
         if embedded is not None:
@@ -56,6 +65,7 @@ async def lifespan(app: Litestar) -> AsyncIterator[None]:
             pool=pool,
             installation_id=system.installation_id,
             supervisor=supervisor,
+            registrations=registrations,
             request_shutdown=app.state.request_shutdown,
         )
         log.info(

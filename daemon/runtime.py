@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import asyncpg
 
 from daemon.config import Settings
+from daemon.registration.manager import Registrations
 from daemon.supervisor import Supervisor
 
 
@@ -20,4 +21,5 @@ class Runtime:
     pool: asyncpg.Pool
     installation_id: uuid.UUID
     supervisor: Supervisor
+    registrations: Registrations
     request_shutdown: Callable[[], None]

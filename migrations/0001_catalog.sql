@@ -92,6 +92,13 @@ CREATE TABLE input_sessions (
     photo_count             integer NOT NULL DEFAULT 0 CHECK (photo_count >= 0),
     duplicate_count         integer NOT NULL DEFAULT 0 CHECK (duplicate_count >= 0),
     error_count             integer NOT NULL DEFAULT 0 CHECK (error_count >= 0),
+    -- Progress, written with every batch so that a crash leaves honest figures.
+    already_registered_count integer NOT NULL DEFAULT 0 CHECK (already_registered_count >= 0),
+    files_found             integer NOT NULL DEFAULT 0 CHECK (files_found >= 0),
+    files_ignored           integer NOT NULL DEFAULT 0 CHECK (files_ignored >= 0),
+    groups_total            integer CHECK (groups_total >= 0),
+    groups_done             integer NOT NULL DEFAULT 0 CHECK (groups_done >= 0),
+    failure                 text,
     created_at              timestamptz NOT NULL DEFAULT clock_timestamp(),
     updated_at              timestamptz NOT NULL DEFAULT clock_timestamp()
 );
@@ -180,7 +187,8 @@ CREATE TABLE session_errors (
     error       text NOT NULL,
     occurred_at timestamptz NOT NULL DEFAULT clock_timestamp()
 );
-CREATE INDEX session_errors_session ON session_errors (session_id);
+CREATE INDEX session_errors_session ON session_errors (session_id, occurred_at);
+CREATE INDEX input_sessions_created ON input_sessions (created_at);
 
 CREATE TABLE collections (
     id            uuid PRIMARY KEY DEFAULT gen_random_uuid(),

@@ -1,0 +1,1 @@
+"""Reading photos: previews and hothash, EXIF, file grouping. Runs in worker processes."""

@@ -1,0 +1,148 @@
+"""Walk a folder and group its files into photos: same directory + stem → one photo.
+
+The walk streams one directory at a time, so memory stays flat whatever the
+folder size; symlinked folders are followed once (loops never hang the scan).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import msgspec
+
+FILE_TYPES = {
+    **dict.fromkeys((".jpg", ".jpeg"), "JPEG"),
+    **dict.fromkeys((".heic", ".heif"), "HEIC"),
+    ".png": "PNG",
+    **dict.fromkeys((".tif", ".tiff"), "TIFF"),
+    **dict.fromkeys(
+        (".cr2", ".cr3", ".nef", ".arw", ".orf", ".rw2", ".dng", ".raf", ".pef", ".srw"), "RAW"
+    ),
+    ".xmp": "XMP",
+}
+# Lower is preferred as master; XMP is never a master.
+MASTER_RANK = {"JPEG": 0, "HEIC": 1, "PNG": 1, "TIFF": 1, "RAW": 2}
+# Folders that operating systems and NAS boxes fill with their own files.
+SYSTEM_FOLDERS = frozenset(
+    {"$RECYCLE.BIN", "System Volume Information", "@eaDir", "lost+found", "#recycle"}
+)
+_HIDDEN_ATTRIBUTES = 0x2 | 0x4  # Windows FILE_ATTRIBUTE_HIDDEN | FILE_ATTRIBUTE_SYSTEM
+
+
+class FileRef(msgspec.Struct, frozen=True):
+    """One file of a group."""
+
+    path: str
+    file_type: str
+
+
+class FileGroup(msgspec.Struct, frozen=True):
+    """The files that make one photo; `master` is the one previews come from."""
+
+    master: FileRef
+    companions: tuple[FileRef, ...] = ()
+
+    @property
+    def files(self) -> tuple[FileRef, ...]:
+        """Master first, then companions."""
+        return (self.master, *self.companions)
+
+
+class ScanProblem(msgspec.Struct, frozen=True):
+    """A folder that could not be read; the scan goes on without it."""
+
+    path: str
+    error: str
+
+
+class DirectoryCounts(msgspec.Struct):
+    """What one directory held, for progress."""
+
+    files: int = 0
+    ignored: int = 0
+
+
+def file_type(name: str) -> str | None:
+    """The catalog file type for a file name, or None when Hotprevue ignores it."""
+    return FILE_TYPES.get(os.path.splitext(name)[1].lower())
+
+
+def group_directory(directory: str, names: list[str]) -> list[FileGroup]:
+    """Group one directory's image files by stem (case-insensitive), master chosen by type."""
+    by_stem: dict[str, list[FileRef]] = {}
+    for name in sorted(names):
+        kind = file_type(name)
+        if kind is None:
+            continue
+        stem = os.path.splitext(name)[0].lower()
+        by_stem.setdefault(stem, []).append(FileRef(os.path.join(directory, name), kind))
+    groups = []
+    for refs in by_stem.values():
+        candidates = [ref for ref in refs if ref.file_type in MASTER_RANK]
+        if not candidates:
+            continue  # a sidecar alone is no photo
+        master = min(candidates, key=lambda ref: (MASTER_RANK[ref.file_type], ref.path))
+        groups.append(FileGroup(master, tuple(ref for ref in refs if ref is not master)))
+    return groups
+
+
+def scan(
+    root: Path, *, recursive: bool = True, counts: DirectoryCounts | None = None
+) -> Iterator[FileGroup | ScanProblem]:
+    """Yield the file groups under root, directory by directory, and unreadable folders."""
+    counts = counts if counts is not None else DirectoryCounts()
+    seen: set[tuple[int, int]] = set()
+    pending = [str(root)]
+    while pending:
+        directory = pending.pop()
+        try:
+            identity = os.stat(directory)
+        except OSError as exc:
+            yield ScanProblem(directory, f"cannot read folder: {exc.strerror or exc}")
+            continue
+        key = (identity.st_dev, identity.st_ino)
+        if key in seen:
+            continue  # reached again through a symlink: a loop or a second path
+        seen.add(key)
+        names: list[str] = []
+        subdirectories: list[str] = []
+        try:
+            with os.scandir(directory) as entries:
+                for entry in entries:
+                    if _hidden(entry):
+                        continue
+                    try:
+                        is_dir = entry.is_dir(follow_symlinks=True)
+                        is_file = not is_dir and entry.is_file(follow_symlinks=True)
+                    except OSError:
+                        continue  # a dangling link or a file that vanished
+                    if is_dir:
+                        if recursive and entry.name not in SYSTEM_FOLDERS:
+                            subdirectories.append(entry.path)
+                    elif is_file:
+                        counts.files += 1
+                        if file_type(entry.name) is None:
+                            counts.ignored += 1
+                        else:
+                            names.append(entry.name)
+        except OSError as exc:
+            yield ScanProblem(directory, f"cannot read folder: {exc.strerror or exc}")
+            continue
+        yield from group_directory(directory, names)
+        # Reversed so that the stack visits subfolders in name order.
+        pending.extend(sorted(subdirectories, reverse=True))
+
+
+def _hidden(entry: os.DirEntry[str]) -> bool:
+    """Dot files everywhere; files marked hidden or system on Windows."""
+    if entry.name.startswith("."):
+        return True
+    if os.name != "nt":
+        return False
+    try:
+        attributes: int = entry.stat(follow_symlinks=False).st_file_attributes  # type: ignore[attr-defined]
+    except OSError:
+        return False
+    return bool(attributes & _HIDDEN_ATTRIBUTES)

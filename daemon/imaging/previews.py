@@ -1,0 +1,201 @@
+"""Hotpreview, hothash and coldpreview from one decode of the master file.
+
+THE RECIPE IS FROZEN. The hothash (a photo's id on every machine) is the SHA-256
+of the hotpreview bytes, so every constant here, and the Pillow and libjpeg-turbo
+versions pinned in pyproject.toml, decide it. tests/imaging/test_golden.py pins
+the result for corpus files: any change fails CI.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import hashlib
+import io
+import math
+from pathlib import Path
+from typing import Any
+
+import msgspec
+from PIL import Image, UnidentifiedImageError
+
+from daemon.imaging import exif
+
+HOTPREVUE_PX = 150
+HOTPREVIEW_QUALITY = 85
+# The hotpreview is cut from an image decoded to cover this long edge; a fixed
+# value, so that the coldpreview setting never changes a hothash.
+BASE_PX = 1200
+RESAMPLE = Image.Resampling.LANCZOS
+REDUCING_GAP = 1.5
+
+# Decoders allowed to touch user files: never EPS (Ghostscript) or exotic formats.
+# JPEG also yields MPO (multi-picture JPEGs from some cameras) through its own factory.
+ALLOWED_FORMATS = ("JPEG", "PNG", "TIFF", "HEIF")
+# JPEGs decode at up to 1/8 scale (draft), so a big one costs little memory;
+# every other format decodes in full and stays under Pillow's own bomb limit.
+JPEG_MAX_PIXELS = 1_000_000_000
+OTHER_MAX_PIXELS = 2 * 89_478_485
+
+
+class PreviewError(Exception):
+    """The file cannot become a photo; the message says why, for the session's error list."""
+
+
+class Previews(msgspec.Struct, kw_only=True):
+    """Everything registration keeps from one master file."""
+
+    hothash: str
+    hotpreview_b64: str
+    coldpreview: bytes
+    width: int
+    height: int
+    fields: exif.ExifFields
+    exif_data: dict[str, Any]
+
+
+@functools.cache
+def init_decoders() -> None:
+    """Load the allowed decoders (HEIF through pillow-heif) once per process."""
+    from pillow_heif import register_heif_opener
+
+    Image.init()
+    register_heif_opener(thumbnails=False)
+    # _check_size applies per-format limits; Pillow's single global limit would
+    # refuse big JPEGs that draft decoding handles in little memory.
+    Image.MAX_IMAGE_PIXELS = None
+
+
+def make_previews(path: Path | str, *, coldpreview_max_px: int, quality: int) -> Previews:
+    """Decode the master once; return hotpreview, hothash, coldpreview and EXIF."""
+    init_decoders()
+    try:
+        with Image.open(path, formats=ALLOWED_FORMATS) as image:
+            return _from_image(image, coldpreview_max_px=coldpreview_max_px, quality=quality)
+    except PreviewError:
+        raise
+    except UnidentifiedImageError:
+        raise PreviewError("not an image Hotprevue can read (unknown or damaged format)") from None
+    except FileNotFoundError:
+        raise PreviewError("file vanished before it could be read") from None
+    except PermissionError:
+        raise PreviewError("permission denied") from None
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        raise PreviewError(f"cannot decode image: {exc}") from None
+    except MemoryError:
+        raise PreviewError("out of memory decoding the image") from None
+
+
+def _from_image(image: Image.Image, *, coldpreview_max_px: int, quality: int) -> Previews:
+    _check_size(image)
+    fields, exif_data = exif.read(image)
+    base = _decode(image, BASE_PX)
+    base = _upright(base, fields.orientation)
+    hot = _hotpreview(base)
+    if coldpreview_max_px > BASE_PX and image.format in ("JPEG", "MPO"):
+        cold_source = _upright(_decode_again(image, coldpreview_max_px), fields.orientation)
+    else:
+        cold_source = base
+    cold = _coldpreview(cold_source, coldpreview_max_px, quality)
+    return Previews(
+        hothash=hashlib.sha256(hot).hexdigest(),
+        hotpreview_b64=base64.b64encode(hot).decode("ascii"),
+        coldpreview=cold,
+        width=base.width,
+        height=base.height,
+        fields=fields,
+        exif_data=exif_data,
+    )
+
+
+def _check_size(image: Image.Image) -> None:
+    width, height = image.size
+    limit = JPEG_MAX_PIXELS if image.format in ("JPEG", "MPO") else OTHER_MAX_PIXELS
+    if width <= 0 or height <= 0:
+        raise PreviewError(f"image claims an impossible size {width}x{height}")
+    if width * height > limit:
+        raise PreviewError(
+            f"image too large: {width}x{height} = {width * height / 1e6:.0f} MP exceeds the "
+            f"{limit / 1e6:.0f} MP limit for {image.format} (decompression bomb?)"
+        )
+
+
+def _decode(image: Image.Image, cover_px: int) -> Image.Image:
+    """Decode, for JPEG in the DCT domain at the smallest scale that covers cover_px.
+
+    The draft target comes from the stored (unrotated) size: computed after
+    rotation it would ask portrait photos for too much and decode at half scale.
+    """
+    if image.format in ("JPEG", "MPO"):
+        width, height = image.size
+        scale = cover_px / max(width, height)
+        if scale < 1:
+            image.draft("RGB", (math.ceil(width * scale), math.ceil(height * scale)))
+    image.load()
+    return _to_rgb8(image)
+
+
+def _decode_again(image: Image.Image, cover_px: int) -> Image.Image:
+    with Image.open(image.filename, formats=ALLOWED_FORMATS) as again:  # type: ignore[attr-defined]
+        return _decode(again, cover_px)
+
+
+def _to_rgb8(image: Image.Image) -> Image.Image:
+    """CMYK, 16-bit, alpha and palette images become 8-bit RGB (alpha over white)."""
+    if image.mode == "RGB":
+        return image
+    if image.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I"):
+        # 16-bit grey: keep the top 8 bits instead of clipping everything above 255.
+        image = image.convert("I").point(lambda value: value / 257).convert("L")
+    if image.mode == "P":
+        image = image.convert("RGBA" if "transparency" in image.info else "RGB")
+    if image.mode in ("RGBA", "LA", "PA", "RGBa", "La"):
+        rgba = image.convert("RGBA")
+        background = Image.new("RGB", rgba.size, (255, 255, 255))
+        background.paste(rgba, mask=rgba.getchannel("A"))
+        return background
+    return image.convert("RGB")
+
+
+_TRANSPOSE = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+
+
+def _upright(image: Image.Image, orientation: int) -> Image.Image:
+    """Apply EXIF orientation (on the reduced image, where it is cheap)."""
+    method = _TRANSPOSE.get(orientation)
+    return image.transpose(method) if method is not None else image
+
+
+def _hotpreview(base: Image.Image) -> bytes:
+    side = min(base.width, base.height)
+    left = (base.width - side) // 2
+    top = (base.height - side) // 2
+    square = base.resize(
+        (HOTPREVUE_PX, HOTPREVUE_PX),
+        RESAMPLE,
+        box=(left, top, left + side, top + side),
+        reducing_gap=REDUCING_GAP,
+    )
+    return _jpeg(square, HOTPREVIEW_QUALITY, optimize=False)
+
+
+def _coldpreview(source: Image.Image, max_px: int, quality: int) -> bytes:
+    scale = max_px / max(source.width, source.height)
+    if scale < 1:
+        size = (max(1, round(source.width * scale)), max(1, round(source.height * scale)))
+        source = source.resize(size, RESAMPLE, reducing_gap=REDUCING_GAP)
+    return _jpeg(source, quality, optimize=True)
+
+
+def _jpeg(image: Image.Image, quality: int, *, optimize: bool) -> bytes:
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=quality, optimize=optimize)
+    return out.getvalue()

@@ -1,0 +1,1 @@
+"""The registration job runner: scan → groups → worker pool → store, with progress."""

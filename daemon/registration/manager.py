@@ -1,0 +1,68 @@
+"""The running registration jobs of a daemon, and the worker pool they share."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+
+import asyncpg
+
+from daemon.registration.job import JobSpec, Progress, RegistrationJob
+from daemon.registration.workers import WorkerPool
+
+log = logging.getLogger(__name__)
+
+
+class Registrations:
+    """Starts jobs, keeps them referenced, and stops them (with the pool) on shutdown."""
+
+    def __init__(self, pool: asyncpg.Pool, *, workers: int | None = None) -> None:
+        self._pool = pool
+        self._worker_count = workers
+        self._workers: WorkerPool | None = None
+        self._jobs: dict[uuid.UUID, tuple[RegistrationJob, asyncio.Task[str]]] = {}
+        self._stop = asyncio.Event()
+
+    def start(self, spec: JobSpec) -> None:
+        """Run a session's job in the background."""
+        if self._workers is None:
+            # Started on first use: a daemon that only browses spawns no workers.
+            self._workers = WorkerPool(self._worker_count)
+        job = RegistrationJob(spec, self._pool, self._workers)
+        task = asyncio.create_task(job.run(self._stop), name=f"registration-{spec.session_id}")
+        self._jobs[spec.session_id] = (job, task)
+        task.add_done_callback(lambda _: self._jobs.pop(spec.session_id, None))
+
+    def progress(self, session_id: uuid.UUID) -> Progress | None:
+        """Live figures of a running session."""
+        entry = self._jobs.get(session_id)
+        return entry[0].progress if entry else None
+
+    def cancel(self, session_id: uuid.UUID) -> bool:
+        """Ask a running session to stop; False when it is not running here."""
+        entry = self._jobs.get(session_id)
+        if entry is None:
+            return False
+        entry[0].cancel()
+        return True
+
+    async def wait(self, session_id: uuid.UUID) -> None:
+        """Until the session's job has finished (tests and cancel use it)."""
+        entry = self._jobs.get(session_id)
+        if entry is not None:
+            await asyncio.gather(entry[1], return_exceptions=True)
+
+    async def stop(self, timeout: float = 15.0) -> None:
+        """Stop every job (their sessions end 'interrupted'), then the workers."""
+        self._stop.set()
+        tasks = [task for _, task in self._jobs.values()]
+        if tasks:
+            _, pending = await asyncio.wait(tasks, timeout=timeout)
+            for task in pending:
+                log.warning("registration %s did not stop in time; cancelling", task.get_name())
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+        if self._workers is not None:
+            await asyncio.to_thread(self._workers.close)
+            self._workers = None

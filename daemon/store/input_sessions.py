@@ -1,0 +1,137 @@
+"""SQL for input sessions, their errors and their photos."""
+
+from __future__ import annotations
+
+import uuid
+
+from daemon.store.base import Conn, to_struct, to_structs
+from protocol.input_sessions import InputSession, SessionError, SessionPhoto
+
+INSERT = """
+INSERT INTO input_sessions (name, source_path, recursive, default_photographer_id, default_event_id)
+VALUES ($1, $2, $3, $4, $5) RETURNING *
+"""
+GET = "SELECT * FROM input_sessions WHERE id = $1"
+LIST = "SELECT * FROM input_sessions ORDER BY created_at DESC LIMIT $1 OFFSET $2"
+START = """
+UPDATE input_sessions SET status = 'running', started_at = clock_timestamp() WHERE id = $1
+"""
+FINISH = """
+UPDATE input_sessions SET status = $2, completed_at = clock_timestamp(), failure = $3
+WHERE id = $1 AND status IN ('pending', 'running', 'uploading')
+"""
+# Progress is added, never overwritten: each batch commits its own increments.
+ADD_PROGRESS = """
+UPDATE input_sessions SET
+    photo_count = photo_count + $2,
+    duplicate_count = duplicate_count + $3,
+    already_registered_count = already_registered_count + $4,
+    error_count = error_count + $5,
+    groups_done = groups_done + $6
+WHERE id = $1
+"""
+SET_SCAN_TOTALS = """
+UPDATE input_sessions SET files_found = $2, files_ignored = $3, groups_total = $4 WHERE id = $1
+"""
+MARK_INTERRUPTED = """
+UPDATE input_sessions
+SET status = 'interrupted', completed_at = clock_timestamp(),
+    failure = 'the daemon stopped before the session finished; register the folder again to resume'
+WHERE status IN ('pending', 'running', 'uploading')
+RETURNING id
+"""
+DELETE = "DELETE FROM input_sessions WHERE id = $1"
+ADD_ERROR = "INSERT INTO session_errors (session_id, file_path, error) VALUES ($1, $2, $3)"
+ERRORS = """
+SELECT id, file_path, error, occurred_at FROM session_errors WHERE session_id = $1
+ORDER BY occurred_at, file_path LIMIT $2 OFFSET $3
+"""
+PHOTOS = """
+SELECT p.hothash, p.hotpreview_b64, p.taken_at, p.registered_at, f.file_path AS master_path
+FROM photos p LEFT JOIN image_files f ON f.photo_id = p.id AND f.is_master
+WHERE p.input_session_id = $1
+ORDER BY p.registered_at, p.id LIMIT $2 OFFSET $3
+"""
+
+
+async def insert(
+    conn: Conn,
+    *,
+    name: str,
+    source_path: str,
+    recursive: bool,
+    photographer_id: uuid.UUID,
+    event_id: uuid.UUID | None,
+) -> InputSession:
+    """Create a pending session."""
+    row = await conn.fetchrow(INSERT, name, source_path, recursive, photographer_id, event_id)
+    return to_struct(row, InputSession)
+
+
+async def get(conn: Conn, session_id: uuid.UUID) -> InputSession | None:
+    """One session, or None."""
+    row = await conn.fetchrow(GET, session_id)
+    return to_struct(row, InputSession) if row else None
+
+
+async def list_recent(conn: Conn, limit: int, offset: int) -> list[InputSession]:
+    """Sessions, newest first."""
+    return to_structs(await conn.fetch(LIST, limit, offset), InputSession)
+
+
+async def start(conn: Conn, session_id: uuid.UUID) -> None:
+    """Mark a session running."""
+    await conn.execute(START, session_id)
+
+
+async def finish(conn: Conn, session_id: uuid.UUID, status: str, failure: str | None) -> None:
+    """Mark a session finished, unless it already is."""
+    await conn.execute(FINISH, session_id, status, failure)
+
+
+async def add_progress(
+    conn: Conn,
+    session_id: uuid.UUID,
+    *,
+    registered: int,
+    duplicates: int,
+    already_registered: int,
+    errors: int,
+    groups: int,
+) -> None:
+    """Add one batch's outcome to the session's counts."""
+    await conn.execute(
+        ADD_PROGRESS, session_id, registered, duplicates, already_registered, errors, groups
+    )
+
+
+async def set_scan_totals(
+    conn: Conn, session_id: uuid.UUID, *, files: int, ignored: int, groups: int
+) -> None:
+    """Record what the folder holds, once the counting pass is done."""
+    await conn.execute(SET_SCAN_TOTALS, session_id, files, ignored, groups)
+
+
+async def mark_interrupted(conn: Conn) -> list[uuid.UUID]:
+    """At start-up: sessions a previous daemon left running never finish; say so."""
+    return [row["id"] for row in await conn.fetch(MARK_INTERRUPTED)]
+
+
+async def delete(conn: Conn, session_id: uuid.UUID) -> None:
+    """Remove a session; its photos stay (their input_session_id becomes null)."""
+    await conn.execute(DELETE, session_id)
+
+
+async def add_errors(conn: Conn, session_id: uuid.UUID, errors: list[tuple[str, str]]) -> None:
+    """Record files that failed."""
+    await conn.executemany(ADD_ERROR, [(session_id, path, error) for path, error in errors])
+
+
+async def errors(conn: Conn, session_id: uuid.UUID, limit: int, offset: int) -> list[SessionError]:
+    """A session's errors in the order they happened."""
+    return to_structs(await conn.fetch(ERRORS, session_id, limit, offset), SessionError)
+
+
+async def photos(conn: Conn, session_id: uuid.UUID, limit: int, offset: int) -> list[SessionPhoto]:
+    """Photos a session registered."""
+    return to_structs(await conn.fetch(PHOTOS, session_id, limit, offset), SessionPhoto)

@@ -1,0 +1,141 @@
+"""SQL for registering photos: known paths, new photos, their files, duplicates."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+import msgspec
+
+from daemon.store.base import Conn
+
+KNOWN_PATHS = """
+SELECT f.file_path, f.photo_id, p.deleted_at IS NOT NULL AS deleted, true AS is_file
+FROM image_files f JOIN photos p ON p.id = f.photo_id
+WHERE f.file_path = ANY($1::text[])
+UNION ALL
+SELECT d.file_path, d.photo_id, p.deleted_at IS NOT NULL, false
+FROM duplicate_files d JOIN photos p ON p.id = d.photo_id
+WHERE d.file_path = ANY($1::text[])
+"""
+INSERT_PHOTO = """
+INSERT INTO photos (
+    hothash, hotpreview_b64, coldpreview_path, exif_data, taken_at, taken_at_offset,
+    location_lat, location_lng, location_source, location_accuracy,
+    camera_make, camera_model, lens_model, iso, shutter_speed, aperture, focal_length,
+    photographer_id, input_session_id, event_id
+) VALUES (
+    $1, $2, $3, $4, $5, $6, $7, $8,
+    CASE WHEN $7::float8 IS NULL THEN NULL ELSE 0 END,
+    CASE WHEN $7::float8 IS NULL THEN NULL ELSE 'exact' END,
+    $9, $10, $11, $12, $13, $14, $15, $16, $17, $18
+)
+ON CONFLICT (hothash) DO NOTHING
+RETURNING id
+"""
+PHOTO_BY_HOTHASH = "SELECT id, deleted_at IS NOT NULL AS deleted FROM photos WHERE hothash = $1"
+RESTORE = (
+    "UPDATE photos SET deleted_at = NULL WHERE id = ANY($1::uuid[]) AND deleted_at IS NOT NULL"
+)
+ADD_FILE = """
+INSERT INTO image_files (photo_id, file_path, file_type, is_master) VALUES ($1, $2, $3, $4)
+ON CONFLICT (file_path) DO NOTHING
+"""
+# A path that is some photo's file is never also a duplicate.
+ADD_DUPLICATE = """
+INSERT INTO duplicate_files (photo_id, file_path, session_id)
+SELECT $1, $2, $3 WHERE NOT EXISTS (SELECT 1 FROM image_files WHERE file_path = $2)
+ON CONFLICT (file_path) DO NOTHING
+"""
+
+
+class KnownPath(msgspec.Struct, frozen=True):
+    """A path the catalog already has, as a photo's file or as a duplicate."""
+
+    photo_id: uuid.UUID
+    deleted: bool
+    is_file: bool
+
+
+class NewPhoto(msgspec.Struct, kw_only=True):
+    """The columns registration sets on a new photo."""
+
+    hothash: str
+    hotpreview_b64: str
+    coldpreview_path: str
+    exif_data: dict[str, Any]
+    taken_at: datetime | None
+    taken_at_offset: timedelta | None
+    location_lat: float | None
+    location_lng: float | None
+    camera_make: str | None
+    camera_model: str | None
+    lens_model: str | None
+    iso: int | None
+    shutter_speed: str | None
+    aperture: float | None
+    focal_length: float | None
+    photographer_id: uuid.UUID
+    input_session_id: uuid.UUID | None
+    event_id: uuid.UUID | None
+
+
+async def known_paths(conn: Conn, paths: list[str]) -> dict[str, KnownPath]:
+    """Which of these paths the catalog already knows."""
+    rows = await conn.fetch(KNOWN_PATHS, paths)
+    return {
+        row["file_path"]: KnownPath(row["photo_id"], row["deleted"], row["is_file"]) for row in rows
+    }
+
+
+async def insert_photo(conn: Conn, photo: NewPhoto) -> uuid.UUID | None:
+    """Insert a photo; None when its hothash is already in the catalog."""
+    photo_id: uuid.UUID | None = await conn.fetchval(
+        INSERT_PHOTO,
+        photo.hothash,
+        photo.hotpreview_b64,
+        photo.coldpreview_path,
+        photo.exif_data,
+        photo.taken_at,
+        photo.taken_at_offset,
+        photo.location_lat,
+        photo.location_lng,
+        photo.camera_make,
+        photo.camera_model,
+        photo.lens_model,
+        photo.iso,
+        photo.shutter_speed,
+        photo.aperture,
+        photo.focal_length,
+        photo.photographer_id,
+        photo.input_session_id,
+        photo.event_id,
+    )
+    return photo_id
+
+
+async def photo_by_hothash(conn: Conn, hothash: str) -> KnownPath | None:
+    """The photo with this hothash, if any."""
+    row = await conn.fetchrow(PHOTO_BY_HOTHASH, hothash)
+    return KnownPath(row["id"], row["deleted"], True) if row else None
+
+
+async def restore(conn: Conn, photo_ids: list[uuid.UUID]) -> None:
+    """Take soft-deleted photos out of the trash (their file was registered again)."""
+    if photo_ids:
+        await conn.execute(RESTORE, photo_ids)
+
+
+async def add_files(conn: Conn, photo_id: uuid.UUID, files: list[tuple[str, str, bool]]) -> None:
+    """Attach files (path, type, is_master) to a photo; paths already known are skipped."""
+    await conn.executemany(
+        ADD_FILE, [(photo_id, path, kind, master) for path, kind, master in files]
+    )
+
+
+async def add_duplicate(
+    conn: Conn, photo_id: uuid.UUID, path: str, session_id: uuid.UUID | None
+) -> None:
+    """Record a file whose picture is already in the catalog under another path."""
+    await conn.execute(ADD_DUPLICATE, photo_id, path, session_id)
