@@ -7,11 +7,12 @@ import logging
 import os
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import filelock
 
-from daemon import __version__, logs, server
+from daemon import __version__, cli_register, logs, server
 from daemon.config import ConfigError, Settings, load_settings
 from protocol.client import DaemonClient, DaemonError, DaemonUnreachable
 from protocol.local import RuntimeInfo
@@ -35,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     except ConfigError as exc:
         parser.exit(2, f"hotprevue: {exc}\n")
-    command: int = args.handler(settings)
+    command: int = args.handler(settings, args)
     return command
 
 
@@ -68,10 +69,25 @@ def _parser() -> argparse.ArgumentParser:
 
     stop = commands.add_parser("stop", parents=[common], help="stop the running daemon")
     stop.set_defaults(handler=_stop)
+
+    register = commands.add_parser(
+        "register", parents=[common], help="register the photos in a folder (daemon must run)"
+    )
+    register.add_argument("path", type=Path, help="folder to register; originals stay untouched")
+    register.add_argument("--name", help="session name (default: the folder's name)")
+    register.add_argument("--photographer", help="photographer name or id (default: you)")
+    register.add_argument("--event", type=uuid.UUID, help="event id the photos join")
+    register.add_argument(
+        "--no-recursive", dest="recursive", action="store_false", help="skip subfolders"
+    )
+    register.add_argument(
+        "--no-wait", action="store_true", help="start the session and return at once"
+    )
+    register.set_defaults(handler=_register)
     return parser
 
 
-def _run(settings: Settings) -> int:
+def _run(settings: Settings, _args: argparse.Namespace) -> int:
     settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     logs.configure(settings.paths.logs, settings.log_level)
     try:
@@ -99,7 +115,19 @@ def _client(settings: Settings, info: RuntimeInfo) -> DaemonClient:
     return DaemonClient(info.url, api_key)
 
 
-def _status(settings: Settings) -> int:
+def _register(settings: Settings, args: argparse.Namespace) -> int:
+    info = RuntimeInfo.read(settings.paths.runtime)
+    if not _running(settings) or info is None:
+        print(
+            f"Hotprevue is not running (data dir {settings.data_dir}); start it with "
+            "`hotprevue run`",
+            file=sys.stderr,
+        )
+        return EXIT_NOT_RUNNING
+    return cli_register.register(_client(settings, info), args)
+
+
+def _status(settings: Settings, _args: argparse.Namespace) -> int:
     info = RuntimeInfo.read(settings.paths.runtime)
     if not _running(settings) or info is None:
         print(f"Hotprevue is not running (data dir {settings.data_dir})")
@@ -126,7 +154,7 @@ def _status(settings: Settings) -> int:
     return 0
 
 
-def _stop(settings: Settings) -> int:
+def _stop(settings: Settings, _args: argparse.Namespace) -> int:
     info = RuntimeInfo.read(settings.paths.runtime)
     if not _running(settings):
         print(f"Hotprevue is not running (data dir {settings.data_dir})")

@@ -70,6 +70,8 @@ def make_previews(path: Path | str, *, coldpreview_max_px: int, quality: int) ->
     """Decode the master once; return hotpreview, hothash, coldpreview and EXIF."""
     init_decoders()
     try:
+        if Path(path).stat().st_size == 0:
+            raise PreviewError("empty file (0 bytes)")
         with Image.open(path, formats=ALLOWED_FORMATS) as image:
             return _from_image(image, coldpreview_max_px=coldpreview_max_px, quality=quality)
     except PreviewError:

@@ -101,6 +101,7 @@ class RegistrationJob:
         self._failed: list[tuple[str, str]] = []
         self._write_lock = asyncio.Lock()
         self._batch_full = asyncio.Event()
+        self._all_decoded = False
 
     def cancel(self) -> None:
         """Ask the job to stop; what is decoded so far is kept."""
@@ -190,9 +191,12 @@ class RegistrationJob:
                     task.cancel()
             await asyncio.gather(*in_flight, return_exceptions=True)
         finally:
-            flusher.cancel()
+            # Never cancel the flusher: cancelled inside a flush, it would drop a batch.
+            self._all_decoded = True
+            self._batch_full.set()
             await asyncio.gather(flusher, return_exceptions=True)
         await self._flush()
+        flusher.result()
 
     async def _new_groups(self, chunk: list[FileGroup | ScanProblem]) -> list[FileGroup]:
         """Settle what needs no decoding: unreadable folders and already known paths."""
@@ -244,7 +248,7 @@ class RegistrationJob:
 
     async def _flush_when_due(self) -> None:
         """Store a batch when it is full, and a partial one at least every FLUSH_EVERY."""
-        while True:
+        while not self._all_decoded:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._batch_full.wait(), FLUSH_EVERY)
             self._batch_full.clear()
