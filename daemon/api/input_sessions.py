@@ -7,14 +7,14 @@ from typing import Annotated
 
 from litestar import Controller, delete, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody, Parameter
+from litestar.params import FromPath, JSONBody, QueryParameter
 
 from daemon.runtime import Runtime
 from daemon.services import input_sessions as service
 from protocol.input_sessions import InputSession, InputSessionCreate, SessionError, SessionPhoto
 
-Limit = Annotated[int, Parameter(ge=1, le=1000, query="limit")]
-Offset = Annotated[int, Parameter(ge=0, query="offset")]
+Limit = Annotated[int, QueryParameter(ge=1, le=1000)]
+Offset = Annotated[int, QueryParameter(ge=0)]
 
 
 class InputSessionsController(Controller):

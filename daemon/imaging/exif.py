@@ -236,10 +236,20 @@ def _json_value(value: Any, depth: int = 0) -> Any:
 
 def _bounded(data: dict[str, Any]) -> dict[str, Any]:
     """Drop the largest values until the JSON fits MAX_EXIF_JSON_BYTES."""
-    while len(msgspec.json.encode(data)) > MAX_EXIF_JSON_BYTES:
-        section, key = max(
-            ((s, k) for s, values in data.items() for k in values),
-            key=lambda sk: len(msgspec.json.encode(data[sk[0]][sk[1]])),
-        )
+    size = len(msgspec.json.encode(data))
+    if size <= MAX_EXIF_JSON_BYTES:
+        return data
+    entries = sorted(
+        (
+            (len(msgspec.json.encode(value)) + len(key) + 4, section, key)
+            for section, values in data.items()
+            for key, value in values.items()
+        ),
+        reverse=True,
+    )
+    for entry_size, section, key in entries:
+        if size <= MAX_EXIF_JSON_BYTES:
+            break
         del data[section][key]
-    return data
+        size -= entry_size
+    return {section: values for section, values in data.items() if values}

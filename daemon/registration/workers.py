@@ -8,13 +8,16 @@ import multiprocessing
 import os
 import signal
 import sys
+from collections.abc import Callable
 from concurrent.futures import CancelledError as FutureCancelled
+from typing import Any, TypeVar
 
 import pebble
 
 from daemon.imaging.previews import PreviewError, Previews, init_decoders, make_previews
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 FILE_TIMEOUT = 120.0
 # Replaced after this many files, so a slow leak in a decoder never accumulates.
@@ -61,11 +64,13 @@ class WorkerPool:
 
     async def previews(self, path: str, *, coldpreview_max_px: int, quality: int) -> Previews:
         """Previews of one master file, decoded in a worker."""
-        future = self._pool.schedule(
-            _previews_task, args=(path, coldpreview_max_px, quality), timeout=self.timeout
-        )
+        return await self.call(_previews_task, path, coldpreview_max_px, quality)
+
+    async def call(self, function: Callable[..., T], *args: Any) -> T:
+        """Run a picklable function in a worker; any failure becomes a PreviewError."""
+        future = self._pool.schedule(function, args=args, timeout=self.timeout)
         try:
-            return await asyncio.wrap_future(future)
+            result: T = await asyncio.wrap_future(future)
         except PreviewError:
             raise
         except TimeoutError:
@@ -81,6 +86,7 @@ class WorkerPool:
             raise PreviewError("out of memory decoding the image") from None
         except Exception as exc:
             raise PreviewError(f"cannot decode image: {type(exc).__name__}: {exc}") from None
+        return result
 
     def close(self) -> None:
         """Stop the workers (files being decoded are abandoned)."""

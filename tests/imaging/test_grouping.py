@@ -1,0 +1,91 @@
+"""Grouping: one photo per directory + stem, master by type, a scan that never hangs."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from daemon.imaging.grouping import DirectoryCounts, FileGroup, ScanProblem, scan
+
+
+def touch(folder: Path, *names: str) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        (folder / name).write_bytes(b"x")
+
+
+def groups(root: Path, **kw: object) -> list[FileGroup]:
+    return [item for item in scan(root, **kw) if isinstance(item, FileGroup)]  # type: ignore[arg-type]
+
+
+def test_raw_jpeg_and_xmp_are_one_photo_with_the_jpeg_as_master(tmp_path: Path) -> None:
+    touch(tmp_path, "IMG_1234.CR2", "IMG_1234.JPG", "IMG_1234.xmp", "IMG_1235.NEF")
+    found = groups(tmp_path)
+    assert len(found) == 2
+    pair = next(g for g in found if g.master.path.endswith("IMG_1234.JPG"))
+    assert pair.master.file_type == "JPEG"
+    assert sorted((Path(f.path).name, f.file_type) for f in pair.companions) == [
+        ("IMG_1234.CR2", "RAW"),
+        ("IMG_1234.xmp", "XMP"),
+    ]
+    raw_only = next(g for g in found if g.master.path.endswith("IMG_1235.NEF"))
+    assert (raw_only.master.file_type, raw_only.companions) == ("RAW", ())
+
+
+def test_heic_png_tiff_outrank_raw(tmp_path: Path) -> None:
+    touch(tmp_path, "a.heic", "a.dng", "b.png", "b.arw", "c.TIF", "c.raf")
+    masters = sorted((Path(g.master.path).name, g.master.file_type) for g in groups(tmp_path))
+    assert masters == [("a.heic", "HEIC"), ("b.png", "PNG"), ("c.TIF", "TIFF")]
+
+
+def test_stems_match_across_case(tmp_path: Path) -> None:
+    touch(tmp_path, "dsc_0001.jpg", "DSC_0001.NEF")
+    (group,) = groups(tmp_path)
+    assert len(group.files) == 2
+
+
+def test_sidecars_alone_unknown_and_hidden_files_are_ignored(tmp_path: Path) -> None:
+    touch(tmp_path, "lonely.xmp", "notes.txt", "movie.mp4", ".hidden.jpg", "Thumbs.db", "a.jpg")
+    touch(tmp_path / ".git", "b.jpg")
+    touch(tmp_path / "@eaDir", "c.jpg")
+    counts = DirectoryCounts()
+    found = groups(tmp_path, counts=counts)
+    assert [Path(g.master.path).name for g in found] == ["a.jpg"]
+    assert counts.ignored == 3  # notes.txt, movie.mp4, Thumbs.db
+    assert counts.files == 5  # the hidden file and folders are not even counted
+
+
+def test_recursion_and_its_absence(tmp_path: Path) -> None:
+    touch(tmp_path, "top.jpg")
+    touch(tmp_path / "2024" / "june", "deep.jpg")
+    assert len(groups(tmp_path)) == 2
+    assert [Path(g.master.path).name for g in groups(tmp_path, recursive=False)] == ["top.jpg"]
+
+
+def test_symlink_loops_never_hang(tmp_path: Path) -> None:
+    touch(tmp_path / "a", "one.jpg")
+    os.symlink(tmp_path, tmp_path / "a" / "loop")
+    os.symlink(tmp_path / "a", tmp_path / "also-a")
+    found = groups(tmp_path)
+    assert [Path(g.master.path).name for g in found] == ["one.jpg"]
+
+
+def test_dangling_links_are_skipped(tmp_path: Path) -> None:
+    touch(tmp_path, "ok.jpg")
+    os.symlink(tmp_path / "gone.jpg", tmp_path / "dangling.jpg")
+    assert [Path(g.master.path).name for g in groups(tmp_path)] == ["ok.jpg"]
+
+
+def test_missing_folder_is_a_problem_not_a_crash(tmp_path: Path) -> None:
+    items = list(scan(tmp_path / "unplugged"))
+    assert len(items) == 1
+    assert isinstance(items[0], ScanProblem)
+    assert "cannot read folder" in items[0].error
+
+
+def test_scan_is_lazy(tmp_path: Path) -> None:
+    for i in range(3):
+        touch(tmp_path / f"d{i}", "x.jpg")
+    iterator = scan(tmp_path)
+    first = next(iterator)
+    assert isinstance(first, FileGroup)
