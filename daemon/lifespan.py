@@ -13,6 +13,7 @@ from litestar import Litestar
 from daemon import database
 from daemon.config import Settings
 from daemon.embedded_pg import EmbeddedPostgres
+from daemon.imaging import coldpreviews
 from daemon.registration.manager import Registrations
 from daemon.runtime import Runtime
 from daemon.services import input_sessions as input_sessions_service
@@ -54,6 +55,8 @@ async def lifespan(app: Litestar) -> AsyncIterator[None]:
                 "%d registration session(s) were cut short by the last stop", len(interrupted)
             )
         settings.coldpreview_dir.mkdir(parents=True, exist_ok=True)
+        if leftovers := coldpreviews.clear_incoming(settings.coldpreview_dir):
+            log.info("removed %d half-written coldpreview(s) left by a crash", leftovers)
         registrations = Registrations(pool)
         stack.push_async_callback(registrations.stop)
 

@@ -11,15 +11,35 @@ def relative_path(hothash: str) -> str:
     return f"{hothash[0:2]}/{hothash[2:4]}/{hothash}.jpg"
 
 
+INCOMING = ".incoming"
+
+
 def write(root: Path, hothash: str, data: bytes) -> str:
-    """Write atomically (temp + fsync + rename): a crash never leaves half a file."""
+    """Write atomically (temp + fsync + rename): a crash never leaves half a file.
+
+    Temp files live in one folder, so that clearing what a crash left behind
+    never means walking the whole coldpreview tree."""
     relative = relative_path(hothash)
     target = root / relative
     target.parent.mkdir(parents=True, exist_ok=True)
-    temp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    incoming = root / INCOMING
+    incoming.mkdir(exist_ok=True)
+    temp = incoming / f"{hothash}.{os.getpid()}.tmp"
     with temp.open("wb") as handle:
         handle.write(data)
         handle.flush()
         os.fsync(handle.fileno())
     temp.replace(target)
     return relative
+
+
+def clear_incoming(root: Path) -> int:
+    """Remove half-written files a crash left; return how many there were."""
+    incoming = root / INCOMING
+    if not incoming.is_dir():
+        return 0
+    removed = 0
+    for leftover in incoming.iterdir():
+        leftover.unlink(missing_ok=True)
+        removed += 1
+    return removed

@@ -119,13 +119,16 @@ def test_shutter_speed_text(seconds: float, shown: str) -> None:
 
 
 def test_zero_gps_means_no_fix() -> None:
-    gps = {ExifTags.GPS.GPSLatitude: (0, 0, 0), ExifTags.GPS.GPSLongitude: (0, 0, 0)}
+    gps: dict[int, object] = {
+        ExifTags.GPS.GPSLatitude: (0, 0, 0),
+        ExifTags.GPS.GPSLongitude: (0, 0, 0),
+    }
     assert exif.extract_fields({}, {}, gps).location_lat is None
 
 
 def test_oversized_exif_is_trimmed() -> None:
-    huge = {ExifTags.Base.ImageDescription: "x" * 1900}
-    many = {0x9000 + i: "y" * 1900 for i in range(100)}
+    huge: dict[int, object] = {ExifTags.Base.ImageDescription: "x" * 1900}
+    many: dict[int, object] = {0x9000 + i: "y" * 1900 for i in range(100)}
     data = exif.json_safe_exif(huge, many, {})
     assert len(msgspec.json.encode(data)) <= exif.MAX_EXIF_JSON_BYTES
     kept = sum(len(values) for values in data.values())

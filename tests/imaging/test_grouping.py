@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from daemon.imaging.grouping import DirectoryCounts, FileGroup, ScanProblem, scan
@@ -64,15 +63,15 @@ def test_recursion_and_its_absence(tmp_path: Path) -> None:
 
 def test_symlink_loops_never_hang(tmp_path: Path) -> None:
     touch(tmp_path / "a", "one.jpg")
-    os.symlink(tmp_path, tmp_path / "a" / "loop")
-    os.symlink(tmp_path / "a", tmp_path / "also-a")
+    (tmp_path / "a" / "loop").symlink_to(tmp_path)
+    (tmp_path / "also-a").symlink_to(tmp_path / "a")
     found = groups(tmp_path)
     assert [Path(g.master.path).name for g in found] == ["one.jpg"]
 
 
 def test_dangling_links_are_skipped(tmp_path: Path) -> None:
     touch(tmp_path, "ok.jpg")
-    os.symlink(tmp_path / "gone.jpg", tmp_path / "dangling.jpg")
+    (tmp_path / "dangling.jpg").symlink_to(tmp_path / "gone.jpg")
     assert [Path(g.master.path).name for g in groups(tmp_path)] == ["ok.jpg"]
 
 

@@ -17,12 +17,12 @@ from tests.images import CORPUS, exif_bytes, jpeg_bytes, photo_like, write_jpeg
 # If this test fails, the preview recipe or the pinned Pillow/pillow-heif changed.
 GOLDEN = {
     "jpg/Canon_40D.jpg": "76bd1ab798796bb7bf7e19a9d9c1c01fabb9c48c52926fddc257a1e0eaa5e5bd",
-    "jpg/orientation/portrait_6.jpg": "69b2813ec7b6867230e75d51fda1c08098b6412f2ba2dad38258d7547a38c69d",
+    "jpg/orientation/portrait_6.jpg": "69b2813ec7b6867230e75d51fda1c08098b6412f2ba2dad38258d7547a38c69d",  # noqa: E501
     "jpg/hdr/canon_hdr_NO.jpg": "3b27cbb73a5ab61e7777fc2efe16848c235788102724b6ff012d703ea1c89b69",
     "jpg/gps/DSCN0010.jpg": "29715ed5a2e3156f6253ac36735c584a49c3b1c19845894e39e8ac9e08f9fbac",
     "heic/IMG_5195.HEIC": "a9139070943625c16d7a7671c98a17bcdc8fdfaf0b7625fa0d251a86b0157420",
     "tiff/Arbitro.tiff": "49160154b7031ad842c4dbe5b6053ac0782c5f02b7310e922350f20cefd39f0b",
-    "jpg/mobile/HMD_Nokia_8.3_5G.jpg": "74ab9e71e988df8e021bf93e25da364623ef03eaf17b5e4a422e37984580d524",
+    "jpg/mobile/HMD_Nokia_8.3_5G.jpg": "74ab9e71e988df8e021bf93e25da364623ef03eaf17b5e4a422e37984580d524",  # noqa: E501
     "tiff/Tless0.tiff": "88cf2acef9f8555eedd56cb62e338a350139d628c5012a8e7db892c150bdb455",
 }
 
