@@ -12,7 +12,7 @@ from pathlib import Path
 
 import filelock
 
-from daemon import __version__, cli_register, logs, server
+from daemon import __version__
 from daemon.config import ConfigError, Settings, load_settings
 from protocol.client import DaemonClient, DaemonError, DaemonUnreachable
 from protocol.local import RuntimeInfo
@@ -88,6 +88,10 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _run(settings: Settings, _args: argparse.Namespace) -> int:
+    # Imported here, not at the top: decoding workers start by importing this
+    # module, and the web stack would cost each of them 0.3 s of CPU for nothing.
+    from daemon import logs, server  # noqa: PLC0415
+
     settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     logs.configure(settings.paths.logs, settings.log_level)
     try:
@@ -124,6 +128,8 @@ def _register(settings: Settings, args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_NOT_RUNNING
+    from daemon import cli_register  # noqa: PLC0415 - rich is only needed here
+
     return cli_register.register(_client(settings, info), args)
 
 

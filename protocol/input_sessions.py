@@ -24,6 +24,9 @@ class InputSessionCreate(Request):
     recursive: bool = True
     default_photographer_id: uuid.UUID | None = None
     default_event_id: uuid.UUID | None = None
+    # True: a client on another machine uploads the groups (…/check, …/groups,
+    # …/complete); source_path then names the folder on that machine.
+    upload: bool = False
 
 
 class InputSession(Response):
@@ -69,3 +72,57 @@ class SessionPhoto(Response):
     taken_at: datetime | None
     master_path: str | None
     registered_at: datetime
+
+
+MasterType = Literal["JPEG", "HEIC", "PNG", "TIFF", "RAW"]
+FileType = Literal["JPEG", "HEIC", "PNG", "TIFF", "RAW", "XMP"]
+ClientPath = Annotated[str, msgspec.Meta(min_length=1, max_length=4096)]
+Tag = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+
+
+class PathCheck(Request):
+    """`POST …/check`: which of these master paths does the catalog know?"""
+
+    master_paths: Annotated[list[ClientPath], msgspec.Meta(max_length=10_000)]
+
+
+class PathCheckResult(Response):
+    """Known paths are skipped by the client; unknown ones are uploaded."""
+
+    known: list[str]
+    unknown: list[str]
+
+
+class UploadedFile(Request):
+    """A companion file of an uploaded group (its path on the client)."""
+
+    path: ClientPath
+    type: FileType
+
+
+class GroupOverrides(Request):
+    """Values the client sets instead of the session's defaults and the EXIF."""
+
+    photographer_id: uuid.UUID | None = None
+    event_id: uuid.UUID | None = None
+    taken_at: datetime | None = None
+    rating: Annotated[int, msgspec.Meta(ge=1, le=5)] | None = None
+    tags: Annotated[list[Tag], msgspec.Meta(max_length=200)] = msgspec.field(default_factory=list)
+
+
+class GroupMetadata(Request):
+    """The JSON part of `POST …/groups`: where the master lives and what goes with it."""
+
+    path: ClientPath
+    type: MasterType
+    companions: Annotated[list[UploadedFile], msgspec.Meta(max_length=50)] = msgspec.field(
+        default_factory=list
+    )
+    overrides: GroupOverrides | None = None
+
+
+class GroupOutcome(Response):
+    """What became of an uploaded group."""
+
+    outcome: Literal["registered", "duplicate", "already_registered"]
+    hothash: str | None

@@ -3,15 +3,38 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from typing import Annotated
 
-from litestar import Controller, delete, get, post
+from litestar import Controller, Response, delete, get, post
+from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath, JSONBody, QueryParameter
 
 from daemon.runtime import Runtime
 from daemon.services import input_sessions as service
-from protocol.input_sessions import InputSession, InputSessionCreate, SessionError, SessionPhoto
+from protocol.input_sessions import (
+    GroupOutcome,
+    InputSession,
+    InputSessionCreate,
+    PathCheck,
+    PathCheckResult,
+    SessionError,
+    SessionPhoto,
+)
+
+# A master file (a large TIFF or HEIC) in one request; JSON bodies stay small.
+UPLOAD_MAX_BYTES = 1_000_000_000
+
+
+@dataclass
+class GroupUpload:
+    """The multipart body of an upload: the master file and the group's JSON metadata."""
+
+    file: UploadFile
+    metadata: str
+
 
 Limit = Annotated[int, QueryParameter(ge=1, le=1000)]
 Offset = Annotated[int, QueryParameter(ge=0)]
@@ -74,6 +97,42 @@ class InputSessionsController(Controller):
     ) -> list[SessionError]:
         """Files the session could not register, and why."""
         return await service.errors(runtime.pool, session_id, limit, offset)
+
+    @post("/{session_id:uuid}/check", status_code=200)
+    async def check_paths(
+        self,
+        runtime: NamedDependency[Runtime],
+        session_id: FromPath[uuid.UUID],
+        data: JSONBody[PathCheck],
+    ) -> PathCheckResult:
+        """Which of the client's master paths are already known (skip) or not (upload)."""
+        return await service.check(runtime.pool, session_id, data.master_paths)
+
+    @post("/{session_id:uuid}/groups", request_max_body_size=UPLOAD_MAX_BYTES)
+    async def upload_group(
+        self,
+        runtime: NamedDependency[Runtime],
+        session_id: FromPath[uuid.UUID],
+        data: Annotated[GroupUpload, Body(media_type=RequestEncodingType.MULTI_PART)],
+    ) -> Response[GroupOutcome]:
+        """One group from a client on another machine: 201 registered, 200 duplicate or
+        already_registered, 422 when the file cannot be registered (also listed in errors)."""
+        outcome = await service.upload_group(
+            runtime.pool,
+            runtime.registrations.workers,
+            runtime.settings.coldpreview_dir,
+            session_id,
+            data.metadata,
+            data.file.file,
+        )
+        return Response(outcome, status_code=201 if outcome.outcome == "registered" else 200)
+
+    @post("/{session_id:uuid}/complete", status_code=200)
+    async def complete_session(
+        self, runtime: NamedDependency[Runtime], session_id: FromPath[uuid.UUID]
+    ) -> InputSession:
+        """The upload client has sent every group (409 unless the session takes uploads)."""
+        return await service.complete(runtime.pool, session_id)
 
     @delete("/{session_id:uuid}")
     async def delete_session(

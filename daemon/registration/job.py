@@ -23,6 +23,8 @@ import asyncpg
 from daemon.imaging import coldpreviews
 from daemon.imaging.grouping import DirectoryCounts, FileGroup, ScanProblem, scan
 from daemon.imaging.previews import PreviewError, Previews
+from daemon.registration import storing
+from daemon.registration.storing import Outcomes
 from daemon.registration.workers import WorkerPool
 from daemon.store import input_sessions as sessions_store
 from daemon.store import registration as store
@@ -77,17 +79,6 @@ class Progress:
         return max(self.groups_total - self.groups_done, 0) / self.rate
 
 
-@dataclass(slots=True)
-class _Outcomes:
-    """What a batch will add to the session's counts."""
-
-    registered: int = 0
-    duplicates: int = 0
-    already_registered: int = 0
-    errors: list[tuple[str, str]] = field(default_factory=list)
-    groups: int = 0
-
-
 class RegistrationJob:
     """Registers one session's folder; `run` until done, cancelled or stopped."""
 
@@ -101,6 +92,9 @@ class RegistrationJob:
         self._failed: list[tuple[str, str]] = []
         self._write_lock = asyncio.Lock()
         self._batch_full = asyncio.Event()
+        self._defaults = storing.PhotoDefaults(
+            session_id=spec.session_id, photographer_id=spec.photographer_id, event_id=spec.event_id
+        )
         self._all_decoded = False
 
     def cancel(self) -> None:
@@ -200,7 +194,7 @@ class RegistrationJob:
 
     async def _new_groups(self, chunk: list[FileGroup | ScanProblem]) -> list[FileGroup]:
         """Settle what needs no decoding: unreadable folders and already known paths."""
-        outcomes = _Outcomes()
+        outcomes = Outcomes()
         groups = [item for item in chunk if isinstance(item, FileGroup)]
         for item in chunk:
             if isinstance(item, ScanProblem):
@@ -209,25 +203,13 @@ class RegistrationJob:
         fresh = []
         async with self._write_lock, self._pool.acquire() as conn, conn.transaction():
             known = await store.known_paths(conn, [g.master.path for g in groups])
-            restore = []
             for group in groups:
                 seen = known.get(group.master.path)
                 if seen is None:
                     fresh.append(group)
-                    continue
-                outcomes.already_registered += 1
-                outcomes.groups += 1
-                if seen.deleted:
-                    restore.append(seen.photo_id)
-                if seen.is_file and group.companions:
-                    # A sidecar or RAW that appeared next to a known master joins its photo.
-                    await store.add_files(
-                        conn,
-                        seen.photo_id,
-                        [(f.path, f.file_type, False) for f in group.companions],
-                    )
-            await store.restore(conn, restore)
-            await self._add_outcomes(conn, outcomes)
+                else:
+                    await storing.known_group(conn, group, seen, outcomes)
+            await self._commit(conn, outcomes)
         return fresh
 
     async def _decode(self, group: FileGroup, slots: asyncio.Semaphore) -> None:
@@ -261,80 +243,21 @@ class RegistrationJob:
             failed, self._failed = self._failed, []
             if not decoded and not failed:
                 return
-            outcomes = _Outcomes(errors=failed, groups=len(decoded) + len(failed))
+            outcomes = Outcomes(errors=failed, groups=len(decoded) + len(failed))
             async with self._pool.acquire() as conn, conn.transaction():
                 written: list[tuple[str, bytes]] = []
                 for group, previews in decoded:
-                    if await self._store_photo(conn, group, previews, outcomes):
+                    if await storing.store_group(conn, self._defaults, group, previews, outcomes):
                         written.append((previews.hothash, previews.coldpreview))
                 await asyncio.to_thread(self._write_coldpreviews, written)
-                await self._add_outcomes(conn, outcomes)
+                await self._commit(conn, outcomes)
 
     def _write_coldpreviews(self, files: list[tuple[str, bytes]]) -> None:
         for hothash, data in files:
             coldpreviews.write(self.spec.coldpreview_dir, hothash, data)
 
-    async def _store_photo(
-        self, conn: Conn, group: FileGroup, previews: Previews, outcomes: _Outcomes
-    ) -> bool:
-        """Insert one decoded group; True when it is a new photo (its coldpreview is due)."""
-        fields = previews.fields
-        photo_id = await store.insert_photo(
-            conn,
-            store.NewPhoto(
-                hothash=previews.hothash,
-                hotpreview_b64=previews.hotpreview_b64,
-                coldpreview_path=coldpreviews.relative_path(previews.hothash),
-                exif_data=previews.exif_data,
-                taken_at=fields.taken_at,
-                taken_at_offset=fields.taken_at_offset,
-                location_lat=fields.location_lat,
-                location_lng=fields.location_lng,
-                camera_make=fields.camera_make,
-                camera_model=fields.camera_model,
-                lens_model=fields.lens_model,
-                iso=fields.iso,
-                shutter_speed=fields.shutter_speed,
-                aperture=fields.aperture,
-                focal_length=fields.focal_length,
-                photographer_id=self.spec.photographer_id,
-                input_session_id=self.spec.session_id,
-                event_id=self.spec.event_id,
-            ),
-        )
-        if photo_id is not None:
-            await store.add_files(
-                conn, photo_id, [(f.path, f.file_type, f is group.master) for f in group.files]
-            )
-            outcomes.registered += 1
-            return True
-        existing = await store.photo_by_hothash(conn, previews.hothash)
-        if existing is None:  # hard-deleted between the insert and this look-up
-            outcomes.errors.append(
-                (
-                    group.master.path,
-                    "the matching photo was just deleted; register the folder again",
-                )
-            )
-            return False
-        if existing.deleted:
-            await store.restore(conn, [existing.photo_id])
-        await store.add_duplicate(conn, existing.photo_id, group.master.path, self.spec.session_id)
-        outcomes.duplicates += 1
-        return False
-
-    async def _add_outcomes(self, conn: Conn, outcomes: _Outcomes) -> None:
-        if outcomes.errors:
-            await sessions_store.add_errors(conn, self.spec.session_id, outcomes.errors)
-        await sessions_store.add_progress(
-            conn,
-            self.spec.session_id,
-            registered=outcomes.registered,
-            duplicates=outcomes.duplicates,
-            already_registered=outcomes.already_registered,
-            errors=len(outcomes.errors),
-            groups=outcomes.groups,
-        )
+    async def _commit(self, conn: Conn, outcomes: Outcomes) -> None:
+        await storing.add_outcomes(conn, self.spec.session_id, outcomes)
         # Live figures follow the committed ones (the transaction commits right after).
         progress = self.progress
         progress.registered += outcomes.registered

@@ -24,12 +24,16 @@ class Registrations:
         self._jobs: dict[uuid.UUID, tuple[RegistrationJob, asyncio.Task[str]]] = {}
         self._stop = asyncio.Event()
 
+    @property
+    def workers(self) -> WorkerPool:
+        """The decoding pool, started on first use: a daemon that only browses has none."""
+        if self._workers is None:
+            self._workers = WorkerPool(self._worker_count)
+        return self._workers
+
     def start(self, spec: JobSpec) -> None:
         """Run a session's job in the background."""
-        if self._workers is None:
-            # Started on first use: a daemon that only browses spawns no workers.
-            self._workers = WorkerPool(self._worker_count)
-        job = RegistrationJob(spec, self._pool, self._workers)
+        job = RegistrationJob(spec, self._pool, self.workers)
         task = asyncio.create_task(job.run(self._stop), name=f"registration-{spec.session_id}")
         self._jobs[spec.session_id] = (job, task)
         task.add_done_callback(lambda _: self._jobs.pop(spec.session_id, None))

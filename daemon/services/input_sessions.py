@@ -2,23 +2,39 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+import shutil
+import tempfile
 import uuid
 from pathlib import Path
+from typing import IO
 
 import asyncpg
+import msgspec
 
 from daemon.errors import Conflict, Invalid, found
+from daemon.imaging import coldpreviews
+from daemon.imaging.grouping import FileGroup, FileRef
+from daemon.imaging.previews import PreviewError
+from daemon.registration import storing
 from daemon.registration.job import JobSpec
 from daemon.registration.manager import Registrations
+from daemon.registration.workers import WorkerPool
 from daemon.store import events as events_store
 from daemon.store import input_sessions as store
 from daemon.store import photographers as photographers_store
+from daemon.store import registration as registration_store
 from daemon.store import settings as settings_store
+from daemon.store.base import Conn
 from protocol.input_sessions import (
     FINISHED,
+    GroupMetadata,
+    GroupOutcome,
+    GroupOverrides,
     InputSession,
     InputSessionCreate,
+    PathCheckResult,
     SessionError,
     SessionPhoto,
 )
@@ -47,8 +63,10 @@ async def create(
     coldpreview_dir: Path,
     data: InputSessionCreate,
 ) -> InputSession:
-    """Check the request, record the session and start registering in the background."""
-    source = readable_folder(data.source_path)
+    """Check the request, record the session and start registering in the background.
+
+    An upload session only records itself: its client sends the groups."""
+    source = Path(data.source_path) if data.upload else readable_folder(data.source_path)
     async with pool.acquire() as conn:
         if data.default_photographer_id is None:
             photographer_id = (await photographers_store.get_default(conn)).id
@@ -71,6 +89,9 @@ async def create(
             photographer_id=photographer_id,
             event_id=data.default_event_id,
         )
+        if data.upload:
+            await store.start(conn, session.id, "uploading")
+            return found(await store.get(conn, session.id), f"input session {session.id}")
     registrations.start(
         JobSpec(
             session_id=session.id,
@@ -148,3 +169,122 @@ async def mark_interrupted(pool: asyncpg.Pool) -> list[uuid.UUID]:
     """At start-up: no session can still be running; say which were cut short."""
     async with pool.acquire() as conn:
         return await store.mark_interrupted(conn)
+
+
+async def check(pool: asyncpg.Pool, session_id: uuid.UUID, paths: list[str]) -> PathCheckResult:
+    """Split a client's master paths into known (skip) and unknown (upload)."""
+    async with pool.acquire() as conn:
+        await _uploading(conn, session_id)
+        known = await registration_store.known_paths(conn, paths)
+    return PathCheckResult(
+        known=[p for p in paths if p in known], unknown=[p for p in paths if p not in known]
+    )
+
+
+async def upload_group(
+    pool: asyncpg.Pool,
+    workers: WorkerPool,
+    coldpreview_dir: Path,
+    session_id: uuid.UUID,
+    raw_metadata: str,
+    master: IO[bytes],
+) -> GroupOutcome:
+    """Register one uploaded group through the same rules as a folder registration."""
+    try:
+        metadata = msgspec.json.decode(raw_metadata, type=GroupMetadata)
+    except msgspec.DecodeError as exc:
+        raise Invalid(f"metadata: {exc}") from None
+    group = FileGroup(
+        FileRef(metadata.path, metadata.type),
+        tuple(FileRef(f.path, f.type) for f in metadata.companions),
+    )
+    async with pool.acquire() as conn:
+        session = await _uploading(conn, session_id)
+        defaults = await _upload_defaults(conn, session, metadata.overrides)
+        async with conn.transaction():
+            seen = (await registration_store.known_paths(conn, [metadata.path])).get(metadata.path)
+            if seen is not None:
+                outcomes = storing.Outcomes()
+                await storing.known_group(conn, group, seen, outcomes)
+                await storing.add_outcomes(conn, session_id, outcomes)
+                return GroupOutcome(outcome="already_registered", hothash=None)
+    # Workers read files: the upload is spooled to one, removed whatever happens.
+    spool = await asyncio.to_thread(_spool, master, Path(metadata.path).suffix)
+    try:
+        previews = await workers.previews(
+            str(spool),
+            coldpreview_max_px=session.coldpreview_max_px,
+            quality=session.coldpreview_quality,
+        )
+    except PreviewError as exc:
+        async with pool.acquire() as conn, conn.transaction():
+            failed = storing.Outcomes(errors=[(metadata.path, str(exc))], groups=1)
+            await storing.add_outcomes(conn, session_id, failed)
+        raise Invalid(f"{metadata.path}: {exc}") from None
+    finally:
+        await asyncio.to_thread(spool.unlink, missing_ok=True)
+    async with pool.acquire() as conn, conn.transaction():
+        outcomes = storing.Outcomes(groups=1)
+        new = await storing.store_group(conn, defaults, group, previews, outcomes)
+        if new:
+            await asyncio.to_thread(
+                coldpreviews.write, coldpreview_dir, previews.hothash, previews.coldpreview
+            )
+        await storing.add_outcomes(conn, session_id, outcomes)
+    return GroupOutcome(outcome="registered" if new else "duplicate", hothash=previews.hothash)
+
+
+async def complete(pool: asyncpg.Pool, session_id: uuid.UUID) -> InputSession:
+    """An upload client says it has sent everything."""
+    async with pool.acquire() as conn:
+        await _uploading(conn, session_id)
+        await store.finish(conn, session_id, "completed", None)
+        return found(await store.get(conn, session_id), f"input session {session_id}")
+
+
+def _spool(master: IO[bytes], suffix: str) -> Path:
+    with tempfile.NamedTemporaryFile(suffix=suffix[:10], delete=False) as spool:
+        shutil.copyfileobj(master, spool)
+    return Path(spool.name)
+
+
+class _UploadSession(msgspec.Struct):
+    id: uuid.UUID
+    photographer_id: uuid.UUID
+    event_id: uuid.UUID | None
+    coldpreview_max_px: int
+    coldpreview_quality: int
+
+
+async def _uploading(conn: Conn, session_id: uuid.UUID) -> _UploadSession:
+    session = found(await store.get(conn, session_id), f"input session {session_id}")
+    if session.status != "uploading":
+        raise Conflict(f"input session {session_id} is {session.status}, not taking uploads")
+    system = await settings_store.get(conn)
+    return _UploadSession(
+        session.id,
+        session.default_photographer_id,
+        session.default_event_id,
+        system.coldpreview_max_px,
+        system.coldpreview_quality,
+    )
+
+
+async def _upload_defaults(
+    conn: Conn, session: _UploadSession, overrides: GroupOverrides | None
+) -> storing.PhotoDefaults:
+    overrides = overrides or GroupOverrides()
+    photographer = overrides.photographer_id or session.photographer_id
+    if overrides.photographer_id and not await photographers_store.get(conn, photographer):
+        raise Invalid(f"overrides.photographer_id: no photographer {photographer}")
+    event = overrides.event_id or session.event_id
+    if overrides.event_id and not await events_store.exists(conn, overrides.event_id):
+        raise Invalid(f"overrides.event_id: no event {overrides.event_id}")
+    return storing.PhotoDefaults(
+        session_id=session.id,
+        photographer_id=photographer,
+        event_id=event,
+        taken_at=overrides.taken_at.replace(tzinfo=None) if overrides.taken_at else None,
+        tags=tuple(sorted({t.strip().lower() for t in overrides.tags if t.strip()})),
+        rating=overrides.rating,
+    )

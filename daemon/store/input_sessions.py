@@ -14,7 +14,7 @@ VALUES ($1, $2, $3, $4, $5) RETURNING *
 GET = "SELECT * FROM input_sessions WHERE id = $1"
 LIST = "SELECT * FROM input_sessions ORDER BY created_at DESC LIMIT $1 OFFSET $2"
 START = """
-UPDATE input_sessions SET status = 'running', started_at = clock_timestamp() WHERE id = $1
+UPDATE input_sessions SET status = $2, started_at = clock_timestamp() WHERE id = $1
 """
 FINISH = """
 UPDATE input_sessions SET status = $2, completed_at = clock_timestamp(), failure = $3
@@ -79,9 +79,9 @@ async def list_recent(conn: Conn, limit: int, offset: int) -> list[InputSession]
     return to_structs(await conn.fetch(LIST, limit, offset), InputSession)
 
 
-async def start(conn: Conn, session_id: uuid.UUID) -> None:
-    """Mark a session running."""
-    await conn.execute(START, session_id)
+async def start(conn: Conn, session_id: uuid.UUID, status: str = "running") -> None:
+    """Mark a session running (a folder job) or uploading (a remote client)."""
+    await conn.execute(START, session_id, status)
 
 
 async def finish(conn: Conn, session_id: uuid.UUID, status: str, failure: str | None) -> None:

@@ -22,14 +22,14 @@ WHERE d.file_path = ANY($1::text[])
 INSERT_PHOTO = """
 INSERT INTO photos (
     hothash, hotpreview_b64, coldpreview_path, exif_data, taken_at, taken_at_offset,
-    location_lat, location_lng, location_source, location_accuracy,
+    taken_at_source, location_lat, location_lng, location_source, location_accuracy,
     camera_make, camera_model, lens_model, iso, shutter_speed, aperture, focal_length,
-    photographer_id, input_session_id, event_id
+    tags, rating, photographer_id, input_session_id, event_id
 ) VALUES (
-    $1, $2, $3, $4, $5, $6, $7, $8,
-    CASE WHEN $7::float8 IS NULL THEN NULL ELSE 0 END,
-    CASE WHEN $7::float8 IS NULL THEN NULL ELSE 'exact' END,
-    $9, $10, $11, $12, $13, $14, $15, $16, $17, $18
+    $1, $2, $3, $4, $5, $6, $7, $8, $9,
+    CASE WHEN $8::float8 IS NULL THEN NULL ELSE 0 END,
+    CASE WHEN $8::float8 IS NULL THEN NULL ELSE 'exact' END,
+    $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21
 )
 ON CONFLICT (hothash) DO NOTHING
 RETURNING id
@@ -67,6 +67,7 @@ class NewPhoto(msgspec.Struct, kw_only=True):
     exif_data: dict[str, Any]
     taken_at: datetime | None
     taken_at_offset: timedelta | None
+    taken_at_source: int
     location_lat: float | None
     location_lng: float | None
     camera_make: str | None
@@ -76,6 +77,8 @@ class NewPhoto(msgspec.Struct, kw_only=True):
     shutter_speed: str | None
     aperture: float | None
     focal_length: float | None
+    tags: list[str]
+    rating: int | None
     photographer_id: uuid.UUID
     input_session_id: uuid.UUID | None
     event_id: uuid.UUID | None
@@ -99,6 +102,7 @@ async def insert_photo(conn: Conn, photo: NewPhoto) -> uuid.UUID | None:
         photo.exif_data,
         photo.taken_at,
         photo.taken_at_offset,
+        photo.taken_at_source,
         photo.location_lat,
         photo.location_lng,
         photo.camera_make,
@@ -108,6 +112,8 @@ async def insert_photo(conn: Conn, photo: NewPhoto) -> uuid.UUID | None:
         photo.shutter_speed,
         photo.aperture,
         photo.focal_length,
+        photo.tags,
+        photo.rating,
         photo.photographer_id,
         photo.input_session_id,
         photo.event_id,

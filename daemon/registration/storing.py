@@ -1,0 +1,121 @@
+"""Storing decoded groups: the one place a new photo, a duplicate or a restore is decided.
+
+Both the folder job and the upload endpoint go through here, inside their own
+transaction, so both follow the same rules.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from daemon.imaging import coldpreviews
+from daemon.imaging.grouping import FileGroup
+from daemon.imaging.previews import Previews
+from daemon.store import input_sessions as sessions_store
+from daemon.store import registration as store
+from daemon.store.base import Conn
+
+
+@dataclass(frozen=True, slots=True)
+class PhotoDefaults:
+    """What a new photo gets besides its EXIF: the session's defaults or an upload's overrides."""
+
+    session_id: uuid.UUID
+    photographer_id: uuid.UUID
+    event_id: uuid.UUID | None
+    taken_at: datetime | None = None
+    tags: tuple[str, ...] = ()
+    rating: int | None = None
+
+
+@dataclass(slots=True)
+class Outcomes:
+    """What one transaction adds to a session's counts."""
+
+    registered: int = 0
+    duplicates: int = 0
+    already_registered: int = 0
+    errors: list[tuple[str, str]] = field(default_factory=list)
+    groups: int = 0
+
+
+async def store_group(
+    conn: Conn, defaults: PhotoDefaults, group: FileGroup, previews: Previews, outcomes: Outcomes
+) -> bool:
+    """Insert one decoded group; True when it is a new photo (its coldpreview is due)."""
+    fields = previews.fields
+    photo_id = await store.insert_photo(
+        conn,
+        store.NewPhoto(
+            hothash=previews.hothash,
+            hotpreview_b64=previews.hotpreview_b64,
+            coldpreview_path=coldpreviews.relative_path(previews.hothash),
+            exif_data=previews.exif_data,
+            taken_at=defaults.taken_at or fields.taken_at,
+            taken_at_offset=None if defaults.taken_at else fields.taken_at_offset,
+            taken_at_source=2 if defaults.taken_at else 0,
+            location_lat=fields.location_lat,
+            location_lng=fields.location_lng,
+            camera_make=fields.camera_make,
+            camera_model=fields.camera_model,
+            lens_model=fields.lens_model,
+            iso=fields.iso,
+            shutter_speed=fields.shutter_speed,
+            aperture=fields.aperture,
+            focal_length=fields.focal_length,
+            tags=list(defaults.tags),
+            rating=defaults.rating,
+            photographer_id=defaults.photographer_id,
+            input_session_id=defaults.session_id,
+            event_id=defaults.event_id,
+        ),
+    )
+    if photo_id is not None:
+        await store.add_files(
+            conn, photo_id, [(f.path, f.file_type, f is group.master) for f in group.files]
+        )
+        outcomes.registered += 1
+        return True
+    existing = await store.photo_by_hothash(conn, previews.hothash)
+    if existing is None:  # hard-deleted between the insert and this look-up
+        outcomes.errors.append(
+            (group.master.path, "the matching photo was just deleted; register again")
+        )
+        return False
+    if existing.deleted:
+        await store.restore(conn, [existing.photo_id])
+    await store.add_duplicate(conn, existing.photo_id, group.master.path, defaults.session_id)
+    outcomes.duplicates += 1
+    return False
+
+
+async def known_group(
+    conn: Conn, group: FileGroup, seen: store.KnownPath, outcomes: Outcomes
+) -> None:
+    """A group whose master path is known: skip it, restoring or completing its photo."""
+    outcomes.already_registered += 1
+    outcomes.groups += 1
+    if seen.deleted:
+        await store.restore(conn, [seen.photo_id])
+    if seen.is_file and group.companions:
+        # A sidecar or RAW that appeared next to a known master joins its photo.
+        await store.add_files(
+            conn, seen.photo_id, [(f.path, f.file_type, False) for f in group.companions]
+        )
+
+
+async def add_outcomes(conn: Conn, session_id: uuid.UUID, outcomes: Outcomes) -> None:
+    """Record errors and add the counts, in the caller's transaction."""
+    if outcomes.errors:
+        await sessions_store.add_errors(conn, session_id, outcomes.errors)
+    await sessions_store.add_progress(
+        conn,
+        session_id,
+        registered=outcomes.registered,
+        duplicates=outcomes.duplicates,
+        already_registered=outcomes.already_registered,
+        errors=len(outcomes.errors),
+        groups=outcomes.groups,
+    )
