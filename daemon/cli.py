@@ -90,7 +90,7 @@ def _parser() -> argparse.ArgumentParser:
 def _run(settings: Settings, _args: argparse.Namespace) -> int:
     # Imported here, not at the top: decoding workers start by importing this
     # module, and the web stack would cost each of them 0.3 s of CPU for nothing.
-    from daemon import logs, server  # noqa: PLC0415
+    from daemon import logs, server
 
     settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     logs.configure(settings.paths.logs, settings.log_level)
@@ -128,7 +128,7 @@ def _register(settings: Settings, args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_NOT_RUNNING
-    from daemon import cli_register  # noqa: PLC0415 - rich is only needed here
+    from daemon import cli_register
 
     return cli_register.register(_client(settings, info), args)
 
