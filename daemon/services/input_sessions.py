@@ -91,7 +91,7 @@ async def create(
         )
         if data.upload:
             await store.start(conn, session.id, "uploading")
-            return found(await store.get(conn, session.id), f"input session {session.id}")
+            return await _session(conn, session.id)
     registrations.start(
         JobSpec(
             session_id=session.id,
@@ -112,7 +112,7 @@ async def get(
 ) -> InputSession:
     """A session with live rate and ETA while it runs."""
     async with pool.acquire() as conn:
-        session = found(await store.get(conn, session_id), f"input session {session_id}")
+        session = await _session(conn, session_id)
     progress = registrations.progress(session_id)
     if progress is not None and session.status not in FINISHED:
         session.rate = round(progress.rate, 2)
@@ -152,7 +152,7 @@ async def errors(
 ) -> list[SessionError]:
     """The files a session could not register."""
     async with pool.acquire() as conn:
-        found(await store.get(conn, session_id), f"input session {session_id}")
+        await _session(conn, session_id)
         return await store.errors(conn, session_id, limit, offset)
 
 
@@ -161,7 +161,7 @@ async def photos(
 ) -> list[SessionPhoto]:
     """The photos a session registered."""
     async with pool.acquire() as conn:
-        found(await store.get(conn, session_id), f"input session {session_id}")
+        await _session(conn, session_id)
         return await store.photos(conn, session_id, limit, offset)
 
 
@@ -239,7 +239,7 @@ async def complete(pool: asyncpg.Pool, session_id: uuid.UUID) -> InputSession:
     async with pool.acquire() as conn:
         await _uploading(conn, session_id)
         await store.finish(conn, session_id, "completed", None)
-        return found(await store.get(conn, session_id), f"input session {session_id}")
+        return await _session(conn, session_id)
 
 
 def _spool(master: IO[bytes], suffix: str) -> Path:
@@ -257,7 +257,7 @@ class _UploadSession(msgspec.Struct):
 
 
 async def _uploading(conn: Conn, session_id: uuid.UUID) -> _UploadSession:
-    session = found(await store.get(conn, session_id), f"input session {session_id}")
+    session = await _session(conn, session_id)
     if session.status != "uploading":
         raise Conflict(f"input session {session_id} is {session.status}, not taking uploads")
     system = await settings_store.get(conn)
@@ -288,3 +288,7 @@ async def _upload_defaults(
         tags=tuple(sorted({t.strip().lower() for t in overrides.tags if t.strip()})),
         rating=overrides.rating,
     )
+
+
+async def _session(conn: Conn, session_id: uuid.UUID) -> InputSession:
+    return found(await store.get(conn, session_id), f"input session {session_id}")
