@@ -24,6 +24,7 @@ from daemon import __version__
 from daemon.api.categories import CategoriesController
 from daemon.api.input_sessions import InputSessionsController
 from daemon.api.photographers import PhotographersController
+from daemon.api.photos import PhotosController, TagsController
 from daemon.api.settings import SettingsController
 from daemon.api.system import SystemController
 from daemon.config import Mode, Settings
@@ -58,6 +59,8 @@ def create_app(
             PhotographersController,
             CategoriesController,
             InputSessionsController,
+            PhotosController,
+            TagsController,
         ],
         lifespan=[lifespan],
         state=State(

@@ -253,3 +253,19 @@ def _bounded(data: dict[str, Any]) -> dict[str, Any]:
         del data[section][key]
         size -= entry_size
     return {section: values for section, values in data.items() if values}
+
+
+_TAG_IDS = {name: tag for tag, name in ExifTags.TAGS.items()}
+_GPS_IDS = {name: tag for tag, name in ExifTags.GPSTAGS.items()}
+
+
+def fields_from_json(data: dict[str, Any]) -> ExifFields:
+    """The catalog fields again from stored exif_data (for 'reset to EXIF')."""
+
+    def ids(section: str, table: dict[str, int]) -> dict[int, Any]:
+        values = data.get(section)
+        if not isinstance(values, dict):
+            return {}
+        return {table[name]: value for name, value in values.items() if name in table}
+
+    return extract_fields(ids("image", _TAG_IDS), ids("exif", _TAG_IDS), ids("gps", _GPS_IDS))

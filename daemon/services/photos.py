@@ -1,0 +1,219 @@
+"""Rules for photos: validated changes, the trash, resets to EXIF, previews on disk."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+
+from daemon.errors import Conflict, Invalid, NotFound, found
+from daemon.imaging import exif
+from daemon.store import categories as categories_store
+from daemon.store import events as events_store
+from daemon.store import photographers as photographers_store
+from daemon.store import photos as store
+from daemon.store.base import Conn, changes, translate
+from protocol.photos import (
+    CompanionCreate,
+    ImageFile,
+    PhotoDetail,
+    PhotoItem,
+    PhotoPatch,
+    TagCount,
+    TrashEmptied,
+)
+
+log = logging.getLogger(__name__)
+
+
+def normalise_tags(tags: list[str]) -> list[str]:
+    """Tags are lowercase and trimmed, each once, in a stable order."""
+    return sorted({tag.strip().lower() for tag in tags if tag.strip()})
+
+
+async def list_page(
+    pool: asyncpg.Pool, filters: store.PhotoFilter, sort: str, limit: int, offset: int
+) -> list[PhotoItem]:
+    """One page of the filtered, sorted photo list."""
+    filters = dataclasses.replace(filters, tags=tuple(normalise_tags(list(filters.tags))))
+    async with pool.acquire() as conn:
+        return await store.list_page(conn, filters, sort, limit, offset)
+
+
+async def get(pool: asyncpg.Pool, hothash: str) -> PhotoDetail:
+    """One photo in full."""
+    async with pool.acquire() as conn:
+        return found(await store.get(conn, hothash), f"photo {hothash}")
+
+
+async def update(pool: asyncpg.Pool, hothash: str, patch: PhotoPatch) -> PhotoDetail:
+    """Change a photo's organising fields, time or location."""
+    values = changes(patch)
+    async with pool.acquire() as conn, conn.transaction():
+        photo = found(await store.get(conn, hothash), f"photo {hothash}")
+        await check_references(conn, values)
+        values = prepared_changes(values, photo)
+        if values:
+            with translate():
+                await store.update(conn, hothash, values)
+        return found(await store.get(conn, hothash), f"photo {hothash}")
+
+
+async def check_references(conn: Conn, values: dict[str, Any]) -> None:
+    """Ids a change points at must exist (422 naming the field otherwise)."""
+    category = values.get("category_id")
+    if category is not None and await categories_store.get(conn, category) is None:
+        raise Invalid(f"category_id: no category {category}")
+    if "photographer_id" in values and not await photographers_store.get(
+        conn, values["photographer_id"]
+    ):
+        raise Invalid(f"photographer_id: no photographer {values['photographer_id']}")
+    event = values.get("event_id")
+    if event is not None and not await events_store.exists(conn, event):
+        raise Invalid(f"event_id: no event {event}")
+
+
+def prepared_changes(values: dict[str, Any], photo: PhotoDetail | None) -> dict[str, Any]:
+    """Turn a validated change into columns: tags normalised, manual time and place marked."""
+    values = dict(values)
+    if "tags" in values:
+        values["tags"] = normalise_tags(values["tags"])
+    if "taken_at" in values:
+        taken = values["taken_at"]
+        values["taken_at_source"] = 2
+        values["taken_at_offset"] = taken.utcoffset() if taken is not None else None
+        values["taken_at"] = taken.replace(tzinfo=None) if taken is not None else None
+    has_lat, has_lng = "location_lat" in values, "location_lng" in values
+    if has_lat != has_lng:
+        raise Invalid("location_lat and location_lng are set together")
+    if has_lat:
+        if (values["location_lat"] is None) != (values["location_lng"] is None):
+            raise Invalid("location_lat and location_lng are both numbers or both null")
+        if values["location_lat"] is None:
+            values.update(location_source=None, location_accuracy=None)
+        else:
+            values["location_source"] = 2
+            values.setdefault("location_accuracy", "exact")
+            if values["location_accuracy"] is None:
+                values["location_accuracy"] = "exact"
+    elif "location_accuracy" in values and photo is not None and photo.location_lat is None:
+        raise Invalid("location_accuracy needs a location")
+    return values
+
+
+async def files(pool: asyncpg.Pool, hothash: str) -> list[ImageFile]:
+    """The physical files of a photo."""
+    async with pool.acquire() as conn:
+        photo = found(await store.get(conn, hothash), f"photo {hothash}")
+        return photo.files
+
+
+async def add_companion(pool: asyncpg.Pool, hothash: str, data: CompanionCreate) -> ImageFile:
+    """Attach another file of the same photo (409 when the path is already known)."""
+    async with pool.acquire() as conn, conn.transaction():
+        photo = found(await store.get(conn, hothash), f"photo {hothash}")
+        if await store.path_known(conn, data.path):
+            raise Conflict(f"{data.path} is already in the catalog")
+        with translate(unique=f"{data.path} is already in the catalog"):
+            await store.add_file(conn, photo.id, data.path, data.type)
+        return next(f for f in await store.files(conn, photo.id) if f.file_path == data.path)
+
+
+async def set_deleted(pool: asyncpg.Pool, hothash: str, deleted: bool) -> PhotoDetail:
+    """Move a photo to the trash, or back."""
+    async with pool.acquire() as conn:
+        found(await store.set_deleted(conn, hothash, deleted) or None, f"photo {hothash}")
+        return found(await store.get(conn, hothash), f"photo {hothash}")
+
+
+async def empty_trash(pool: asyncpg.Pool, coldpreview_dir: Path) -> TrashEmptied:
+    """Delete trashed photos for good, then their coldpreview files."""
+    async with pool.acquire() as conn, conn.transaction():
+        doomed = await store.trashed(conn)
+        deleted = await store.delete_trashed(conn, [hothash for hothash, _, _ in doomed])
+    # Files go after the commit: a crash in between leaves stray files, never rows
+    # pointing at missing ones.
+    paths = [coldpreview_dir / p for _, *pair in doomed for p in pair if p]
+    await asyncio.to_thread(_remove, paths)
+    return TrashEmptied(deleted=deleted)
+
+
+def _remove(paths: list[Path]) -> None:
+    for path in paths:
+        try:
+            path.unlink(missing_ok=True)
+        except OSError as exc:
+            log.warning("could not remove %s: %s", path, exc)
+
+
+async def reset_time(pool: asyncpg.Pool, hothash: str) -> PhotoDetail:
+    """Back to the time EXIF gave (or none)."""
+    async with pool.acquire() as conn:
+        photo = found(await store.get(conn, hothash), f"photo {hothash}")
+        fields = exif.fields_from_json(photo.exif_data)
+        await store.update(
+            conn,
+            hothash,
+            {
+                "taken_at": fields.taken_at,
+                "taken_at_offset": fields.taken_at_offset,
+                "taken_at_source": 0,
+                "taken_at_accuracy": "second",
+            },
+        )
+        return found(await store.get(conn, hothash), f"photo {hothash}")
+
+
+async def reset_location(pool: asyncpg.Pool, hothash: str) -> PhotoDetail:
+    """Back to the location EXIF gave (or none)."""
+    async with pool.acquire() as conn:
+        photo = found(await store.get(conn, hothash), f"photo {hothash}")
+        fields = exif.fields_from_json(photo.exif_data)
+        has = fields.location_lat is not None
+        await store.update(
+            conn,
+            hothash,
+            {
+                "location_lat": fields.location_lat,
+                "location_lng": fields.location_lng,
+                "location_source": 0 if has else None,
+                "location_accuracy": "exact" if has else None,
+            },
+        )
+        return found(await store.get(conn, hothash), f"photo {hothash}")
+
+
+def corrected_path(hothash: str) -> str:
+    """Where a photo's corrected coldpreview lives under the coldpreview directory."""
+    return f"corrected/{hothash[0:2]}/{hothash}.jpg"
+
+
+async def coldpreview(pool: asyncpg.Pool, coldpreview_dir: Path, hothash: str) -> tuple[Path, str]:
+    """The coldpreview file to serve (the corrected one if any) and its ETag."""
+    photo = await get(pool, hothash)
+    if photo.correction is not None:
+        path = coldpreview_dir / corrected_path(hothash)
+        etag = f'"{hothash}-{int(photo.correction.updated_at.timestamp() * 1000)}"'
+    elif photo.coldpreview_path:
+        path, etag = coldpreview_dir / photo.coldpreview_path, f'"{hothash}"'
+    else:
+        raise NotFound(f"photo {hothash} has no coldpreview")
+    if not await asyncio.to_thread(path.is_file):
+        raise NotFound(f"the coldpreview file of photo {hothash} is missing")
+    return path, etag
+
+
+async def tags(
+    pool: asyncpg.Pool, prefix: str | None, with_count: bool, limit: int
+) -> list[TagCount]:
+    """Distinct tags, optionally by prefix, optionally with counts."""
+    async with pool.acquire() as conn:
+        found_tags = await store.tags(conn, prefix.strip().lower() if prefix else None, limit)
+    if not with_count:
+        for tag in found_tags:
+            tag.count = None
+    return found_tags

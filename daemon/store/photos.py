@@ -1,0 +1,186 @@
+"""SQL for photos: the filtered list, the detail, changes, trash."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from daemon.store.base import Conn, set_clause, to_struct, to_structs
+from protocol.photos import Correction, ImageFile, PhotoDetail, PhotoItem, SessionRef, TagCount
+
+ITEM_COLUMNS = """
+p.hothash, p.hotpreview_b64, p.taken_at, p.taken_at_accuracy, p.rating, p.tags, p.category_id,
+p.photographer_id, p.event_id, p.stack_id, p.is_stack_cover, p.registered_at, p.deleted_at
+"""
+# Every order ends in unique keys, so pages never overlap or skip.
+SORTS = {
+    "taken_at_desc": "p.taken_at DESC NULLS LAST, p.registered_at, p.id",
+    "taken_at_asc": "p.taken_at ASC NULLS LAST, p.registered_at, p.id",
+    "registered_at_desc": "p.registered_at DESC, p.id DESC",
+    "registered_at_asc": "p.registered_at, p.id",
+    "rating_desc": "p.rating DESC NULLS LAST, p.registered_at, p.id",
+    "rating_asc": "p.rating ASC NULLS LAST, p.registered_at, p.id",
+}
+NOT_IN_STREAM = (
+    "EXISTS (SELECT 1 FROM categories c WHERE c.id = p.category_id AND c.excluded_from_stream)"
+)
+GET = "SELECT * FROM photos WHERE hothash = $1"
+FILES = """
+SELECT id, file_path, file_type, is_master FROM image_files WHERE photo_id = $1
+ORDER BY is_master DESC, file_path
+"""
+SESSION = "SELECT id, name, source_path FROM input_sessions WHERE id = $1"
+CORRECTION = "SELECT * FROM photo_corrections WHERE photo_id = $1"
+ADD_FILE = """
+INSERT INTO image_files (photo_id, file_path, file_type, is_master) VALUES ($1, $2, $3, false)
+"""
+PATH_KNOWN = """
+SELECT EXISTS (SELECT 1 FROM image_files WHERE file_path = $1)
+    OR EXISTS (SELECT 1 FROM duplicate_files WHERE file_path = $1)
+"""
+SET_DELETED = """
+UPDATE photos SET deleted_at = CASE WHEN $2 THEN coalesce(deleted_at, clock_timestamp()) END
+WHERE hothash = $1 RETURNING hothash
+"""
+TRASHED = """
+SELECT p.hothash, p.coldpreview_path, c.corrected_coldpreview_path
+FROM photos p LEFT JOIN photo_corrections c ON c.photo_id = p.id
+WHERE p.deleted_at IS NOT NULL
+"""
+DELETE_TRASHED = "DELETE FROM photos WHERE deleted_at IS NOT NULL AND hothash = ANY($1::text[])"
+TAGS = """
+SELECT tag, count(*) AS count FROM photos, unnest(tags) AS tag
+WHERE deleted_at IS NULL AND ($1::text IS NULL OR starts_with(tag, $1))
+GROUP BY tag ORDER BY tag LIMIT $2
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class PhotoFilter:
+    """The list's filters; None means 'any'."""
+
+    photographer_id: uuid.UUID | None = None
+    event_id: uuid.UUID | None = None
+    session_id: uuid.UUID | None = None
+    category_id: uuid.UUID | None = None
+    tags: tuple[str, ...] = ()
+    in_stream: bool | None = None
+    rating_min: int | None = None
+    rating_max: int | None = None
+    taken_after: datetime | None = None
+    taken_before: datetime | None = None
+    deleted: bool = False
+
+
+def _where(f: PhotoFilter) -> tuple[str, list[Any]]:
+    clauses = ["p.deleted_at IS NOT NULL" if f.deleted else "p.deleted_at IS NULL"]
+    args: list[Any] = []
+
+    def arg(value: Any) -> str:
+        args.append(value)
+        return f"${len(args)}"
+
+    for column, value in (
+        ("photographer_id", f.photographer_id),
+        ("event_id", f.event_id),
+        ("input_session_id", f.session_id),
+        ("category_id", f.category_id),
+    ):
+        if value is not None:
+            clauses.append(f"p.{column} = {arg(value)}")
+    if f.tags:
+        clauses.append(f"p.tags @> {arg(list(f.tags))}::text[]")  # the GIN index
+    if f.in_stream is True:
+        clauses.append(f"NOT {NOT_IN_STREAM}")
+    elif f.in_stream is False:
+        clauses.append(NOT_IN_STREAM)
+    if f.rating_min is not None:
+        clauses.append(f"p.rating >= {arg(f.rating_min)}")
+    if f.rating_max is not None:
+        clauses.append(f"p.rating <= {arg(f.rating_max)}")
+    if f.taken_after is not None:
+        clauses.append(f"p.taken_at >= {arg(f.taken_after)}")
+    if f.taken_before is not None:
+        clauses.append(f"p.taken_at < {arg(f.taken_before)}")
+    return " AND ".join(clauses), args
+
+
+async def list_page(
+    conn: Conn, filters: PhotoFilter, sort: str, limit: int, offset: int
+) -> list[PhotoItem]:
+    """One page of photos; `sort` is a key of SORTS (checked by the caller's type)."""
+    where, args = _where(filters)
+    # Pick the page's ids first: deep offsets then walk narrow index entries, and only
+    # the rows shown carry their hotpreviews out of the table.
+    sql = f"""
+        WITH page AS (
+            SELECT p.id, row_number() OVER () AS n FROM (
+                SELECT p.id FROM photos p WHERE {where}
+                ORDER BY {SORTS[sort]} LIMIT ${len(args) + 1} OFFSET ${len(args) + 2}
+            ) p
+        )
+        SELECT {ITEM_COLUMNS} FROM page JOIN photos p ON p.id = page.id ORDER BY page.n
+    """  # noqa: S608 - clauses are built from fixed fragments; values are parameters
+    return to_structs(await conn.fetch(sql, *args, limit, offset), PhotoItem)
+
+
+async def get(conn: Conn, hothash: str) -> PhotoDetail | None:
+    """A photo with its files, session and correction."""
+    row = await conn.fetchrow(GET, hothash)
+    if row is None:
+        return None
+    photo = to_struct(row, PhotoDetail)
+    photo.files = to_structs(await conn.fetch(FILES, photo.id), ImageFile)
+    if photo.input_session_id is not None:
+        session = await conn.fetchrow(SESSION, photo.input_session_id)
+        photo.session = to_struct(session, SessionRef) if session else None
+    correction = await conn.fetchrow(CORRECTION, photo.id)
+    photo.correction = to_struct(correction, Correction) if correction else None
+    return photo
+
+
+async def update(conn: Conn, hothash: str, values: dict[str, Any]) -> bool:
+    """Change columns of one photo; False when it does not exist."""
+    assignments, args = set_clause(values, 2)
+    sql = f"UPDATE photos SET {assignments} WHERE hothash = $1 RETURNING id"  # noqa: S608
+    return await conn.fetchval(sql, hothash, *args) is not None
+
+
+async def files(conn: Conn, photo_id: uuid.UUID) -> list[ImageFile]:
+    """The files of a photo, master first."""
+    return to_structs(await conn.fetch(FILES, photo_id), ImageFile)
+
+
+async def path_known(conn: Conn, path: str) -> bool:
+    """Whether any photo has this file, or it is a known duplicate."""
+    known: bool = await conn.fetchval(PATH_KNOWN, path)
+    return known
+
+
+async def add_file(conn: Conn, photo_id: uuid.UUID, path: str, file_type: str) -> None:
+    """Attach a companion file."""
+    await conn.execute(ADD_FILE, photo_id, path, file_type)
+
+
+async def set_deleted(conn: Conn, hothash: str, deleted: bool) -> bool:
+    """Move a photo to or out of the trash; False when it does not exist."""
+    return await conn.fetchval(SET_DELETED, hothash, deleted) is not None
+
+
+async def trashed(conn: Conn) -> list[tuple[str, str | None, str | None]]:
+    """(hothash, coldpreview, corrected coldpreview) of every photo in the trash."""
+    rows = await conn.fetch(TRASHED)
+    return [(r["hothash"], r["coldpreview_path"], r["corrected_coldpreview_path"]) for r in rows]
+
+
+async def delete_trashed(conn: Conn, hothashes: list[str]) -> int:
+    """Hard-delete these trashed photos (files, items and corrections cascade)."""
+    result: str = await conn.execute(DELETE_TRASHED, hothashes)
+    return int(result.split()[-1])
+
+
+async def tags(conn: Conn, prefix: str | None, limit: int) -> list[TagCount]:
+    """Distinct tags of photos outside the trash, with counts."""
+    return to_structs(await conn.fetch(TAGS, prefix, limit), TagCount)

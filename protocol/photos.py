@@ -1,0 +1,141 @@
+"""Photos: the compact list item, the full detail, and the changes a client may make."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from typing import Annotated, Any, Literal
+
+import msgspec
+
+from protocol.base import Request, Response
+
+Hothash = Annotated[str, msgspec.Meta(pattern=r"^[0-9a-f]{64}$")]
+Accuracy = Literal["second", "hour", "day", "month", "year"]
+LocationAccuracy = Literal["exact", "street", "city", "region", "country"]
+Rating = Annotated[int, msgspec.Meta(ge=1, le=5)]
+Tag = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+Tags = Annotated[list[Tag], msgspec.Meta(max_length=200)]
+Latitude = Annotated[float, msgspec.Meta(ge=-90, le=90)]
+Longitude = Annotated[float, msgspec.Meta(ge=-180, le=180)]
+
+
+class PhotoItem(Response):
+    """A photo in a list: enough to show and sort a grid without another request."""
+
+    hothash: str
+    hotpreview_b64: str
+    taken_at: datetime | None
+    taken_at_accuracy: str
+    rating: int | None
+    tags: list[str]
+    category_id: uuid.UUID | None
+    photographer_id: uuid.UUID
+    event_id: uuid.UUID | None
+    stack_id: uuid.UUID | None
+    is_stack_cover: bool
+    registered_at: datetime
+    deleted_at: datetime | None
+
+
+class ImageFile(Response):
+    """A physical file of a photo."""
+
+    id: uuid.UUID
+    file_path: str
+    file_type: str
+    is_master: bool
+
+
+class SessionRef(Response):
+    """The session a photo was registered in."""
+
+    id: uuid.UUID
+    name: str
+    source_path: str
+
+
+class Correction(Response):
+    """A photo's non-destructive correction; the hotpreview never changes."""
+
+    rotation: int
+    horizon_angle: float
+    exposure_ev: float
+    crop_left: float
+    crop_top: float
+    crop_right: float
+    crop_bottom: float
+    updated_at: datetime
+
+
+class PhotoDetail(Response):
+    """Everything about one photo."""
+
+    id: uuid.UUID
+    hothash: str
+    hotpreview_b64: str
+    coldpreview_path: str | None
+    exif_data: dict[str, Any]
+    taken_at: datetime | None
+    taken_at_offset: timedelta | None
+    taken_at_source: int
+    taken_at_accuracy: str
+    location_lat: float | None
+    location_lng: float | None
+    location_source: int | None
+    location_accuracy: str | None
+    camera_make: str | None
+    camera_model: str | None
+    lens_model: str | None
+    iso: int | None
+    shutter_speed: str | None
+    aperture: float | None
+    focal_length: float | None
+    tags: list[str]
+    category_id: uuid.UUID | None
+    rating: int | None
+    photographer_id: uuid.UUID
+    input_session_id: uuid.UUID | None
+    event_id: uuid.UUID | None
+    stack_id: uuid.UUID | None
+    is_stack_cover: bool
+    registered_at: datetime
+    deleted_at: datetime | None
+    files: list[ImageFile] = msgspec.field(default_factory=list)
+    session: SessionRef | None = None
+    correction: Correction | None = None
+
+
+class PhotoPatch(Request):
+    """`PATCH /api/photos/{hothash}`: only the fields given change."""
+
+    rating: Rating | msgspec.UnsetType | None = msgspec.UNSET
+    tags: Tags | msgspec.UnsetType = msgspec.UNSET
+    category_id: uuid.UUID | msgspec.UnsetType | None = msgspec.UNSET
+    photographer_id: uuid.UUID | msgspec.UnsetType = msgspec.UNSET
+    event_id: uuid.UUID | msgspec.UnsetType | None = msgspec.UNSET
+    taken_at: datetime | msgspec.UnsetType | None = msgspec.UNSET
+    taken_at_accuracy: Accuracy | msgspec.UnsetType = msgspec.UNSET
+    location_lat: Latitude | msgspec.UnsetType | None = msgspec.UNSET
+    location_lng: Longitude | msgspec.UnsetType | None = msgspec.UNSET
+    location_accuracy: LocationAccuracy | msgspec.UnsetType | None = msgspec.UNSET
+
+
+class CompanionCreate(Request):
+    """`POST /api/photos/{hothash}/companions`: attach another file of the same photo."""
+
+    path: Annotated[str, msgspec.Meta(min_length=1, max_length=4096)]
+    type: Literal["RAW", "JPEG", "TIFF", "PNG", "HEIC", "XMP"]
+
+
+class TrashEmptied(Response):
+    """How many photos `empty-trash` removed for good."""
+
+    deleted: int
+
+
+class TagCount(Response):
+    """A tag and, when asked for, how many photos carry it."""
+
+    tag: str
+    count: int | None = None
