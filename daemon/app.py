@@ -21,6 +21,7 @@ from litestar.status_codes import (
 )
 
 from daemon import __version__
+from daemon.api.batches import BatchesController
 from daemon.api.categories import CategoriesController
 from daemon.api.input_sessions import InputSessionsController
 from daemon.api.photographers import PhotographersController
@@ -60,6 +61,7 @@ def create_app(
             CategoriesController,
             InputSessionsController,
             PhotosController,
+            BatchesController,
             TagsController,
         ],
         lifespan=[lifespan],

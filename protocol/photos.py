@@ -139,3 +139,79 @@ class TagCount(Response):
 
     tag: str
     count: int | None = None
+
+
+Hothashes = Annotated[list[Hothash], msgspec.Meta(min_length=1, max_length=10_000)]
+
+
+class Batch(Request):
+    """A batch that needs nothing but the photos: delete, restore."""
+
+    hothashes: Hothashes
+
+
+class BatchTags(Batch):
+    """Add, remove or set tags on many photos."""
+
+    tags: Tags
+
+
+class BatchRating(Batch):
+    """Set (or clear, with null) the rating of many photos."""
+
+    rating: Rating | None
+
+
+class BatchEvent(Batch):
+    """Put many photos in an event (or none)."""
+
+    event_id: uuid.UUID | None
+
+
+class BatchCategory(Batch):
+    """Give many photos a category (or none)."""
+
+    category_id: uuid.UUID | None
+
+
+class BatchPhotographer(Batch):
+    """Credit many photos to one photographer."""
+
+    photographer_id: uuid.UUID
+
+
+class BatchTakenAt(Batch):
+    """Set the time of many photos."""
+
+    taken_at: datetime
+    taken_at_accuracy: Accuracy = "second"
+
+
+class BatchTakenAtOffset(Batch):
+    """Shift the time of many photos (a camera clock that was wrong)."""
+
+    hours: Annotated[int, msgspec.Meta(ge=-100_000, le=100_000)] = 0
+    minutes: Annotated[int, msgspec.Meta(ge=-100_000, le=100_000)] = 0
+    seconds: Annotated[int, msgspec.Meta(ge=-1_000_000, le=1_000_000)] = 0
+
+
+class BatchLocation(Batch):
+    """Place many photos (or clear their location with nulls)."""
+
+    location_lat: Latitude | None
+    location_lng: Longitude | None
+    location_accuracy: LocationAccuracy = "exact"
+
+
+class BatchFailure(Response):
+    """A photo a batch could not change, and why."""
+
+    hothash: str
+    reason: str
+
+
+class BatchResult(Response):
+    """Best effort: what changed and what did not."""
+
+    updated: list[str]
+    failed: list[BatchFailure]

@@ -126,7 +126,7 @@ async def add_companion(pool: asyncpg.Pool, hothash: str, data: CompanionCreate)
 async def set_deleted(pool: asyncpg.Pool, hothash: str, deleted: bool) -> PhotoDetail:
     """Move a photo to the trash, or back."""
     async with pool.acquire() as conn:
-        found(await store.set_deleted(conn, hothash, deleted) or None, f"photo {hothash}")
+        found(await store.set_deleted(conn, [hothash], deleted) or None, f"photo {hothash}")
         return found(await store.get(conn, hothash), f"photo {hothash}")
 
 

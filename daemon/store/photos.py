@@ -42,7 +42,7 @@ SELECT EXISTS (SELECT 1 FROM image_files WHERE file_path = $1)
 """
 SET_DELETED = """
 UPDATE photos SET deleted_at = CASE WHEN $2 THEN coalesce(deleted_at, clock_timestamp()) END
-WHERE hothash = $1 RETURNING hothash
+WHERE hothash = ANY($1::text[]) RETURNING hothash
 """
 TRASHED = """
 SELECT p.hothash, p.coldpreview_path, c.corrected_coldpreview_path
@@ -164,9 +164,9 @@ async def add_file(conn: Conn, photo_id: uuid.UUID, path: str, file_type: str) -
     await conn.execute(ADD_FILE, photo_id, path, file_type)
 
 
-async def set_deleted(conn: Conn, hothash: str, deleted: bool) -> bool:
-    """Move a photo to or out of the trash; False when it does not exist."""
-    return await conn.fetchval(SET_DELETED, hothash, deleted) is not None
+async def set_deleted(conn: Conn, hothashes: list[str], deleted: bool) -> list[str]:
+    """Move photos to or out of the trash; returns the hothashes that exist."""
+    return [row["hothash"] for row in await conn.fetch(SET_DELETED, hothashes, deleted)]
 
 
 async def trashed(conn: Conn) -> list[tuple[str, str | None, str | None]]:
@@ -184,3 +184,39 @@ async def delete_trashed(conn: Conn, hothashes: list[str]) -> int:
 async def tags(conn: Conn, prefix: str | None, limit: int) -> list[TagCount]:
     """Distinct tags of photos outside the trash, with counts."""
     return to_structs(await conn.fetch(TAGS, prefix, limit), TagCount)
+
+
+# Array expressions for the tag batches; $2 is the normalised tag list.
+TAG_EDITS = {
+    "add": "ARRAY(SELECT DISTINCT t FROM unnest(tags || $2::text[]) AS t ORDER BY t)",
+    "remove": "ARRAY(SELECT t FROM unnest(tags) AS t WHERE t <> ALL($2::text[]) ORDER BY t)",
+    "set": "$2::text[]",
+}
+SHIFT_TIME = """
+UPDATE photos SET taken_at = taken_at + $2::interval, taken_at_source = 1
+WHERE hothash = ANY($1::text[]) AND taken_at IS NOT NULL RETURNING hothash
+"""
+EXISTING = "SELECT hothash FROM photos WHERE hothash = ANY($1::text[])"
+
+
+async def batch_update(conn: Conn, hothashes: list[str], values: dict[str, Any]) -> list[str]:
+    """Set columns on many photos in one statement; returns the hothashes changed."""
+    assignments, args = set_clause(values, 2)
+    sql = f"UPDATE photos SET {assignments} WHERE hothash = ANY($1::text[]) RETURNING hothash"  # noqa: S608
+    return [row["hothash"] for row in await conn.fetch(sql, hothashes, *args)]
+
+
+async def batch_tags(conn: Conn, hothashes: list[str], edit: str, tags: list[str]) -> list[str]:
+    """Add, remove or set tags on many photos; `edit` is a key of TAG_EDITS."""
+    sql = f"UPDATE photos SET tags = {TAG_EDITS[edit]} WHERE hothash = ANY($1::text[]) RETURNING hothash"  # noqa: S608, E501
+    return [row["hothash"] for row in await conn.fetch(sql, hothashes, tags)]
+
+
+async def batch_shift_time(conn: Conn, hothashes: list[str], shift: Any) -> list[str]:
+    """Shift the time of those photos that have one."""
+    return [row["hothash"] for row in await conn.fetch(SHIFT_TIME, hothashes, shift)]
+
+
+async def existing(conn: Conn, hothashes: list[str]) -> set[str]:
+    """Which of these hothashes are photos."""
+    return {row["hothash"] for row in await conn.fetch(EXISTING, hothashes)}
