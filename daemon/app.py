@@ -23,6 +23,7 @@ from litestar.status_codes import (
 from daemon import __version__
 from daemon.api.batches import BatchesController
 from daemon.api.categories import CategoriesController
+from daemon.api.events import EventsController
 from daemon.api.input_sessions import InputSessionsController
 from daemon.api.photographers import PhotographersController
 from daemon.api.photos import PhotosController, TagsController
@@ -62,6 +63,7 @@ def create_app(
             InputSessionsController,
             PhotosController,
             BatchesController,
+            EventsController,
             TagsController,
         ],
         lifespan=[lifespan],
