@@ -23,6 +23,7 @@ from litestar.status_codes import (
 from daemon import __version__
 from daemon.api.batches import BatchesController
 from daemon.api.categories import CategoriesController
+from daemon.api.collections import CollectionsController, TextItemsController
 from daemon.api.events import EventsController
 from daemon.api.input_sessions import InputSessionsController
 from daemon.api.photographers import PhotographersController
@@ -64,6 +65,8 @@ def create_app(
             PhotosController,
             BatchesController,
             EventsController,
+            CollectionsController,
+            TextItemsController,
             TagsController,
         ],
         lifespan=[lifespan],

@@ -1,0 +1,214 @@
+"""Rules for collections: items in an order only `reorder` rewrites; clones copy cards."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import asyncpg
+
+from daemon.errors import Invalid, NotFound, found
+from daemon.store import collections as store
+from daemon.store import photos as photos_store
+from daemon.store.base import Conn, changes, translate
+from protocol.collections import (
+    Collection,
+    CollectionCreate,
+    CollectionItem,
+    CollectionPatch,
+    ItemCreate,
+    TextItem,
+    TextItemCreate,
+    TextItemPatch,
+)
+
+
+async def list_all(pool: asyncpg.Pool) -> list[Collection]:
+    """Every collection."""
+    async with pool.acquire() as conn:
+        return await store.list_all(conn)
+
+
+async def get(pool: asyncpg.Pool, collection_id: uuid.UUID) -> Collection:
+    """One collection."""
+    async with pool.acquire() as conn:
+        return await _collection(conn, collection_id)
+
+
+async def create(pool: asyncpg.Pool, data: CollectionCreate) -> Collection:
+    """Add a collection."""
+    async with pool.acquire() as conn:
+        with translate(foreign_key=f"cover_hothash: no photo {data.cover_hothash}"):
+            collection_id = await store.insert(
+                conn, data.name, data.description, data.cover_hothash
+            )
+        return await _collection(conn, collection_id)
+
+
+async def update(
+    pool: asyncpg.Pool, collection_id: uuid.UUID, patch: CollectionPatch
+) -> Collection:
+    """Change a collection's name, description or cover."""
+    values: dict[str, Any] = changes(patch)
+    async with pool.acquire() as conn:
+        await _collection(conn, collection_id)
+        if values:
+            with translate(foreign_key=f"cover_hothash: no photo {values.get('cover_hothash')}"):
+                await store.update(conn, collection_id, values)
+        return await _collection(conn, collection_id)
+
+
+async def delete(pool: asyncpg.Pool, collection_id: uuid.UUID) -> None:
+    """Remove a collection; its photos stay in the catalog."""
+    async with pool.acquire() as conn:
+        if not await store.delete(conn, collection_id):
+            raise NotFound(f"collection {collection_id} not found")
+
+
+async def items(pool: asyncpg.Pool, collection_id: uuid.UUID) -> list[CollectionItem]:
+    """The items in order."""
+    async with pool.acquire() as conn:
+        await _collection(conn, collection_id)
+        return await store.items(conn, collection_id)
+
+
+async def add_item(
+    pool: asyncpg.Pool, collection_id: uuid.UUID, data: ItemCreate
+) -> CollectionItem:
+    """Add a photo or a text card (an existing one, or a new one from title and body)."""
+    kinds = [
+        data.hothash is not None,
+        data.text_item_id is not None,
+        data.title is not None or data.body is not None,
+    ]
+    if sum(kinds) != 1:
+        raise Invalid("give exactly one of hothash, text_item_id, or title/body")
+    async with pool.acquire() as conn, conn.transaction():
+        await _collection(conn, collection_id)
+        position = (
+            data.position
+            if data.position is not None
+            else (await store.next_position(conn, collection_id))
+        )
+        if data.hothash is not None:
+            await _photos_exist(conn, [data.hothash])
+            (item_id,) = await store.add_photos(
+                conn, collection_id, [data.hothash], position, data.caption
+            )
+        else:
+            card_id = data.text_item_id
+            if card_id is None:
+                card_id = (await store.insert_text(conn, data.title or "", data.body or "")).id
+            elif await store.text_item(conn, card_id) is None:
+                raise Invalid(f"text_item_id: no text item {card_id}")
+            item_id = await store.add_text(conn, collection_id, card_id, position, data.caption)
+        return next(i for i in await store.items(conn, collection_id) if i.id == item_id)
+
+
+async def add_photos(
+    pool: asyncpg.Pool, collection_id: uuid.UUID, hothashes: list[str], position: int | None
+) -> list[CollectionItem]:
+    """Add many photos, in order, at one position (default: the end)."""
+    async with pool.acquire() as conn, conn.transaction():
+        await _collection(conn, collection_id)
+        await _photos_exist(conn, hothashes)
+        at = position if position is not None else await store.next_position(conn, collection_id)
+        await store.add_photos(conn, collection_id, hothashes, at, "")
+        return await store.items(conn, collection_id)
+
+
+async def reorder(
+    pool: asyncpg.Pool, collection_id: uuid.UUID, ordered: list[uuid.UUID]
+) -> list[CollectionItem]:
+    """Rewrite every position from the full list of item ids."""
+    async with pool.acquire() as conn, conn.transaction():
+        await _collection(conn, collection_id)
+        current = await store.item_ids(conn, collection_id)
+        if len(ordered) != len(set(ordered)) or set(ordered) != current:
+            raise Invalid(
+                f"item_ids must list each of the collection's {len(current)} items exactly once"
+            )
+        await store.reorder(conn, collection_id, ordered)
+        return await store.items(conn, collection_id)
+
+
+async def set_caption(
+    pool: asyncpg.Pool, collection_id: uuid.UUID, item_id: uuid.UUID, caption: str
+) -> CollectionItem:
+    """Change one item's caption."""
+    async with pool.acquire() as conn:
+        await _collection(conn, collection_id)
+        if not await store.set_caption(conn, collection_id, item_id, caption):
+            raise NotFound(f"item {item_id} is not in collection {collection_id}")
+        return next(i for i in await store.items(conn, collection_id) if i.id == item_id)
+
+
+async def remove(
+    pool: asyncpg.Pool, collection_id: uuid.UUID, item_ids: list[uuid.UUID]
+) -> list[uuid.UUID]:
+    """Remove items; 404 when none of them is in the collection."""
+    async with pool.acquire() as conn, conn.transaction():
+        await _collection(conn, collection_id)
+        removed = await store.remove(conn, collection_id, item_ids)
+        if not removed:
+            raise NotFound(f"none of these items is in collection {collection_id}")
+        return removed
+
+
+async def clone(pool: asyncpg.Pool, collection_id: uuid.UUID) -> Collection:
+    """A copy with the same items; text cards are copied, not shared."""
+    async with pool.acquire() as conn, conn.transaction():
+        original = await _collection(conn, collection_id)
+        copy_id = await store.clone(conn, collection_id, f"{original.name} (copy)")
+        return await _collection(conn, copy_id)
+
+
+async def text_items(pool: asyncpg.Pool) -> list[TextItem]:
+    """Every text card."""
+    async with pool.acquire() as conn:
+        return await store.text_items(conn)
+
+
+async def create_text(pool: asyncpg.Pool, data: TextItemCreate) -> TextItem:
+    """Add a text card."""
+    async with pool.acquire() as conn:
+        return await store.insert_text(conn, data.title, data.body)
+
+
+async def get_text(pool: asyncpg.Pool, text_item_id: uuid.UUID) -> TextItem:
+    """One text card."""
+    async with pool.acquire() as conn:
+        return found(await store.text_item(conn, text_item_id), f"text item {text_item_id}")
+
+
+async def update_text(
+    pool: asyncpg.Pool, text_item_id: uuid.UUID, patch: TextItemPatch
+) -> TextItem:
+    """Change a text card (everywhere it is shown)."""
+    values = changes(patch)
+    async with pool.acquire() as conn:
+        found(await store.text_item(conn, text_item_id), f"text item {text_item_id}")
+        if values:
+            await store.update_text(conn, text_item_id, values)
+        return found(await store.text_item(conn, text_item_id), f"text item {text_item_id}")
+
+
+async def delete_text(pool: asyncpg.Pool, text_item_id: uuid.UUID) -> None:
+    """Remove a text card and the items that show it."""
+    async with pool.acquire() as conn:
+        if not await store.delete_text(conn, text_item_id):
+            raise NotFound(f"text item {text_item_id} not found")
+
+
+async def _collection(conn: Conn, collection_id: uuid.UUID) -> Collection:
+    return found(await store.get(conn, collection_id), f"collection {collection_id}")
+
+
+async def _photos_exist(conn: Conn, hothashes: list[str]) -> None:
+    known = await photos_store.existing(conn, hothashes)
+    missing = [h for h in hothashes if h not in known]
+    if missing:
+        raise Invalid(
+            f"hothashes: no photo {missing[0]}"
+            + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else "")
+        )
