@@ -29,6 +29,7 @@ from daemon.api.input_sessions import InputSessionsController
 from daemon.api.photographers import PhotographersController
 from daemon.api.photos import PhotosController, TagsController
 from daemon.api.settings import SettingsController
+from daemon.api.stacks import DuplicatesController, StacksController
 from daemon.api.system import SystemController
 from daemon.config import Mode, Settings
 from daemon.errors import Conflict, DomainError, Invalid, NotFound
@@ -67,6 +68,8 @@ def create_app(
             EventsController,
             CollectionsController,
             TextItemsController,
+            StacksController,
+            DuplicatesController,
             TagsController,
         ],
         lifespan=[lifespan],

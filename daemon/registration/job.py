@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import time
 import uuid
 from collections.abc import Iterator
@@ -28,6 +29,7 @@ from daemon.registration.storing import Outcomes
 from daemon.registration.workers import WorkerPool
 from daemon.store import input_sessions as sessions_store
 from daemon.store import registration as store
+from daemon.store import stacks as stacks_store
 from daemon.store.base import Conn
 
 log = logging.getLogger(__name__)
@@ -113,6 +115,8 @@ class RegistrationJob:
                 status = "cancelled"
             elif stop.is_set():
                 status, failure = "interrupted", "the daemon was stopped; register again to resume"
+            else:
+                await self._forget_vanished_duplicates()
         except Exception as exc:
             log.exception("registration of %s failed", self.spec.source)
             status, failure = "failed", f"{type(exc).__name__}: {exc}"
@@ -154,6 +158,26 @@ class RegistrationJob:
                 ignored=counts.ignored,
                 groups=groups,
             )
+
+    async def _forget_vanished_duplicates(self) -> None:
+        """Duplicate rows are passive: one whose file is gone from the folder goes too."""
+        folder = str(self.spec.source).rstrip(os.sep) + os.sep
+        async with self._pool.acquire() as conn:
+            rows = await stacks_store.duplicates_under(conn, folder)
+
+        def vanished() -> list[uuid.UUID]:
+            return [
+                row_id
+                for row_id, path in rows
+                if (self.spec.recursive or Path(path).parent == self.spec.source)
+                and not os.path.lexists(path)
+            ]
+
+        gone = await asyncio.to_thread(vanished)
+        if gone:
+            async with self._pool.acquire() as conn:
+                await stacks_store.delete_duplicates(conn, gone)
+            log.info("forgot %d duplicate(s) whose file is gone", len(gone))
 
     def _stopping(self, stop: asyncio.Event) -> bool:
         return stop.is_set() or self._cancelled.is_set()

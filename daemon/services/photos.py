@@ -12,10 +12,12 @@ import asyncpg
 
 from daemon.errors import Conflict, Invalid, NotFound, found
 from daemon.imaging import exif
+from daemon.services import stacks as stacks_service
 from daemon.store import categories as categories_store
 from daemon.store import events as events_store
 from daemon.store import photographers as photographers_store
 from daemon.store import photos as store
+from daemon.store import stacks as stacks_store
 from daemon.store.base import Conn, changes, translate
 from protocol.photos import (
     CompanionCreate,
@@ -134,7 +136,10 @@ async def empty_trash(pool: asyncpg.Pool, coldpreview_dir: Path) -> TrashEmptied
     """Delete trashed photos for good, then their coldpreview files."""
     async with pool.acquire() as conn, conn.transaction():
         doomed = await store.trashed(conn)
-        deleted = await store.delete_trashed(conn, [hothash for hothash, _, _ in doomed])
+        hothashes = [hothash for hothash, _, _ in doomed]
+        stacks = await stacks_store.stacks_of(conn, hothashes)
+        deleted = await store.delete_trashed(conn, hothashes)
+        await stacks_service.repair(conn, stacks)
     # Files go after the commit: a crash in between leaves stray files, never rows
     # pointing at missing ones.
     paths = [coldpreview_dir / p for _, *pair in doomed for p in pair if p]
