@@ -215,3 +215,18 @@ class BatchResult(Response):
 
     updated: list[str]
     failed: list[BatchFailure]
+
+
+Unit = Annotated[float, msgspec.Meta(ge=0, le=1)]
+
+
+class CorrectionSet(Request):
+    """`PUT /api/photos/{hothash}/correction`: the whole correction (omitted = neutral)."""
+
+    rotation: Literal[0, 90, 180, 270] = 0
+    horizon_angle: Annotated[float, msgspec.Meta(ge=-15, le=15)] = 0.0
+    exposure_ev: Annotated[float, msgspec.Meta(ge=-5, le=5)] = 0.0
+    crop_left: Unit = 0.0
+    crop_top: Unit = 0.0
+    crop_right: Unit = 1.0
+    crop_bottom: Unit = 1.0

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from litestar import Controller, Request, Response, get, patch, post
+from litestar import Controller, Request, Response, delete, get, patch, post, put
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import JSONBody, PathParameter, QueryParameter
@@ -17,6 +17,8 @@ from daemon.services import photos as service
 from daemon.store.photos import PhotoFilter
 from protocol.photos import (
     CompanionCreate,
+    Correction,
+    CorrectionSet,
     ImageFile,
     PhotoDetail,
     PhotoItem,
@@ -125,6 +127,33 @@ class PhotosController(Controller):
     ) -> ImageFile:
         """Attach another file of this photo (409 if that path is already known)."""
         return await service.add_companion(runtime.pool, hothash, data)
+
+    @get("/{hothash:str}/correction")
+    async def get_correction(
+        self, runtime: NamedDependency[Runtime], hothash: HothashParam
+    ) -> Correction:
+        """The photo's correction (404 when it has none)."""
+        return await service.correction(runtime.pool, hothash)
+
+    @put("/{hothash:str}/correction")
+    async def set_correction(
+        self,
+        runtime: NamedDependency[Runtime],
+        hothash: HothashParam,
+        data: JSONBody[CorrectionSet],
+    ) -> Correction:
+        """Correct the coldpreview (rotation → horizon → crop → exposure); the hotpreview,
+        and so the hothash, never change."""
+        return await service.set_correction(
+            runtime.pool, runtime.settings.coldpreview_dir, hothash, data
+        )
+
+    @delete("/{hothash:str}/correction")
+    async def delete_correction(
+        self, runtime: NamedDependency[Runtime], hothash: HothashParam
+    ) -> None:
+        """Remove the correction and its file."""
+        await service.delete_correction(runtime.pool, runtime.settings.coldpreview_dir, hothash)
 
     @post("/{hothash:str}/{action:str}", status_code=200)
     async def photo_action(

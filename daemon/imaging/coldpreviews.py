@@ -15,22 +15,27 @@ INCOMING = ".incoming"
 
 
 def write(root: Path, hothash: str, data: bytes) -> str:
+    """Write a photo's coldpreview; returns its relative path."""
+    relative = relative_path(hothash)
+    write_at(root, relative, data)
+    return relative
+
+
+def write_at(root: Path, relative: str, data: bytes) -> None:
     """Write atomically (temp + fsync + rename): a crash never leaves half a file.
 
     Temp files live in one folder, so that clearing what a crash left behind
     never means walking the whole coldpreview tree."""
-    relative = relative_path(hothash)
     target = root / relative
     target.parent.mkdir(parents=True, exist_ok=True)
     incoming = root / INCOMING
     incoming.mkdir(exist_ok=True)
-    temp = incoming / f"{hothash}.{os.getpid()}.tmp"
+    temp = incoming / f"{target.name}.{os.getpid()}.tmp"
     with temp.open("wb") as handle:
         handle.write(data)
         handle.flush()
         os.fsync(handle.fileno())
     temp.replace(target)
-    return relative
 
 
 def clear_incoming(root: Path) -> int:
@@ -43,3 +48,8 @@ def clear_incoming(root: Path) -> int:
         leftover.unlink(missing_ok=True)
         removed += 1
     return removed
+
+
+def corrected_relative_path(hothash: str) -> str:
+    """Where a photo's corrected coldpreview lives (the original one is never replaced)."""
+    return f"corrected/{hothash[0:2]}/{hothash}.jpg"

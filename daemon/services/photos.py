@@ -11,16 +11,19 @@ from typing import Any
 import asyncpg
 
 from daemon.errors import Conflict, Invalid, NotFound, found
-from daemon.imaging import exif
+from daemon.imaging import coldpreviews, corrections, exif
 from daemon.services import stacks as stacks_service
 from daemon.store import categories as categories_store
 from daemon.store import events as events_store
 from daemon.store import photographers as photographers_store
 from daemon.store import photos as store
+from daemon.store import settings as settings_store
 from daemon.store import stacks as stacks_store
 from daemon.store.base import Conn, changes, translate
 from protocol.photos import (
     CompanionCreate,
+    Correction,
+    CorrectionSet,
     ImageFile,
     PhotoDetail,
     PhotoItem,
@@ -192,16 +195,11 @@ async def reset_location(pool: asyncpg.Pool, hothash: str) -> PhotoDetail:
         return found(await store.get(conn, hothash), f"photo {hothash}")
 
 
-def corrected_path(hothash: str) -> str:
-    """Where a photo's corrected coldpreview lives under the coldpreview directory."""
-    return f"corrected/{hothash[0:2]}/{hothash}.jpg"
-
-
 async def coldpreview(pool: asyncpg.Pool, coldpreview_dir: Path, hothash: str) -> tuple[Path, str]:
     """The coldpreview file to serve (the corrected one if any) and its ETag."""
     photo = await get(pool, hothash)
     if photo.correction is not None:
-        path = coldpreview_dir / corrected_path(hothash)
+        path = coldpreview_dir / coldpreviews.corrected_relative_path(hothash)
         etag = f'"{hothash}-{int(photo.correction.updated_at.timestamp() * 1000)}"'
     elif photo.coldpreview_path:
         path, etag = coldpreview_dir / photo.coldpreview_path, f'"{hothash}"'
@@ -222,3 +220,61 @@ async def tags(
         for tag in found_tags:
             tag.count = None
     return found_tags
+
+
+async def correction(pool: asyncpg.Pool, hothash: str) -> Correction:
+    """A photo's correction (404 when it has none)."""
+    photo = await get(pool, hothash)
+    return found(photo.correction, f"correction of photo {hothash}")
+
+
+async def set_correction(
+    pool: asyncpg.Pool, coldpreview_dir: Path, hothash: str, data: CorrectionSet
+) -> Correction:
+    """Correct a photo: a new coldpreview is made from the original one, which stays."""
+    if not (data.crop_left < data.crop_right and data.crop_top < data.crop_bottom):
+        raise Invalid("crop: left must be below right and top below bottom")
+    photo = await get(pool, hothash)
+    if not photo.coldpreview_path:
+        raise Conflict(f"photo {hothash} has no coldpreview to correct")
+    source = coldpreview_dir / photo.coldpreview_path
+    if not await asyncio.to_thread(source.is_file):
+        raise Conflict(f"the coldpreview file of photo {hothash} is missing")
+    async with pool.acquire() as conn:
+        quality = (await settings_store.get(conn)).coldpreview_quality
+    relative = coldpreviews.corrected_relative_path(hothash)
+
+    def render() -> None:
+        data_bytes = corrections.corrected(
+            source,
+            rotation=data.rotation,
+            horizon_angle=data.horizon_angle,
+            crop=(data.crop_left, data.crop_top, data.crop_right, data.crop_bottom),
+            exposure_ev=data.exposure_ev,
+            quality=quality,
+        )
+        coldpreviews.write_at(coldpreview_dir, relative, data_bytes)
+
+    await asyncio.to_thread(render)
+    values = (
+        data.rotation,
+        data.horizon_angle,
+        data.exposure_ev,
+        data.crop_left,
+        data.crop_top,
+        data.crop_right,
+        data.crop_bottom,
+    )
+    async with pool.acquire() as conn:
+        return await store.set_correction(conn, photo.id, values, relative)
+
+
+async def delete_correction(pool: asyncpg.Pool, coldpreview_dir: Path, hothash: str) -> None:
+    """Back to the original coldpreview; the corrected file goes."""
+    photo = await get(pool, hothash)
+    async with pool.acquire() as conn:
+        if not await store.delete_correction(conn, photo.id):
+            raise NotFound(f"photo {hothash} has no correction")
+    await asyncio.to_thread(
+        _remove, [coldpreview_dir / coldpreviews.corrected_relative_path(hothash)]
+    )

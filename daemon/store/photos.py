@@ -220,3 +220,27 @@ async def batch_shift_time(conn: Conn, hothashes: list[str], shift: Any) -> list
 async def existing(conn: Conn, hothashes: list[str]) -> set[str]:
     """Which of these hothashes are photos."""
     return {row["hothash"] for row in await conn.fetch(EXISTING, hothashes)}
+
+
+UPSERT_CORRECTION = """
+INSERT INTO photo_corrections (photo_id, rotation, horizon_angle, exposure_ev, crop_left,
+    crop_top, crop_right, crop_bottom, corrected_coldpreview_path)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+ON CONFLICT (photo_id) DO UPDATE SET rotation = $2, horizon_angle = $3, exposure_ev = $4,
+    crop_left = $5, crop_top = $6, crop_right = $7, crop_bottom = $8,
+    corrected_coldpreview_path = $9
+RETURNING *
+"""
+DELETE_CORRECTION = "DELETE FROM photo_corrections WHERE photo_id = $1 RETURNING photo_id"
+
+
+async def set_correction(
+    conn: Conn, photo_id: uuid.UUID, values: tuple[Any, ...], path: str
+) -> Correction:
+    """Store a photo's correction (rotation … crop_bottom) and its file's path."""
+    return to_struct(await conn.fetchrow(UPSERT_CORRECTION, photo_id, *values, path), Correction)
+
+
+async def delete_correction(conn: Conn, photo_id: uuid.UUID) -> bool:
+    """Remove a correction; False when there was none."""
+    return await conn.fetchval(DELETE_CORRECTION, photo_id) is not None

@@ -1,0 +1,56 @@
+"""Corrected coldpreviews: rotation → horizon → crop → exposure, from the original one."""
+
+from __future__ import annotations
+
+import io
+import math
+from pathlib import Path
+
+from PIL import Image
+
+_ROTATE = {
+    90: Image.Transpose.ROTATE_270,
+    180: Image.Transpose.ROTATE_180,
+    270: Image.Transpose.ROTATE_90,
+}
+
+
+def corrected(
+    source: Path,
+    *,
+    rotation: int,
+    horizon_angle: float,
+    crop: tuple[float, float, float, float],
+    exposure_ev: float,
+    quality: int,
+) -> bytes:
+    """The corrected JPEG; the source coldpreview is only read."""
+    with Image.open(source) as opened:
+        image = opened.convert("RGB")
+    if rotation in _ROTATE:  # clockwise, as a user turns a photo
+        image = image.transpose(_ROTATE[rotation])
+    if horizon_angle:
+        image = _level(image, horizon_angle)
+    left, top, right, bottom = crop
+    width, height = image.size
+    box = (round(left * width), round(top * height), round(right * width), round(bottom * height))
+    if box != (0, 0, width, height):
+        image = image.crop(box)
+    if exposure_ev:
+        factor = 2.0**exposure_ev
+        image = image.point([min(255, round(v * factor)) for v in range(256)] * 3)
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=quality)
+    return out.getvalue()
+
+
+def _level(image: Image.Image, angle: float) -> Image.Image:
+    """Rotate by a small angle (positive: counter-clockwise) and cut away the empty corners."""
+    width, height = image.size
+    rotated = image.rotate(angle, Image.Resampling.BICUBIC, expand=False)
+    # The largest axis-aligned rectangle of the same aspect inside the rotated frame.
+    theta = math.radians(abs(angle))
+    scale = 1 / (math.cos(theta) + math.sin(theta) * max(width / height, height / width))
+    inner_w, inner_h = width * scale, height * scale
+    left, top = (width - inner_w) / 2, (height - inner_h) / 2
+    return rotated.crop((round(left), round(top), round(left + inner_w), round(top + inner_h)))
