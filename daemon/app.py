@@ -12,6 +12,7 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.middleware import ASGIMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
+from litestar.openapi.spec import OpenAPIMediaType, OpenAPIResponse, OpenAPIType, Schema
 from litestar.status_codes import (
     HTTP_400_BAD_REQUEST,
     HTTP_404_NOT_FOUND,
@@ -36,6 +37,7 @@ from daemon.errors import Conflict, DomainError, Invalid, NotFound
 from daemon.lifespan import lifespan
 from daemon.runtime import Runtime
 from daemon.security import ApiKeyGuard, LoopbackHostGuard, load_or_create_api_key
+from daemon.store.base import UNSTORABLE_TEXT
 from protocol.base import ErrorBody
 
 log = logging.getLogger(__name__)
@@ -56,7 +58,7 @@ def create_app(
     if settings.mode is Mode.LOCAL:
         middleware.append(LoopbackHostGuard())
     middleware.append(ApiKeyGuard(api_key))
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             SystemController,
             SettingsController,
@@ -86,6 +88,7 @@ def create_app(
             DomainError: _domain_error,
             ValidationException: _validation_error,
             HTTPException: _http_error,
+            **dict.fromkeys(UNSTORABLE_TEXT, _unstorable_text),
             Exception: _unexpected_error,
         },
         request_max_body_size=settings.max_body_bytes,
@@ -98,6 +101,62 @@ def create_app(
         debug=False,
         logging_config=None,
     )
+    _document_errors(app)
+    _document_wall_times(app)
+    return app
+
+
+def _document_wall_times(app: Litestar) -> None:
+    """Wall-clock times carry no zone, so they are no RFC 3339 date-time: the pattern
+    their type declares stands alone (Litestar puts it beside a `date-time` branch)."""
+    components = app.openapi_schema.components
+    for schema in (components.schemas or {}).values() if components else ():
+        for prop in (schema.properties or {}).values():
+            if isinstance(prop, Schema) and prop.pattern and prop.one_of:
+                for branch in prop.one_of:
+                    if isinstance(branch, Schema) and branch.format is not None:
+                        branch.format = None
+
+
+_ERRORS = {
+    "401": "missing or wrong X-API-Key",
+    "403": "the request's Host is not this machine",
+    "404": "not found",
+    "409": "the request breaks a rule of the catalog",
+    "413": "request body too large",
+    "422": "invalid input; `detail` names the field",
+}
+
+
+def _document_errors(app: Litestar) -> None:
+    """Say in the OpenAPI document what every operation may answer besides success:
+    `{"detail": …}` with the statuses above (Litestar's own 400 is answered as 422)."""
+    error = Schema(
+        type=OpenAPIType.OBJECT,
+        properties={"detail": Schema(type=OpenAPIType.STRING)},
+        required=["detail"],
+    )
+    for path_item in (app.openapi_schema.paths or {}).values():
+        for operation in (
+            path_item.get,
+            path_item.put,
+            path_item.post,
+            path_item.patch,
+            path_item.delete,
+        ):
+            if operation is None:
+                continue
+            responses = operation.responses if operation.responses is not None else {}
+            responses.pop("400", None)
+            for status, description in _ERRORS.items():
+                responses.setdefault(
+                    status,
+                    OpenAPIResponse(
+                        description=description,
+                        content={MediaType.JSON: OpenAPIMediaType(schema=error)},
+                    ),
+                )
+            operation.responses = responses
 
 
 def _runtime(state: State) -> Runtime:
@@ -140,6 +199,13 @@ def _http_error(_: Request[object, object, State], exc: HTTPException) -> Respon
         else exc.status_code
     )
     return _error(status, exc.detail)
+
+
+def _unstorable_text(_: Request[object, object, State], exc: Exception) -> Response[ErrorBody]:
+    return _error(
+        HTTP_422_UNPROCESSABLE_ENTITY,
+        f"text with characters that cannot be stored (NUL or invalid Unicode): {exc}",
+    )
 
 
 def _unexpected_error(

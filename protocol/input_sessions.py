@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 import msgspec
 
 from protocol.base import Request, Response
+from protocol.photos import WallTime
 
 SessionStatus = Literal[
     "pending", "running", "uploading", "completed", "cancelled", "interrupted", "failed"
@@ -69,7 +70,7 @@ class SessionPhoto(Response):
 
     hothash: str
     hotpreview_b64: str
-    taken_at: datetime | None
+    taken_at: WallTime | None
     master_path: str | None
     registered_at: datetime
 

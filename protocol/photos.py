@@ -16,6 +16,17 @@ LocationAccuracy = Literal["exact", "street", "city", "region", "country"]
 Rating = Annotated[int, msgspec.Meta(ge=1, le=5)]
 Tag = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
 Tags = Annotated[list[Tag], msgspec.Meta(max_length=200)]
+# taken_at is the camera's wall-clock time (its offset, when known, is a field of its
+# own): JSON without a zone, so not an RFC 3339 date-time.
+WallTime = Annotated[
+    datetime,
+    msgspec.Meta(
+        extra_json_schema={
+            "description": "wall-clock time, no zone: YYYY-MM-DDTHH:MM:SS[.ffffff]",
+            "extra": {"format": None, "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?$"},
+        }
+    ),
+]
 Latitude = Annotated[float, msgspec.Meta(ge=-90, le=90)]
 Longitude = Annotated[float, msgspec.Meta(ge=-180, le=180)]
 
@@ -25,7 +36,7 @@ class PhotoItem(Response):
 
     hothash: str
     hotpreview_b64: str
-    taken_at: datetime | None
+    taken_at: WallTime | None
     taken_at_accuracy: str
     rating: int | None
     tags: list[str]
@@ -76,7 +87,7 @@ class PhotoDetail(Response):
     hotpreview_b64: str
     coldpreview_path: str | None
     exif_data: dict[str, Any]
-    taken_at: datetime | None
+    taken_at: WallTime | None
     taken_at_offset: timedelta | None
     taken_at_source: int
     taken_at_accuracy: str

@@ -42,6 +42,8 @@ from protocol.input_sessions import (
 
 def readable_folder(raw: str) -> Path:
     """The folder to register, or Invalid saying exactly what is wrong with it."""
+    if "\x00" in raw:
+        raise Invalid("source_path contains a NUL character")
     path = Path(raw).expanduser()
     if not path.is_absolute():
         raise Invalid(f"source_path must be an absolute path, not {raw!r}")

@@ -34,6 +34,15 @@ def to_structs(records: list[asyncpg.Record], kind: type[T]) -> list[T]:
     return [to_struct(record, kind) for record in records]
 
 
+# Text PostgreSQL cannot store: NUL characters, and lone surrogates (which JSON allows
+# as \ud800 escapes but UTF-8 cannot encode).
+UNSTORABLE_TEXT = (
+    asyncpg.CharacterNotInRepertoireError,
+    asyncpg.UntranslatableCharacterError,
+    UnicodeEncodeError,
+)
+
+
 def changes(patch: msgspec.Struct) -> dict[str, Any]:
     """The fields a PATCH body actually set (msgspec.UNSET means 'leave alone')."""
     return {

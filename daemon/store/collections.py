@@ -48,7 +48,7 @@ SELECT coalesce(max(position) + 1, 0) FROM collection_items WHERE collection_id 
 """
 ADD_ITEMS = """
 INSERT INTO collection_items (collection_id, hothash, text_item_id, position, caption)
-SELECT $1, h, $3, $4, $5 FROM unnest($2::text[]) WITH ORDINALITY AS u(h, n) ORDER BY n
+SELECT $1, h, $3, $4 + n - 1, $5 FROM unnest($2::text[]) WITH ORDINALITY AS u(h, n) ORDER BY n
 RETURNING id
 """
 ADD_TEXT_ITEM = """
@@ -136,7 +136,7 @@ async def next_position(conn: Conn, collection_id: uuid.UUID) -> int:
 async def add_photos(
     conn: Conn, collection_id: uuid.UUID, hothashes: list[str], position: int, caption: str
 ) -> list[uuid.UUID]:
-    """Add photo items at one position, in the given order."""
+    """Add photo items at consecutive positions from `position`, in the given order."""
     rows = await conn.fetch(ADD_ITEMS, collection_id, hothashes, None, position, caption)
     return [row["id"] for row in rows]
 

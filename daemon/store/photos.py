@@ -107,10 +107,8 @@ def _where(f: PhotoFilter) -> tuple[str, list[Any]]:
     return " AND ".join(clauses), args
 
 
-async def list_page(
-    conn: Conn, filters: PhotoFilter, sort: str, limit: int, offset: int
-) -> list[PhotoItem]:
-    """One page of photos; `sort` is a key of SORTS (checked by the caller's type)."""
+def page_query(filters: PhotoFilter, sort: str, limit: int, offset: int) -> tuple[str, list[Any]]:
+    """The SQL of one page and its arguments; `sort` is a key of SORTS."""
     where, args = _where(filters)
     # Pick the page's ids first: deep offsets then walk narrow index entries, and only
     # the rows shown carry their hotpreviews out of the table.
@@ -123,7 +121,15 @@ async def list_page(
         )
         SELECT {ITEM_COLUMNS} FROM page JOIN photos p ON p.id = page.id ORDER BY page.n
     """  # noqa: S608 - clauses are built from fixed fragments; values are parameters
-    return to_structs(await conn.fetch(sql, *args, limit, offset), PhotoItem)
+    return sql, [*args, limit, offset]
+
+
+async def list_page(
+    conn: Conn, filters: PhotoFilter, sort: str, limit: int, offset: int
+) -> list[PhotoItem]:
+    """One page of photos in the given order."""
+    sql, args = page_query(filters, sort, limit, offset)
+    return to_structs(await conn.fetch(sql, *args), PhotoItem)
 
 
 async def get(conn: Conn, hothash: str) -> PhotoDetail | None:

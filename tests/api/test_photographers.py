@@ -99,3 +99,15 @@ async def test_invalid_bodies_are_422(client: Client, body: dict[str, object], f
     assert response.status_code == 422
     assert field in response.json()["detail"]
     assert len((await client.get("/api/photographers")).json()) == 2
+
+
+@pytest.mark.parametrize("name", ["nul\x00byte", "lone \ud800 surrogate"])
+async def test_unstorable_text_is_422(client: Client, name: str) -> None:
+    body = (
+        '{"name": "' + name.encode("unicode_escape").decode().replace("\\x00", "\\u0000") + '"}'
+    ).encode("utf-8", "surrogatepass")
+    response = await client.post(
+        "/api/photographers", content=body, headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 422, response.text
+    assert len((await client.get("/api/photographers")).json()) == 2

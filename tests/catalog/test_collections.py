@@ -115,3 +115,18 @@ async def test_deleting_a_collection_keeps_photos(client: Client, pool: asyncpg.
     assert (await client.delete(f"/api/collections/{col['id']}")).status_code == 204
     assert (await client.get(f"/api/photos/{h}")).status_code == 200
     assert (await client.delete(f"/api/collections/{col['id']}")).status_code == 404
+
+
+async def test_batch_add_at_a_position(client: Client, pool: asyncpg.Pool) -> None:
+    h = await add_photos(pool, [{}, {}, {}, {}])
+    col = await new_collection(client)
+    url = f"/api/collections/{col['id']}/items"
+    await client.post(f"{url}/batch", json={"hothashes": [h[0], h[1]]})  # positions 0, 1
+    placed = await client.post(f"{url}/batch", json={"hothashes": [h[3], h[2]], "position": 1})
+    assert placed.status_code == 201
+    items = placed.json()
+    # From position 1 on, after the item already there, in the order given.
+    assert [i["hothash"] for i in items] == [h[0], h[1], h[3], h[2]]
+    assert [i["position"] for i in items] == [0, 1, 1, 2]
+    unknown = await client.post(f"{url}/batch", json={"hothashes": ["f" * 64]})
+    assert unknown.status_code == 422

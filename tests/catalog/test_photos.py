@@ -298,3 +298,36 @@ async def test_tags_listing(client: Client, pool: asyncpg.Pool) -> None:
     counted = (await client.get("/api/tags?q=BE&with_count=true")).json()
     assert counted == [{"tag": "beach", "count": 2}]
     assert (await client.get("/api/tags?q=b%25")).json() == [{"tag": "b%", "count": None}]
+
+
+async def test_the_tag_filter_uses_the_gin_index(client: Client, pool: asyncpg.Pool) -> None:
+    from daemon.store.photos import PhotoFilter, page_query
+
+    async with pool.acquire() as conn:
+        photographer = await conn.fetchval("SELECT id FROM photographers WHERE is_default")
+        await conn.execute(
+            "INSERT INTO photos (hothash, hotpreview_b64, photographer_id, tags, taken_at) "
+            "SELECT encode(sha256(i::text::bytea), 'hex'), 'AA==', $1, "
+            "CASE WHEN i = 7 THEN ARRAY['rare'] ELSE ARRAY['common', 't' || (i % 50)] END, "
+            "timestamp '2020-01-01' + i * interval '1 hour' FROM generate_series(1, 5000) i",
+            photographer,
+        )
+        await conn.execute("ANALYZE photos")
+        sql, args = page_query(PhotoFilter(tags=("rare",)), "taken_at_desc", 100, 0)
+        plan = "\n".join(r[0] for r in await conn.fetch(f"EXPLAIN {sql}", *args))
+    assert "photos_tags" in plan, plan
+
+
+async def test_photographer_and_session_filters(client: Client, pool: asyncpg.Pool) -> None:
+    kjell = (await client.post("/api/photographers", json={"name": "Kjell"})).json()
+    async with pool.acquire() as conn:
+        session = await conn.fetchval(
+            "INSERT INTO input_sessions (name, source_path, default_photographer_id) "
+            "VALUES ('s', '/s', $1) RETURNING id",
+            uuid.UUID(kjell["id"]),
+        )
+    h = await add_photos(
+        pool, [{"photographer_id": uuid.UUID(kjell["id"])}, {"input_session_id": session}, {}]
+    )
+    assert await listing(client, f"?photographer_id={kjell['id']}") == [h[0]]
+    assert await listing(client, f"?session_id={session}") == [h[1]]
