@@ -12,7 +12,14 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.middleware import ASGIMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
-from litestar.openapi.spec import OpenAPIMediaType, OpenAPIResponse, OpenAPIType, Schema
+from litestar.openapi.spec import (
+    Components,
+    OpenAPIMediaType,
+    OpenAPIResponse,
+    OpenAPIType,
+    Schema,
+    SecurityScheme,
+)
 from litestar.status_codes import (
     HTTP_400_BAD_REQUEST,
     HTTP_404_NOT_FOUND,
@@ -36,7 +43,12 @@ from daemon.config import Mode, Settings
 from daemon.errors import Conflict, DomainError, Invalid, NotFound
 from daemon.lifespan import lifespan
 from daemon.runtime import Runtime
-from daemon.security import ApiKeyGuard, LoopbackHostGuard, load_or_create_api_key
+from daemon.security import (
+    API_KEY_HEADER,
+    ApiKeyGuard,
+    LoopbackHostGuard,
+    load_or_create_api_key,
+)
 from daemon.store.base import UNSTORABLE_TEXT
 from protocol.base import ErrorBody
 
@@ -97,6 +109,17 @@ def create_app(
             version=__version__,
             path="/api/schema",
             render_plugins=[ScalarRenderPlugin()],
+            security=[{"apiKey": []}],
+            components=Components(
+                security_schemes={
+                    "apiKey": SecurityScheme(
+                        type="apiKey",
+                        name=API_KEY_HEADER,
+                        security_scheme_in="header",
+                        description="the key in the data directory's api_key file",
+                    )
+                }
+            ),
         ),
         debug=False,
         logging_config=None,

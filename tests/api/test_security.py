@@ -93,3 +93,27 @@ def test_api_key_is_private_and_stable(tmp_path: Path) -> None:
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert load_or_create_api_key(path) == first
     assert load_or_create_api_key(tmp_path / "other" / "api_key") != first
+
+
+async def test_central_mode_serves_other_hosts_but_still_wants_the_key(
+    tmp_path: Path, database_url: str
+) -> None:
+    from litestar.testing import AsyncTestClient
+
+    from daemon.app import create_app
+    from daemon.config import load_settings
+
+    central = load_settings(
+        central=True, data_dir=tmp_path / "central", env={"DATABASE_URL": database_url}
+    )
+    async with AsyncTestClient(app=create_app(central), base_url="http://photos.example") as c:
+        assert (await c.get("/health")).json()["mode"] == "central"
+        assert (await c.get("/api/settings")).status_code == 401
+        key = central.paths.api_key.read_text().strip()
+        assert (await c.get("/api/settings", headers={"X-API-Key": key})).status_code == 200
+
+
+async def test_openapi_declares_the_api_key(client: Client) -> None:
+    schema = (await client.get("/api/schema/openapi.json")).json()
+    scheme = schema["components"]["securitySchemes"]["apiKey"]
+    assert (scheme["type"], scheme["name"], scheme["in"]) == ("apiKey", "X-API-Key", "header")
