@@ -24,11 +24,12 @@ import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import asyncpg
 
 from daemon.database import with_database
+from protocol.settings import PhotoSort
 from tests.daemon_process import DaemonProcess
 from tests.images import photo_like
 
@@ -144,17 +145,7 @@ def main() -> None:
             ids = asyncio.run(fill(dsn, args.photos))
             print(f"inserted {args.photos} photos in {time.perf_counter() - began:.0f} s")
             queries = {
-                **{
-                    f"sort={s}": f"?sort={s}"
-                    for s in (
-                        "taken_at_desc",
-                        "taken_at_asc",
-                        "registered_at_desc",
-                        "registered_at_asc",
-                        "rating_desc",
-                        "rating_asc",
-                    )
-                },
+                **{f"sort={s}": f"?sort={s}" for s in get_args(PhotoSort)},
                 "tags=tag001": "?tags=tag001",
                 "tags=tag001&tags=tag002": "?tags=tag001&tags=tag002",
                 "tags=tag150 (rare)": "?tags=tag150",
