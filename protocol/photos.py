@@ -10,7 +10,8 @@ import msgspec
 
 from protocol.base import Request, Response
 
-Hothash = Annotated[str, msgspec.Meta(pattern=r"^[0-9a-f]{64}$")]
+HOTHASH_PATTERN = r"^[0-9a-f]{64}$"
+Hothash = Annotated[str, msgspec.Meta(pattern=HOTHASH_PATTERN)]
 Accuracy = Literal["second", "hour", "day", "month", "year"]
 LocationAccuracy = Literal["exact", "street", "city", "region", "country"]
 Rating = Annotated[int, msgspec.Meta(ge=1, le=5)]

@@ -10,8 +10,9 @@ from litestar import Controller, Response, delete, get, post
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath, JSONBody, QueryParameter
+from litestar.params import Body, FromPath, JSONBody
 
+from daemon.api.params import Limit, Offset
 from daemon.runtime import Runtime
 from daemon.services import input_sessions as service
 from protocol.input_sessions import (
@@ -34,10 +35,6 @@ class GroupUpload:
 
     file: UploadFile
     metadata: str
-
-
-Limit = Annotated[int, QueryParameter(ge=1, le=1000)]
-Offset = Annotated[int, QueryParameter(ge=0)]
 
 
 class InputSessionsController(Controller):

@@ -12,6 +12,7 @@ from litestar.di import NamedDependency
 from litestar.params import JSONBody, PathParameter, QueryParameter
 from litestar.response import File
 
+from daemon.api.params import HothashParam, Limit, Offset
 from daemon.runtime import Runtime
 from daemon.services import photos as service
 from daemon.store.photos import PhotoFilter
@@ -28,8 +29,6 @@ from protocol.photos import (
 )
 from protocol.settings import PhotoSort
 
-# Validated before anything else: a hothash never reaches a file path unchecked.
-HothashParam = Annotated[str, PathParameter(pattern=r"^[0-9a-f]{64}$")]
 Rating = Annotated[int | None, QueryParameter(ge=1, le=5)]
 
 
@@ -44,8 +43,8 @@ class PhotosController(Controller):
         self,
         runtime: NamedDependency[Runtime],
         sort: Annotated[PhotoSort, QueryParameter()] = "taken_at_desc",
-        limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
-        offset: Annotated[int, QueryParameter(ge=0, le=10_000_000)] = 0,
+        limit: Limit = 100,
+        offset: Offset = 0,
         photographer_id: Annotated[uuid.UUID | None, QueryParameter()] = None,
         event_id: Annotated[uuid.UUID | None, QueryParameter()] = None,
         session_id: Annotated[uuid.UUID | None, QueryParameter()] = None,

@@ -7,13 +7,12 @@ from typing import Annotated
 
 from litestar import Controller, Response, delete, get, post, put
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody, PathParameter, QueryParameter
+from litestar.params import FromPath, JSONBody, QueryParameter
 
+from daemon.api.params import HothashParam, HothashQuery, Limit, Offset
 from daemon.runtime import Runtime
 from daemon.services import stacks as service
 from protocol.stacks import DuplicateFile, Stack, StackCover, StackPhotos
-
-HothashParam = Annotated[str, PathParameter(pattern=r"^[0-9a-f]{64}$")]
 
 
 class StacksController(Controller):
@@ -86,9 +85,9 @@ class DuplicatesController(Controller):
         self,
         runtime: NamedDependency[Runtime],
         session_id: Annotated[uuid.UUID | None, QueryParameter()] = None,
-        hothash: Annotated[str | None, QueryParameter(pattern=r"^[0-9a-f]{64}$")] = None,
-        limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
-        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+        hothash: HothashQuery = None,
+        limit: Limit = 100,
+        offset: Offset = 0,
     ) -> list[DuplicateFile]:
         """Duplicates, of one session or one photo when asked."""
         return await service.duplicates(runtime.pool, session_id, hothash, limit, offset)
