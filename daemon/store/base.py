@@ -52,10 +52,17 @@ def changes(patch: msgspec.Struct) -> dict[str, Any]:
     }
 
 
-def set_clause(values: Mapping[str, Any], first_param: int) -> tuple[str, list[Any]]:
-    """`col = $n, …` for an UPDATE; names come from Struct fields, never from clients."""
-    parts = [f'"{name}" = ${i}' for i, name in enumerate(values, start=first_param)]
-    return ", ".join(parts), list(values.values())
+def update_statement(
+    table: str, values: Mapping[str, Any], *, key: str = "id = $1", returning: str | None = None
+) -> tuple[str, list[Any]]:
+    """`UPDATE table SET col = $2, … WHERE key`: the key takes $1, the values follow.
+
+    Table, key and column names come from code (Struct fields), never from clients."""
+    assignments = ", ".join(f'"{name}" = ${i}' for i, name in enumerate(values, start=2))
+    sql = f"UPDATE {table} SET {assignments} WHERE {key}"  # noqa: S608
+    if returning:
+        sql += f" RETURNING {returning}"
+    return sql, list(values.values())
 
 
 @contextmanager

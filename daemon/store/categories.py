@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from daemon.store.base import Conn, set_clause, to_struct, to_structs
+from daemon.store.base import Conn, to_struct, to_structs, update_statement
 from protocol.categories import Category, CategoryCreate
 
 LIST = "SELECT * FROM categories ORDER BY display_order, lower(name)"
@@ -37,8 +37,7 @@ async def insert(conn: Conn, data: CategoryCreate) -> Category:
 
 async def update(conn: Conn, category_id: uuid.UUID, values: dict[str, Any]) -> Category | None:
     """Change the given columns; None when the row does not exist."""
-    assignments, args = set_clause(values, 2)
-    sql = f"UPDATE categories SET {assignments} WHERE id = $1 RETURNING *"  # noqa: S608
+    sql, args = update_statement("categories", values, returning="*")
     row = await conn.fetchrow(sql, category_id, *args)
     return to_struct(row, Category) if row else None
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from daemon.store.base import Conn, set_clause, to_struct, to_structs
+from daemon.store.base import Conn, to_struct, to_structs, update_statement
 from protocol.collections import Collection, CollectionItem, TextItem
 
 # Cover rule: the explicit cover (marked when trashed), else the first photo by position.
@@ -113,8 +113,8 @@ async def insert(conn: Conn, name: str, description: str, cover: str | None) -> 
 
 async def update(conn: Conn, collection_id: uuid.UUID, values: dict[str, Any]) -> None:
     """Change columns of a collection."""
-    assignments, args = set_clause(values, 2)
-    await conn.execute(f"UPDATE collections SET {assignments} WHERE id = $1", collection_id, *args)  # noqa: S608
+    sql, args = update_statement("collections", values)
+    await conn.execute(sql, collection_id, *args)
 
 
 async def delete(conn: Conn, collection_id: uuid.UUID) -> bool:
@@ -198,8 +198,8 @@ async def insert_text(conn: Conn, title: str, body: str) -> TextItem:
 
 async def update_text(conn: Conn, text_item_id: uuid.UUID, values: dict[str, Any]) -> None:
     """Change a text card."""
-    assignments, args = set_clause(values, 2)
-    await conn.execute(f"UPDATE text_items SET {assignments} WHERE id = $1", text_item_id, *args)  # noqa: S608
+    sql, args = update_statement("text_items", values)
+    await conn.execute(sql, text_item_id, *args)
 
 
 async def delete_text(conn: Conn, text_item_id: uuid.UUID) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from daemon.store.base import Conn, set_clause, to_struct, to_structs
+from daemon.store.base import Conn, to_struct, to_structs, update_statement
 from protocol.events import Event, EventCreate
 
 # Cover rule: the explicit cover (marked when trashed), else the first photo by time.
@@ -83,8 +83,8 @@ async def insert(conn: Conn, data: EventCreate) -> uuid.UUID:
 
 async def update(conn: Conn, event_id: uuid.UUID, values: dict[str, Any]) -> None:
     """Change columns of an event."""
-    assignments, args = set_clause(values, 2)
-    await conn.execute(f"UPDATE events SET {assignments} WHERE id = $1", event_id, *args)  # noqa: S608
+    sql, args = update_statement("events", values)
+    await conn.execute(sql, event_id, *args)
 
 
 async def delete(conn: Conn, event_id: uuid.UUID) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from daemon.store.base import Conn, set_clause, to_struct, to_structs
+from daemon.store.base import Conn, to_struct, to_structs, update_statement
 from protocol.photographers import Photographer, PhotographerCreate
 
 ENSURE_SPECIAL = """
@@ -59,8 +59,7 @@ async def update(
     conn: Conn, photographer_id: uuid.UUID, values: dict[str, Any]
 ) -> Photographer | None:
     """Change the given columns; None when the row does not exist."""
-    assignments, args = set_clause(values, 2)
-    sql = f"UPDATE photographers SET {assignments} WHERE id = $1 RETURNING *"  # noqa: S608
+    sql, args = update_statement("photographers", values, returning="*")
     row = await conn.fetchrow(sql, photographer_id, *args)
     return to_struct(row, Photographer) if row else None
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from daemon.store.base import Conn, set_clause, to_struct, to_structs
+from daemon.store.base import Conn, to_struct, to_structs, update_statement
 from protocol.photos import Correction, ImageFile, PhotoDetail, PhotoItem, SessionRef, TagCount
 
 ITEM_COLUMNS = """
@@ -149,8 +149,7 @@ async def get(conn: Conn, hothash: str) -> PhotoDetail | None:
 
 async def update(conn: Conn, hothash: str, values: dict[str, Any]) -> bool:
     """Change columns of one photo; False when it does not exist."""
-    assignments, args = set_clause(values, 2)
-    sql = f"UPDATE photos SET {assignments} WHERE hothash = $1 RETURNING id"  # noqa: S608
+    sql, args = update_statement("photos", values, key="hothash = $1", returning="id")
     return await conn.fetchval(sql, hothash, *args) is not None
 
 
@@ -207,8 +206,9 @@ EXISTING = "SELECT hothash FROM photos WHERE hothash = ANY($1::text[])"
 
 async def batch_update(conn: Conn, hothashes: list[str], values: dict[str, Any]) -> list[str]:
     """Set columns on many photos in one statement; returns the hothashes changed."""
-    assignments, args = set_clause(values, 2)
-    sql = f"UPDATE photos SET {assignments} WHERE hothash = ANY($1::text[]) RETURNING hothash"  # noqa: S608
+    sql, args = update_statement(
+        "photos", values, key="hothash = ANY($1::text[])", returning="hothash"
+    )
     return [row["hothash"] for row in await conn.fetch(sql, hothashes, *args)]
 
 

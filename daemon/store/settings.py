@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from daemon.store.base import Conn, set_clause, to_struct
+from daemon.store.base import Conn, to_struct, update_statement
 from protocol.settings import SystemSettings
 
 CREATE_IF_MISSING = "INSERT INTO system_settings DEFAULT VALUES ON CONFLICT DO NOTHING"
@@ -23,6 +23,5 @@ async def get(conn: Conn) -> SystemSettings:
 
 async def update(conn: Conn, values: dict[str, Any]) -> SystemSettings:
     """Change the given columns and return the row."""
-    assignments, args = set_clause(values, 1)
-    sql = f"UPDATE system_settings SET {assignments} WHERE singleton RETURNING *"  # noqa: S608
-    return to_struct(await conn.fetchrow(sql, *args), SystemSettings)
+    sql, args = update_statement("system_settings", values, key="singleton = $1", returning="*")
+    return to_struct(await conn.fetchrow(sql, True, *args), SystemSettings)
