@@ -12,7 +12,7 @@ from pathlib import Path
 
 import filelock
 
-from daemon import __version__
+from daemon import __version__, permissions
 from daemon.config import ConfigError, Settings, load_settings
 from protocol.client import DaemonClient, DaemonError, DaemonUnreachable
 from protocol.local import RuntimeInfo
@@ -24,6 +24,8 @@ STOP_TIMEOUT = 60.0
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script."""
+    # Whatever a command writes (logs, lock, daemon.json, coldpreviews) is private.
+    permissions.restrict_umask()
     parser = _parser()
     args = parser.parse_args(argv)
     try:
@@ -105,7 +107,7 @@ def _running(settings: Settings) -> bool:
     """True while some process holds the data directory's daemon lock."""
     if not settings.paths.lock.exists():
         return False
-    lock = filelock.FileLock(settings.paths.lock, blocking=False)
+    lock = filelock.FileLock(settings.paths.lock, mode=0o600, blocking=False)
     try:
         lock.acquire()
     except filelock.Timeout:

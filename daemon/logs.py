@@ -12,8 +12,11 @@ LOG_FILE = "hotprevue.log"
 
 
 def configure(log_dir: Path, level: str) -> Path:
-    """Send every log record to stderr and to logs/hotprevue.log (5 files of 5 MB)."""
-    log_dir.mkdir(parents=True, exist_ok=True)
+    """Send every log record to stderr and to logs/hotprevue.log (5 files of 5 MB).
+
+    The files are as private as the process umask makes them (see daemon.permissions):
+    they name every folder and file the catalog holds."""
+    log_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     path = log_dir / LOG_FILE
     formatter = logging.Formatter(FORMAT)
     to_file = logging.handlers.RotatingFileHandler(

@@ -14,6 +14,7 @@ from types import FrameType
 import filelock
 import uvicorn
 
+from daemon import permissions
 from daemon.app import create_app
 from daemon.config import Settings
 from protocol.local import RuntimeInfo
@@ -27,13 +28,15 @@ class StartError(Exception):
 
 def run(settings: Settings) -> int:
     """Serve until stopped by a signal or `hotprevue stop`; return the exit code."""
+    permissions.restrict_umask()
     settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    lock = filelock.FileLock(settings.paths.lock, blocking=False)
+    lock = filelock.FileLock(settings.paths.lock, mode=0o600, blocking=False)
     try:
         lock.acquire()
     except filelock.Timeout:
         raise StartError(_already_running(settings)) from None
     try:
+        _make_private(settings)
         sock = _bind(settings)
         settings = dataclasses.replace(settings, port=sock.getsockname()[1])
         info = RuntimeInfo(
@@ -82,6 +85,16 @@ def _serve(settings: Settings, sock: socket.socket) -> int:
         return 1
     log.info("Hotprevue stopped")
     return 0
+
+
+def _make_private(settings: Settings) -> None:
+    """Tighten what an older version (or another umask) left readable to other users."""
+    coldpreviews = settings.coldpreview_dir
+    changed = permissions.make_private(settings.data_dir, large=[coldpreviews])
+    if settings.data_dir not in coldpreviews.parents:
+        changed += permissions.make_private(coldpreviews, large=[coldpreviews])
+    if changed:
+        log.info("made %d file(s) and folder(s) private to this user", changed)
 
 
 def _note_signal(signum: int, _frame: FrameType | None) -> None:

@@ -40,6 +40,11 @@ class DataPaths:
         return self.root / "coldpreviews"
 
     @property
+    def uploads(self) -> Path:
+        """Uploaded files while they are decoded, one folder per upload session."""
+        return self.root / "uploads"
+
+    @property
     def logs(self) -> Path:
         """Rotating daemon logs."""
         return self.root / "logs"
@@ -70,9 +75,13 @@ class RuntimeInfo(msgspec.Struct, kw_only=True):
     started_at: datetime
 
     def write(self, path: Path) -> None:
-        """Write atomically, so a reader never sees half a file."""
+        """Write atomically, so a reader never sees half a file, and readable by this user only."""
         temp = path.with_name(path.name + ".tmp")
-        temp.write_bytes(msgspec.json.encode(self))
+        # A temp file left by a crash may carry another mode: start from a new one.
+        temp.unlink(missing_ok=True)
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(msgspec.json.encode(self))
         temp.replace(path)
 
     @classmethod

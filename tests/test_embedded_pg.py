@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import signal
+import subprocess
 import time
 from pathlib import Path
 
+import asyncpg
 import psutil
 import pytest
 
-from daemon.embedded_pg import EmbeddedPostgres, EmbeddedPostgresError, PostmasterPid
+from daemon.database import CATALOG_DATABASE, with_database
+from daemon.embedded_pg import (
+    POSTGRES_BIN_PATH,
+    EmbeddedPostgres,
+    EmbeddedPostgresError,
+    PostmasterPid,
+)
+from tests import old_catalog
+from tests.daemon_process import DaemonProcess
 
 
 def test_start_stop_leaves_no_process_behind(tmp_path: Path) -> None:
@@ -89,3 +101,65 @@ def test_adopts_a_server_left_running(tmp_path: Path) -> None:
     finally:
         second.stop()
     assert first.processes() == []
+
+
+def _binary_version() -> str:
+    said = subprocess.run(
+        [str(POSTGRES_BIN_PATH / "postgres"), "--version"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return said.stdout.split()[-1]
+
+
+def test_the_binaries_are_postgresql_16() -> None:
+    """Catalogs are PostgreSQL 16: the wheel's other major version must never be picked."""
+    assert _binary_version().startswith("16.")
+
+
+async def _read_catalog(dsn: str) -> tuple[str, list[asyncpg.Record]]:
+    conn = await asyncpg.connect(with_database(dsn, CATALOG_DATABASE))
+    try:
+        version: str = await conn.fetchval("SELECT current_setting('server_version')")
+        rows = await conn.fetch(
+            """SELECT p.hothash, p.coldpreview_path, f.file_path
+               FROM photos p JOIN image_files f ON f.photo_id = p.id AND f.is_master"""
+        )
+        return version, rows
+    finally:
+        await conn.close()
+
+
+def test_a_catalog_made_by_postgresql_16_2_opens_with_these_binaries(tmp_path: Path) -> None:
+    data = old_catalog.unpack(tmp_path)
+    pgdata = data / "pgdata"
+    # The cluster really was made and run by the old server.
+    assert "starting PostgreSQL 16.2 " in (pgdata / "postgres.log").read_text()
+    server = EmbeddedPostgres(pgdata)
+    dsn = server.start()
+    try:
+        version, rows = asyncio.run(_read_catalog(dsn))
+    finally:
+        server.stop()
+    assert version == _binary_version() != "16.2"
+    assert {Path(row["file_path"]).name for row in rows} == old_catalog.PHOTO_NAMES
+    for row in rows:
+        # Each row and the coldpreview file the old version wrote beside it agree.
+        assert (data / "coldpreviews" / row["coldpreview_path"]).stem == row["hothash"]
+
+
+def test_the_daemon_serves_a_catalog_of_the_old_version(tmp_path: Path) -> None:
+    """A real start: migrations newer than the catalog run, and the photos are served."""
+    daemon = DaemonProcess(old_catalog.unpack(tmp_path)).start()
+    try:
+        daemon.wait_healthy()
+        status, photos = daemon.request("GET", "/api/photos")
+        assert status == 200, photos
+        assert len(photos) == len(old_catalog.PHOTO_NAMES)
+        for photo in photos:
+            status, detail = daemon.request("GET", f"/api/photos/{photo['hothash']}")
+            assert status == 200, detail
+        assert daemon.signal(signal.SIGTERM) == 0
+    finally:
+        daemon.kill_all()
