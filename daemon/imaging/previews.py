@@ -2,8 +2,12 @@
 
 THE RECIPE IS FROZEN. The hothash (a photo's id on every machine) is the SHA-256
 of the hotpreview bytes, so every constant here, and the Pillow and libjpeg-turbo
-versions pinned in pyproject.toml, decide it. tests/imaging/test_golden.py pins
+versions pinned in pyproject.toml, decide it. tests/imaging/test_previews.py pins
 the result for corpus files: any change fails CI.
+
+The coldpreview is not part of the hothash: it is converted to sRGB from the
+file's embedded colour profile (colour.py); the hotpreview keeps the decoded
+values as they are.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import base64
 import functools
 import hashlib
 import io
+import logging
 import math
 from pathlib import Path
 from typing import Any
@@ -19,7 +24,9 @@ from typing import Any
 import msgspec
 from PIL import Image, UnidentifiedImageError
 
-from daemon.imaging import exif
+from daemon.imaging import colour, damage, exif
+
+log = logging.getLogger(__name__)
 
 HOTPREVUE_PX = 150
 HOTPREVIEW_QUALITY = 85
@@ -80,29 +87,62 @@ def make_previews(path: Path | str, *, coldpreview_max_px: int, quality: int) ->
             return _from_image(image, coldpreview_max_px=coldpreview_max_px, quality=quality)
     except PreviewError:
         raise
+    except damage.Damaged as exc:
+        raise PreviewError(str(exc)) from None
     except UnidentifiedImageError:
+        announced = damage.announced_format(path)
+        if announced is not None:
+            raise PreviewError(
+                f"a {announced} file that cannot be read: it is truncated or damaged"
+            ) from None
         raise PreviewError("not an image Hotprevue can read (unknown or damaged format)") from None
     except FileNotFoundError:
         raise PreviewError("file vanished before it could be read") from None
     except PermissionError:
         raise PreviewError("permission denied") from None
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
-        raise PreviewError(f"cannot decode image: {exc}") from None
+        raise PreviewError(_decode_failure(exc)) from None
     except MemoryError:
         raise PreviewError("out of memory decoding the image") from None
 
 
+# What decoders say when the data stops short or never starts (Pillow for JPEG, PNG
+# and TIFF; libheif).
+_TRUNCATION_MESSAGES = (
+    "image file is truncated",
+    "Truncated File Read",
+    "cannot load this image",
+    "Unexpected end of file",
+)
+
+
+def _decode_failure(exc: Exception) -> str:
+    """A decoder's exception as a sentence for the file's owner."""
+    text = str(exc)
+    if any(message in text for message in _TRUNCATION_MESSAGES):
+        return damage.TRUNCATED
+    return f"cannot decode image: {text}"
+
+
 def _from_image(image: Image.Image, *, coldpreview_max_px: int, quality: int) -> Previews:
     _check_size(image)
+    damage.check(image)
     fields, exif_data = exif.read(image)
-    base = _decode(image, BASE_PX)
-    base = _upright(base, fields.orientation)
+    decoded = _decode(image, BASE_PX)
+    base = _upright(_to_rgb8(decoded), fields.orientation)
     hot = _hotpreview(base)
+    cold_decoded = decoded
     if coldpreview_max_px > BASE_PX and image.format in ("JPEG", "MPO"):
-        cold_source = _upright(_decode_again(image, coldpreview_max_px), fields.orientation)
-    else:
+        cold_decoded = _decode_again(image, coldpreview_max_px)
+    to_srgb = _srgb_conversion(image, decoded.mode)
+    if to_srgb is not None and to_srgb.input_mode != "RGB":
+        # Grey and CMYK profiles take the decoded values, not their RGB rendering.
+        cold_source = _upright(_grey_or_cmyk(cold_decoded), fields.orientation)
+    elif cold_decoded is decoded:
         cold_source = base
-    cold = _coldpreview(cold_source, coldpreview_max_px, quality)
+    else:
+        cold_source = _upright(_to_rgb8(cold_decoded), fields.orientation)
+    cold = _coldpreview(cold_source, coldpreview_max_px, quality, to_srgb)
     return Previews(
         hothash=hashlib.sha256(hot).hexdigest(),
         hotpreview_b64=base64.b64encode(hot).decode("ascii"),
@@ -127,7 +167,8 @@ def _check_size(image: Image.Image) -> None:
 
 
 def _decode(image: Image.Image, cover_px: int) -> Image.Image:
-    """Decode, for JPEG in the DCT domain at the smallest scale that covers cover_px.
+    """Decode (in the file's own mode), JPEG in the DCT domain at the smallest scale
+    that covers cover_px.
 
     The draft target comes from the stored (unrotated) size: computed after
     rotation it would ask portrait photos for too much and decode at half scale.
@@ -138,7 +179,7 @@ def _decode(image: Image.Image, cover_px: int) -> Image.Image:
         if scale < 1:
             image.draft("RGB", (math.ceil(width * scale), math.ceil(height * scale)))
     image.load()
-    return _to_rgb8(image)
+    return image
 
 
 def _decode_again(image: Image.Image, cover_px: int) -> Image.Image:
@@ -193,11 +234,56 @@ def _hotpreview(base: Image.Image) -> bytes:
     return _jpeg(square, HOTPREVIEW_QUALITY, optimize=False)
 
 
-def _coldpreview(source: Image.Image, max_px: int, quality: int) -> bytes:
+def _srgb_conversion(image: Image.Image, mode: str) -> colour.ToSrgb | None:
+    """The conversion of the file's embedded profile, if it has a usable one.
+
+    A profile that cannot be used never fails the photo: its coldpreview keeps the
+    decoded values, as every coldpreview did before profiles were applied."""
+    profile = image.info.get("icc_profile")
+    if not isinstance(profile, bytes) or not profile:
+        return None
+    filename = getattr(image, "filename", "")
+    try:
+        to_srgb = colour.to_srgb(profile)
+    except colour.ProfileError as exc:
+        log.warning("%s: %s; its coldpreview is not colour-converted", filename, exc)
+        return None
+    if to_srgb is None:
+        return None
+    fits = {"CMYK": mode == "CMYK", "L": mode in _GREY_MODES}
+    if not fits.get(to_srgb.input_mode, mode != "CMYK"):
+        log.warning(
+            "%s: its colour profile (%s) is not for %s pixels; its coldpreview is not "
+            "colour-converted",
+            filename,
+            to_srgb.name,
+            mode,
+        )
+        return None
+    return to_srgb
+
+
+_GREY_MODES = frozenset({"1", "L", "LA", "La", "I", "I;16", "I;16B", "I;16L", "I;16N"})
+
+
+def _grey_or_cmyk(image: Image.Image) -> Image.Image:
+    """A decoded grey image as 8-bit L (CMYK and L as they are)."""
+    if image.mode in ("L", "CMYK"):
+        return image
+    # Through 8-bit RGB for its handling of 16-bit and alpha; grey stays exact.
+    return _to_rgb8(image).convert("L")
+
+
+def _coldpreview(
+    source: Image.Image, max_px: int, quality: int, to_srgb: colour.ToSrgb | None
+) -> bytes:
     scale = max_px / max(source.width, source.height)
     if scale < 1:
         size = (max(1, round(source.width * scale)), max(1, round(source.height * scale)))
         source = source.resize(size, COLD_RESAMPLE, reducing_gap=REDUCING_GAP)
+    if to_srgb is not None:
+        # After the resize: LittleCMS then works on the preview's pixels, not the decode's.
+        source = to_srgb.apply(source)
     return _jpeg(source, quality, optimize=False)
 
 
