@@ -28,8 +28,9 @@ from litestar.status_codes import (
     HTTP_500_INTERNAL_SERVER_ERROR,
 )
 
-from daemon import __version__
+from daemon import __version__, database
 from daemon.api.batches import BatchesController
+from daemon.api.bodies import StrictBodies
 from daemon.api.categories import CategoriesController
 from daemon.api.collections import CollectionsController, TextItemsController
 from daemon.api.events import EventsController
@@ -38,7 +39,7 @@ from daemon.api.photographers import PhotographersController
 from daemon.api.photos import PhotosController, TagsController
 from daemon.api.settings import SettingsController
 from daemon.api.stacks import DuplicatesController, StacksController
-from daemon.api.system import SystemController
+from daemon.api.system import SystemController, database_unavailable
 from daemon.config import Mode, Settings
 from daemon.errors import Conflict, DomainError, Invalid, NotFound
 from daemon.lifespan import lifespan
@@ -96,11 +97,13 @@ def create_app(
         ),
         dependencies={"runtime": Provide(_runtime, sync_to_thread=False)},
         middleware=middleware,
+        plugins=[StrictBodies()],
         exception_handlers={
             DomainError: _domain_error,
             ValidationException: _validation_error,
             HTTPException: _http_error,
             **dict.fromkeys(UNSTORABLE_TEXT, _unstorable_text),
+            **dict.fromkeys(database.UNAVAILABLE, database_unavailable),
             Exception: _unexpected_error,
         },
         request_max_body_size=settings.max_body_bytes,
@@ -209,6 +212,9 @@ def _validation_error(
         if isinstance(item, dict):
             where = item.get("key") or item.get("source") or ""
             message = item.get("message", "")
+            if (where, message) == ("data", "'data'"):
+                # Litestar's words (a KeyError) for a body that is missing altogether.
+                where, message = "body", "required, and the request has none"
             problems.append(f"{where}: {message}" if where else str(message))
     detail = "; ".join(problems) or exc.detail or "invalid request"
     return _error(HTTP_422_UNPROCESSABLE_ENTITY, detail)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from pathlib import Path
 
@@ -12,7 +13,10 @@ from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 API_KEY_HEADER = "X-API-Key"
-LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "[::1]", "::1"})
+# A Host header (RFC 9110: uri-host [":" port]) the local daemon answers: exactly one of
+# the loopback names, then at most a port of digits. Nothing else may follow or precede,
+# so "localhost.", "localhost:evil.com", "[::1]evil.com" or "localhost@evil.com" fail.
+_LOOPBACK_HOST = re.compile(r"(?:localhost|127\.0\.0\.1|\[::1\])(?::(?P<port>[0-9]{1,5}))?")
 PUBLIC_PATHS = frozenset({"/health", "/api/health"})
 
 
@@ -35,11 +39,11 @@ def load_or_create_api_key(path: Path) -> str:
     return key
 
 
-def host_name(host_header: str) -> str:
-    """The host part of a Host header, without the port ('[::1]:8000' -> '[::1]')."""
-    if host_header.startswith("["):
-        return host_header.split("]", 1)[0] + "]"
-    return host_header.rsplit(":", 1)[0] if host_header.count(":") == 1 else host_header
+def is_loopback_host(host_header: str) -> bool:
+    """Whether a Host header addresses this machine by a loopback name (any letter case),
+    with no port or a port from 0 to 65535."""
+    match = _LOOPBACK_HOST.fullmatch(host_header.lower())
+    return match is not None and (match["port"] is None or int(match["port"]) <= 65535)
 
 
 class LoopbackHostGuard(ASGIMiddleware):
@@ -50,15 +54,13 @@ class LoopbackHostGuard(ASGIMiddleware):
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         """Check the Host header before anything else runs."""
-        host = ""
-        for name, value in scope["headers"]:
-            if name == b"host":
-                host = value.decode("latin-1").lower()
-                break
-        if host_name(host) not in LOOPBACK_NAMES:
+        # Exactly one Host: with two, a proxy and this app might each read another one.
+        hosts = [value.decode("latin-1") for name, value in scope["headers"] if name == b"host"]
+        if len(hosts) != 1 or not is_loopback_host(hosts[0]):
+            shown = ", ".join(repr(host) for host in hosts) or "(none)"
             raise PermissionDeniedException(
-                detail=f"host {host or '(none)'!r} refused: the local daemon answers only "
-                "requests addressed to localhost"
+                detail=f"host {shown} refused: the local daemon answers only "
+                "requests addressed to localhost, 127.0.0.1 or [::1]"
             )
         await next_app(scope, receive, send)
 

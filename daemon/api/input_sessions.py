@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from typing import Annotated
 
+import msgspec
 from litestar import Controller, Response, delete, get, post
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, JSONBody
 
+from daemon.api.bodies import parse_form
 from daemon.api.params import Limit, Offset
 from daemon.runtime import Runtime
 from daemon.services import input_sessions as service
@@ -29,12 +30,19 @@ from protocol.input_sessions import (
 UPLOAD_MAX_BYTES = 1_000_000_000
 
 
-@dataclass
-class GroupUpload:
-    """The multipart body of an upload: the master file and the group's JSON metadata."""
+class GroupUpload(msgspec.Struct, forbid_unknown_fields=True):
+    """The multipart body of an upload: the master file and the group's JSON metadata
+    (decoded as strictly as a JSON body, see `protocol.base.decode_request`); a part of
+    another name is refused like an unknown field."""
 
     file: UploadFile
-    metadata: str
+    metadata: Annotated[
+        str,
+        msgspec.Meta(
+            description="GroupMetadata as JSON: path and type of the master, companions, "
+            "overrides; unknown fields and wrongly typed values are refused (422)"
+        ),
+    ]
 
 
 class InputSessionsController(Controller):
@@ -105,7 +113,11 @@ class InputSessionsController(Controller):
         """Which of the client's master paths are already known (skip) or not (upload)."""
         return await service.check(runtime.pool, session_id, data.master_paths)
 
-    @post("/{session_id:uuid}/groups", request_max_body_size=UPLOAD_MAX_BYTES)
+    @post(
+        "/{session_id:uuid}/groups",
+        request_max_body_size=UPLOAD_MAX_BYTES,
+        before_request=parse_form,
+    )
     async def upload_group(
         self,
         runtime: NamedDependency[Runtime],
@@ -116,8 +128,9 @@ class InputSessionsController(Controller):
         already_registered, 422 when the file cannot be registered (also listed in errors)."""
         outcome = await service.upload_group(
             runtime.pool,
-            runtime.registrations.workers,
+            runtime.registrations,
             runtime.settings.coldpreview_dir,
+            runtime.settings.paths.uploads,
             session_id,
             data.metadata,
             data.file.file,
@@ -129,7 +142,7 @@ class InputSessionsController(Controller):
         self, runtime: NamedDependency[Runtime], session_id: FromPath[uuid.UUID]
     ) -> InputSession:
         """The upload client has sent every group (409 unless the session takes uploads)."""
-        return await service.complete(runtime.pool, session_id)
+        return await service.complete(runtime.pool, runtime.settings.paths.uploads, session_id)
 
     @delete("/{session_id:uuid}")
     async def delete_session(
