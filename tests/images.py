@@ -1,15 +1,57 @@
-"""Test images: the shared camera corpus, and generated files for what it lacks."""
+"""Test images: the camera corpus, and generated files for what it lacks."""
 
 from __future__ import annotations
 
 import io
+import os
 import random
 from pathlib import Path
 
 from PIL import Image
 
-REPO = Path(__file__).resolve().parents[1]
-CORPUS = REPO.parent / "shared" / "corpus" / "exif-samples"
+# Real camera files kept in the repository; ATTRIBUTION.md there names each file's source
+# and licence.
+BUNDLED_CORPUS = Path(__file__).resolve().parent / "corpus"
+# Points the tests at a bigger corpus of the same layout (such as the whole exif-samples
+# set); CI runs the tests marked `corpus` once more against it when it is present.
+CORPUS_VARIABLE = "HOTPREVUE_TEST_CORPUS"
+IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".heic", ".heif", ".tif", ".tiff"})
+
+
+def corpus_folder() -> Path:
+    """The corpus in use: HOTPREVUE_TEST_CORPUS if set, else the bundled one."""
+    configured = os.environ.get(CORPUS_VARIABLE)
+    folder = Path(configured).resolve() if configured else BUNDLED_CORPUS
+    if not folder.is_dir():
+        # Loud, never a silent skip: an empty corpus would make the corpus-wide tests vacuous.
+        raise RuntimeError(f"{CORPUS_VARIABLE}={configured}: no such folder")
+    return folder
+
+
+CORPUS = corpus_folder()
+
+
+def corpus_files(folder: Path = CORPUS) -> list[Path]:
+    """Every file under folder (the read-mes and ATTRIBUTION.md too), sorted."""
+    return sorted(p for p in folder.rglob("*") if p.is_file())
+
+
+def corpus_images(folder: Path = CORPUS) -> list[Path]:
+    """Every image file under folder, by suffix, sorted; never empty."""
+    images = [p for p in corpus_files(folder) if p.suffix.lower() in IMAGE_SUFFIXES]
+    if not images:
+        raise RuntimeError(f"no image files in {folder}")
+    return images
+
+
+# Files of the full corpus whose image data is damaged (the bundled subset has none):
+# each must be refused with a per-file error, never registered.
+DAMAGED = frozenset({"jpg/corrupted.jpg"})
+
+
+def corpus_damaged(folder: Path = CORPUS) -> list[Path]:
+    """The image files under folder that DAMAGED names."""
+    return [p for p in corpus_images(folder) if p.relative_to(folder).as_posix() in DAMAGED]
 
 
 def photo_like(width: int, height: int, seed: int) -> Image.Image:

@@ -10,29 +10,21 @@ import asyncpg
 import pytest
 
 from daemon.services import settings as settings_service
+from tests.factories import HASH_A, add_photo
 
-HASH_A = "a" * 64
 HASH_B = "b" * 64
 
 
-async def add_photo(conn: Any, hothash: str, **columns: Any) -> uuid.UUID:
-    """Insert a minimal photo row (registration comes with its own issue)."""
-    photographer = await conn.fetchval("SELECT id FROM photographers WHERE is_default")
-    values = {"hothash": hothash, "hotpreview_b64": "AA==", "photographer_id": photographer}
-    values.update(columns)
-    names = ", ".join(values)
-    params = ", ".join(f"${i}" for i in range(1, len(values) + 1))
-    photo_id: uuid.UUID = await conn.fetchval(
-        f"INSERT INTO photos ({names}) VALUES ({params}) RETURNING id", *values.values()
-    )
-    return photo_id
-
-
 @pytest.fixture
-async def conn(pool: asyncpg.Pool) -> Any:
+async def conn(pool: asyncpg.Pool, database_url: str) -> Any:
     await settings_service.bootstrap(pool)
-    async with pool.acquire() as connection:
+    # A plain connection: these tests see the schema's own errors, not the pool's
+    # translation of them into domain errors (tests/catalog/test_constraints.py).
+    connection = await asyncpg.connect(database_url)
+    try:
         yield connection
+    finally:
+        await connection.close()
 
 
 async def test_bootstrap_is_idempotent_and_keeps_the_installation_id(pool: asyncpg.Pool) -> None:

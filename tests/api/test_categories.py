@@ -7,7 +7,7 @@ import uuid
 import asyncpg
 
 from tests.conftest import Client
-from tests.test_schema import HASH_A, add_photo
+from tests.factories import HASH_A, add_photo
 
 
 async def test_crud_and_order(client: Client) -> None:

@@ -8,7 +8,7 @@ import asyncpg
 import pytest
 
 from tests.conftest import Client
-from tests.test_schema import HASH_A, add_photo
+from tests.factories import HASH_A, add_photo
 
 
 async def special(client: Client) -> dict[str, dict[str, object]]:

@@ -18,17 +18,15 @@ import os
 import random
 import statistics
 import tempfile
-import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import Any
 
-import psutil
 from PIL import Image, ImageOps
 
 from tests.daemon_process import DaemonProcess
+from tests.factories import register_measured
 from tests.images import exif_bytes
 
 WIDTH, HEIGHT = 6000, 4000
@@ -103,58 +101,6 @@ def pool_rate(function: Callable[[Path], None], paths: list[Path], processes: in
         return len(paths) / (time.perf_counter() - began)
 
 
-class RssSampler:
-    """Peak resident memory of a process and its children, PostgreSQL excluded."""
-
-    def __init__(self, pid: int) -> None:
-        self.root = psutil.Process(pid)
-        self.peak = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def __enter__(self) -> RssSampler:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    def _run(self) -> None:
-        while not self._stop.wait(0.05):
-            total = 0
-            try:
-                processes = [self.root, *self.root.children(recursive=True)]
-            except psutil.Error:
-                continue
-            for proc in processes:
-                try:
-                    if not proc.name().startswith("postgres"):
-                        total += proc.memory_info().rss
-                except psutil.Error:
-                    continue
-            self.peak = max(self.peak, total)
-
-
-def register(daemon: DaemonProcess, folder: Path) -> tuple[float, dict[str, Any], int]:
-    """Seconds from the API call to a finished session, the session, and peak RSS."""
-    assert daemon.proc is not None
-    with RssSampler(daemon.proc.pid) as rss:
-        began = time.perf_counter()
-        status, session = daemon.request(
-            "POST", "/api/input-sessions", {"name": folder.name, "source_path": str(folder)}
-        )
-        assert status == 201, session
-        while True:
-            _, session = daemon.request("GET", f"/api/input-sessions/{session['id']}")
-            if session["status"] not in ("pending", "running"):
-                break
-            time.sleep(0.25)  # about what `hotprevue register` does (0.5 s)
-        seconds = time.perf_counter() - began
-    assert session["status"] == "completed", session
-    return seconds, session, rss.peak
-
-
 def read_all(paths: list[Path]) -> None:
     """Put the files in the page cache, so every pipeline reads from memory."""
     for path in paths:
@@ -190,7 +136,7 @@ def main() -> None:
             daemon = DaemonProcess(Path(data) / "data").start()
             try:
                 daemon.wait_healthy()
-                seconds, session, peak = register(daemon, args.work / "photos")
+                seconds, session, peak = register_measured(daemon, args.work / "photos")
                 assert session["photo_count"] == len(photos), session
                 ends.append(len(photos) / seconds)
                 peaks.append(peak)
@@ -213,9 +159,9 @@ def main() -> None:
             daemon = DaemonProcess(Path(data) / "data").start()
             try:
                 daemon.wait_healthy()
-                first, session, peak = register(daemon, args.work / "many")
+                first, session, peak = register_measured(daemon, args.work / "many")
                 assert session["photo_count"] == len(tiny), session
-                again, session, _ = register(daemon, args.work / "many")
+                again, session, _ = register_measured(daemon, args.work / "many")
                 assert session["already_registered_count"] == len(tiny), session
             finally:
                 daemon.kill_all()

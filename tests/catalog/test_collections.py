@@ -8,8 +8,8 @@ from typing import Any
 
 import asyncpg
 
-from tests.catalog.test_photos import add_photos
 from tests.conftest import Client
+from tests.factories import add_photos
 
 
 async def new_collection(client: Client, **body: Any) -> dict[str, Any]:

@@ -7,10 +7,9 @@ import io
 from PIL import Image, ImageStat
 
 from daemon.config import Settings
-from tests.catalog.test_photos import listing
 from tests.conftest import Client
+from tests.factories import listing, register
 from tests.images import CORPUS
-from tests.registration.test_sessions_api import register
 
 
 async def shown(client: Client, h: str) -> tuple[Image.Image, str]:

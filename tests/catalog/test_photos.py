@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import hashlib
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,38 +12,8 @@ import pytest
 
 from daemon.config import Settings
 from tests.conftest import Client
+from tests.factories import add_photos, hothash, listing, register
 from tests.images import CORPUS
-from tests.registration.test_sessions_api import register
-
-
-def hothash(n: int) -> str:
-    return hashlib.sha256(str(n).encode()).hexdigest()
-
-
-async def add_photos(pool: asyncpg.Pool, rows: list[dict[str, Any]]) -> list[str]:
-    """Insert photos directly (fields as given); returns their hothashes in order."""
-    async with pool.acquire() as conn:
-        photographer = await conn.fetchval("SELECT id FROM photographers WHERE is_default")
-        made = []
-        for i, row in enumerate(rows):
-            values = {
-                "hothash": hothash(i),
-                "hotpreview_b64": "AA==",
-                "photographer_id": photographer,
-                "registered_at": datetime(2024, 1, 1) + timedelta(minutes=i),
-                **row,
-            }
-            names = ", ".join(values)
-            params = ", ".join(f"${n}" for n in range(1, len(values) + 1))
-            await conn.execute(f"INSERT INTO photos ({names}) VALUES ({params})", *values.values())
-            made.append(values["hothash"])
-        return made
-
-
-async def listing(client: Client, query: str = "") -> list[str]:
-    response = await client.get(f"/api/photos{query}")
-    assert response.status_code == 200, response.text
-    return [p["hothash"] for p in response.json()]
 
 
 async def test_sorts_put_unknown_times_and_ratings_last(client: Client, pool: asyncpg.Pool) -> None:

@@ -8,10 +8,9 @@ from pathlib import Path
 
 import asyncpg
 
-from tests.catalog.test_photos import add_photos
 from tests.conftest import Client
+from tests.factories import add_photos, register
 from tests.images import write_jpeg
-from tests.registration.test_sessions_api import register
 
 
 async def test_stack_lifecycle(client: Client, pool: asyncpg.Pool) -> None:

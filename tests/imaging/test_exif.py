@@ -11,13 +11,9 @@ from PIL import ExifTags, Image, TiffImagePlugin
 
 from daemon.imaging import exif
 from daemon.imaging.previews import init_decoders
-from tests.images import CORPUS
+from tests.images import CORPUS, corpus_images
 
-ALL_FILES = sorted(
-    p
-    for p in CORPUS.rglob("*")
-    if p.suffix.lower() in {".jpg", ".jpeg", ".heic", ".heif", ".tiff", ".tif"}
-)
+ALL_FILES = corpus_images()
 
 
 def read(path: Path) -> tuple[exif.ExifFields, dict[str, object]]:
@@ -59,6 +55,7 @@ def test_offset_time_is_kept() -> None:
     assert fields.lens_model is not None
 
 
+@pytest.mark.corpus
 @pytest.mark.parametrize("path", ALL_FILES, ids=lambda p: str(p.relative_to(CORPUS)))
 def test_every_corpus_file_gives_json_safe_bounded_exif(path: Path) -> None:
     _, data = read(path)

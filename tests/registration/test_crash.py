@@ -12,7 +12,7 @@ import psutil
 import pytest
 
 from tests.daemon_process import DaemonProcess, cli
-from tests.images import CORPUS, write_jpeg
+from tests.images import CORPUS, corpus_damaged, corpus_images, write_jpeg
 
 FILES = 150
 
@@ -96,6 +96,7 @@ def test_kill_9_mid_session_then_register_again(
     assert second.signal(signal.SIGTERM) == 0
 
 
+@pytest.mark.corpus
 def test_register_command_end_to_end(tmp_path: Path, daemons: list[DaemonProcess]) -> None:
     data = tmp_path / "data"
     daemon = DaemonProcess(data)
@@ -107,10 +108,10 @@ def test_register_command_end_to_end(tmp_path: Path, daemons: list[DaemonProcess
     assert "completed" in result.stdout
     lines = dict(line.strip().rsplit(maxsplit=1) for line in result.stdout.splitlines()[1:5])
     assert lines == {
-        "registered": "100",
+        "registered": str(len(corpus_images()) - len(corpus_damaged())),
         "duplicates": "0",
         "already registered": "0",
-        "errors": "0",
+        "errors": str(len(corpus_damaged())),
     }
     again = cli("register", "--data-dir", str(data), str(CORPUS / "jpg" / "gps"))
     assert "already registered  9" in again.stdout

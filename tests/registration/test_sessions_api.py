@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import shutil
-import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -16,28 +14,9 @@ from PIL import Image
 
 from daemon.config import Settings
 from daemon.services import input_sessions as sessions_service
-from protocol.input_sessions import FINISHED
 from tests.conftest import Client
-from tests.images import CORPUS, write_jpeg
-
-
-async def register(client: Client, folder: Path, **extra: Any) -> dict[str, Any]:
-    """Start a session and wait for it to finish."""
-    response = await client.post(
-        "/api/input-sessions", json={"name": folder.name, "source_path": str(folder), **extra}
-    )
-    assert response.status_code == 201, response.text
-    return await finished(client, response.json()["id"])
-
-
-async def finished(client: Client, session_id: str, timeout: float = 120) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        session: dict[str, Any] = (await client.get(f"/api/input-sessions/{session_id}")).json()
-        if session["status"] in FINISHED:
-            return session
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"session {session_id} did not finish")
+from tests.factories import register
+from tests.images import CORPUS, corpus_damaged, corpus_files, corpus_images, write_jpeg
 
 
 async def all_rows(pool: asyncpg.Pool, sql: str, *args: Any) -> list[asyncpg.Record]:
@@ -45,15 +24,23 @@ async def all_rows(pool: asyncpg.Pool, sql: str, *args: Any) -> list[asyncpg.Rec
         return list(await conn.fetch(sql, *args))
 
 
+@pytest.mark.corpus
 async def test_the_corpus_registers(client: Client, pool: asyncpg.Pool, settings: Settings) -> None:
+    # Every image file of the corpus in use becomes one photo, except the known-damaged
+    # ones, which are errors; counted from the folder.
+    damaged = corpus_damaged()
+    images = [p for p in corpus_images() if p not in damaged]
     session = await register(client, CORPUS)
     assert session["status"] == "completed"
-    assert session["photo_count"] == 100
-    assert session["error_count"] == 0
-    assert session["groups_total"] == session["groups_done"] == 100
-    assert session["files_found"] == 108
+    assert session["photo_count"] == len(images)
+    assert session["error_count"] == len(damaged)
+    assert session["groups_total"] == session["groups_done"] == len(images) + len(damaged)
+    errors = (await client.get(f"/api/input-sessions/{session['id']}/errors")).json()
+    assert sorted(e["file_path"] for e in errors) == sorted(str(p) for p in damaged)
+    assert all("damaged" in e["error"] for e in errors)
+    assert session["files_found"] == len(corpus_files())
     photos = await all_rows(pool, "SELECT * FROM photos")
-    assert len(photos) == 100
+    assert len(photos) == len(images)
     for photo in photos:
         cold = settings.coldpreview_dir / photo["coldpreview_path"]
         assert cold.is_file()
@@ -61,7 +48,7 @@ async def test_the_corpus_registers(client: Client, pool: asyncpg.Pool, settings
             assert max(image.size) <= 1200
         assert len(base64.b64decode(photo["hotpreview_b64"])) > 500
     masters = await all_rows(pool, "SELECT file_path FROM image_files WHERE is_master")
-    assert len(masters) == 100
+    assert sorted(row["file_path"] for row in masters) == sorted(str(p) for p in images)
     gps = await all_rows(
         pool,
         "SELECT p.location_lat, p.location_lng, p.location_source, "
@@ -75,9 +62,10 @@ async def test_the_corpus_registers(client: Client, pool: asyncpg.Pool, settings
         "SELECT p.* FROM photos p JOIN image_files f ON f.photo_id = p.id "
         "WHERE f.file_type IN ('HEIC', 'TIFF')",
     )
-    assert len(heic) == 5 + 7
+    not_jpeg = [p for p in images if p.suffix.lower() not in {".jpg", ".jpeg"}]
+    assert len(heic) == len(not_jpeg)
     listed = (await client.get(f"/api/input-sessions/{session['id']}/photos?limit=1000")).json()
-    assert len(listed) == 100
+    assert len(listed) == len(images)
     assert all(item["master_path"].startswith(str(CORPUS)) for item in listed)
 
 
