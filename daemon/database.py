@@ -4,16 +4,52 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import msgspec
 
 from daemon.migrate import migrate
+from daemon.store.base import decode_wall_time, encode_wall_time
+from daemon.store.errors import CatalogConnection
 
 log = logging.getLogger(__name__)
 
 CATALOG_DATABASE = "hotprevue"
+
+
+class DatabaseUnavailable(Exception):
+    """The database cannot be reached right now (down or restarting); retry later."""
+
+
+# What a call raises while the database is down, restarting or gone mid-query: the
+# client gets 503, a registration ends `interrupted`. InternalClientError is asyncpg's
+# protocol state machine tripping over a connection whose server died under it.
+UNAVAILABLE: tuple[type[Exception], ...] = (
+    DatabaseUnavailable,
+    asyncpg.PostgresConnectionError,
+    asyncpg.AdminShutdownError,
+    asyncpg.CrashShutdownError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.InternalClientError,
+)
+
+
+# Raised by a connection that died under its user; the API answers 503 for those that
+# `connection_lost` recognises, 500 for the rest (an InterfaceError can also be a bug).
+CONNECTION_ERRORS: tuple[type[Exception], ...] = (*UNAVAILABLE, asyncpg.InterfaceError)
+
+
+def connection_lost(exc: BaseException) -> bool:
+    """True when the error, or one it was raised while handling, says the database went
+    away (a transaction's rollback on a dead connection raises an InterfaceError)."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, UNAVAILABLE):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def with_database(dsn: str, database: str) -> str:
@@ -52,12 +88,36 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
         decoder=msgspec.json.decode,
         schema="pg_catalog",
     )
+    # Wall times exactly, with no aliasing: asyncpg's own codec writes Python's first
+    # and last instants as -infinity and infinity, which are no times at all.
+    await conn.set_type_codec(
+        "timestamp",
+        encoder=encode_wall_time,
+        decoder=decode_wall_time,
+        schema="pg_catalog",
+        format="tuple",
+    )
+
+
+async def _connect(dsn: str | None = None, **kwargs: Any) -> asyncpg.Connection:
+    # A refused or timed-out connect says "down", not "bug": name it so callers can tell.
+    try:
+        return await asyncpg.connect(dsn, **kwargs)
+    except (OSError, TimeoutError) as exc:
+        raise DatabaseUnavailable(f"cannot connect to the database: {exc}") from exc
 
 
 async def create_pool(dsn: str, *, max_size: int = 10) -> asyncpg.Pool:
     """A connection pool with Hotprevue's codecs."""
     pool: asyncpg.Pool = await asyncpg.create_pool(
-        dsn, min_size=1, max_size=max_size, init=_init_connection, command_timeout=60
+        dsn,
+        min_size=1,
+        max_size=max_size,
+        init=_init_connection,
+        command_timeout=60,
+        connect=_connect,
+        # Constraint violations leave every statement as NotFound/Conflict/Invalid.
+        connection_class=CatalogConnection,
     )
     return pool
 

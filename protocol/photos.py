@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
+from enum import IntEnum
 from typing import Annotated, Any, Literal
 
 import msgspec
 
 from protocol.base import Request, Response
 
-HOTHASH_PATTERN = r"^[0-9a-f]{64}$"
+# Python's `$` also matches before a final newline ("…\n" would pass): the lookahead
+# anchors at the true end, and reads the same to the ECMA regexes of OpenAPI clients.
+HOTHASH_PATTERN = r"^[0-9a-f]{64}$(?!\n)"
 Hothash = Annotated[str, msgspec.Meta(pattern=HOTHASH_PATTERN)]
 Accuracy = Literal["second", "hour", "day", "month", "year"]
 LocationAccuracy = Literal["exact", "street", "city", "region", "country"]
@@ -30,6 +33,14 @@ WallTime = Annotated[
 ]
 Latitude = Annotated[float, msgspec.Meta(ge=-90, le=90)]
 Longitude = Annotated[float, msgspec.Meta(ge=-180, le=180)]
+
+
+class Source(IntEnum):
+    """Where a photo's time or place comes from; stored and sent as its number."""
+
+    EXIF = 0  # read from the file
+    ADJUSTED = 1  # EXIF's value, shifted (a camera clock that was wrong)
+    MANUAL = 2  # set by hand, or by an upload's overrides
 
 
 class PhotoItem(Response):
@@ -90,11 +101,11 @@ class PhotoDetail(Response):
     exif_data: dict[str, Any]
     taken_at: WallTime | None
     taken_at_offset: timedelta | None
-    taken_at_source: int
+    taken_at_source: Source
     taken_at_accuracy: str
     location_lat: float | None
     location_lng: float | None
-    location_source: int | None
+    location_source: Source | None
     location_accuracy: str | None
     camera_make: str | None
     camera_model: str | None

@@ -16,6 +16,7 @@ from daemon.api.params import HothashParam, Limit, Offset
 from daemon.runtime import Runtime
 from daemon.services import photos as service
 from daemon.store.photos import PhotoFilter
+from daemon.values import wall_time
 from protocol.photos import (
     CompanionCreate,
     Correction,
@@ -191,4 +192,4 @@ class TagsController(Controller):
 
 def _naive(moment: datetime | None) -> datetime | None:
     # taken_at is camera wall time: compare wall time with wall time.
-    return moment.replace(tzinfo=None) if moment is not None else None
+    return wall_time(moment) if moment is not None else None

@@ -8,7 +8,7 @@ import asyncpg
 
 from daemon.errors import NotFound, found
 from daemon.store import categories as store
-from daemon.store.base import changes, translate
+from daemon.store.base import changes
 from protocol.categories import Category, CategoryCreate, CategoryPatch
 
 
@@ -25,10 +25,9 @@ async def get(pool: asyncpg.Pool, category_id: uuid.UUID) -> Category:
 
 
 async def create(pool: asyncpg.Pool, data: CategoryCreate) -> Category:
-    """Add a category."""
+    """Add a category (409 when the name is taken)."""
     async with pool.acquire() as conn:
-        with translate(unique=f"a category named '{data.name}' already exists"):
-            return await store.insert(conn, data)
+        return await store.insert(conn, data)
 
 
 async def update(pool: asyncpg.Pool, category_id: uuid.UUID, patch: CategoryPatch) -> Category:
@@ -37,8 +36,7 @@ async def update(pool: asyncpg.Pool, category_id: uuid.UUID, patch: CategoryPatc
     async with pool.acquire() as conn:
         if not values:
             return found(await store.get(conn, category_id), f"category {category_id}")
-        with translate(unique=f"a category named '{values.get('name')}' already exists"):
-            return found(await store.update(conn, category_id, values), f"category {category_id}")
+        return found(await store.update(conn, category_id, values), f"category {category_id}")
 
 
 async def delete(pool: asyncpg.Pool, category_id: uuid.UUID) -> None:

@@ -9,8 +9,7 @@ import asyncpg
 
 from daemon.errors import Invalid, NotFound, found
 from daemon.store import collections as store
-from daemon.store import photos as photos_store
-from daemon.store.base import Conn, changes, translate
+from daemon.store.base import Conn, changes
 from protocol.collections import (
     Collection,
     CollectionCreate,
@@ -38,10 +37,7 @@ async def get(pool: asyncpg.Pool, collection_id: uuid.UUID) -> Collection:
 async def create(pool: asyncpg.Pool, data: CollectionCreate) -> Collection:
     """Add a collection."""
     async with pool.acquire() as conn:
-        with translate(foreign_key=f"cover_hothash: no photo {data.cover_hothash}"):
-            collection_id = await store.insert(
-                conn, data.name, data.description, data.cover_hothash
-            )
+        collection_id = await store.insert(conn, data.name, data.description, data.cover_hothash)
         return await _collection(conn, collection_id)
 
 
@@ -53,8 +49,7 @@ async def update(
     async with pool.acquire() as conn:
         await _collection(conn, collection_id)
         if values:
-            with translate(foreign_key=f"cover_hothash: no photo {values.get('cover_hothash')}"):
-                await store.update(conn, collection_id, values)
+            await store.update(conn, collection_id, values)
         return await _collection(conn, collection_id)
 
 
@@ -75,7 +70,9 @@ async def items(pool: asyncpg.Pool, collection_id: uuid.UUID) -> list[Collection
 async def add_item(
     pool: asyncpg.Pool, collection_id: uuid.UUID, data: ItemCreate
 ) -> CollectionItem:
-    """Add a photo or a text card (an existing one, or a new one from title and body)."""
+    """Add a photo or a text card (an existing one, or a new one from title and body).
+
+    A collection, photo or card that does not exist is answered by the item's keys."""
     kinds = [
         data.hothash is not None,
         data.text_item_id is not None,
@@ -84,14 +81,12 @@ async def add_item(
     if sum(kinds) != 1:
         raise Invalid("give exactly one of hothash, text_item_id, or title/body")
     async with pool.acquire() as conn, conn.transaction():
-        await _collection(conn, collection_id)
         position = (
             data.position
             if data.position is not None
             else (await store.next_position(conn, collection_id))
         )
         if data.hothash is not None:
-            await _photos_exist(conn, [data.hothash])
             (item_id,) = await store.add_photos(
                 conn, collection_id, [data.hothash], position, data.caption
             )
@@ -99,8 +94,6 @@ async def add_item(
             card_id = data.text_item_id
             if card_id is None:
                 card_id = (await store.insert_text(conn, data.title or "", data.body or "")).id
-            elif await store.text_item(conn, card_id) is None:
-                raise Invalid(f"text_item_id: no text item {card_id}")
             item_id = await store.add_text(conn, collection_id, card_id, position, data.caption)
         return next(i for i in await store.items(conn, collection_id) if i.id == item_id)
 
@@ -110,8 +103,6 @@ async def add_photos(
 ) -> list[CollectionItem]:
     """Add many photos, in order, at one position (default: the end)."""
     async with pool.acquire() as conn, conn.transaction():
-        await _collection(conn, collection_id)
-        await _photos_exist(conn, hothashes)
         at = position if position is not None else await store.next_position(conn, collection_id)
         await store.add_photos(conn, collection_id, hothashes, at, "")
         return await store.items(conn, collection_id)
@@ -202,13 +193,3 @@ async def delete_text(pool: asyncpg.Pool, text_item_id: uuid.UUID) -> None:
 
 async def _collection(conn: Conn, collection_id: uuid.UUID) -> Collection:
     return found(await store.get(conn, collection_id), f"collection {collection_id}")
-
-
-async def _photos_exist(conn: Conn, hothashes: list[str]) -> None:
-    known = await photos_store.existing(conn, hothashes)
-    missing = [h for h in hothashes if h not in known]
-    if missing:
-        raise Invalid(
-            f"hothashes: no photo {missing[0]}"
-            + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else "")
-        )

@@ -7,9 +7,9 @@ from typing import Any
 
 import asyncpg
 
-from daemon.errors import Conflict, Invalid, found
+from daemon.errors import Conflict, NotFound, found
 from daemon.store import events as store
-from daemon.store.base import Conn, changes, translate
+from daemon.store.base import Conn, changes
 from protocol.events import Event, EventCreate, EventPatch
 
 
@@ -36,8 +36,7 @@ async def create(pool: asyncpg.Pool, data: EventCreate) -> Event:
     async with pool.acquire() as conn, conn.transaction():
         if data.parent_id is not None:
             await _check_parent(conn, data.parent_id, None)
-        with translate(foreign_key=f"cover_hothash: no photo {data.cover_hothash}"):
-            event_id = await store.insert(conn, data)
+        event_id = await store.insert(conn, data)
         return await _event(conn, event_id)
 
 
@@ -49,18 +48,16 @@ async def update(pool: asyncpg.Pool, event_id: uuid.UUID, patch: EventPatch) -> 
         if values.get("parent_id") is not None:
             await _check_parent(conn, values["parent_id"], event_id)
         if values:
-            with translate(foreign_key=f"cover_hothash: no photo {values.get('cover_hothash')}"):
-                await store.update(conn, event_id, values)
+            await store.update(conn, event_id, values)
         return await _event(conn, event_id)
 
 
 async def delete(pool: asyncpg.Pool, event_id: uuid.UUID) -> None:
-    """Remove an event without children; its photos stay, event-less."""
-    async with pool.acquire() as conn, conn.transaction():
-        event = await _event(conn, event_id)
-        if await store.has_children(conn, event_id):
-            raise Conflict(f"event '{event.name}' has sub-events; move or delete them first")
-        await store.delete(conn, event_id)
+    """Remove an event without children (its parent key refuses otherwise); its
+    photos stay, event-less."""
+    async with pool.acquire() as conn:
+        if not await store.delete(conn, event_id):
+            raise NotFound(f"event {event_id} not found")
 
 
 async def _event(conn: Conn, event_id: uuid.UUID) -> Event:
@@ -68,10 +65,7 @@ async def _event(conn: Conn, event_id: uuid.UUID) -> Event:
 
 
 async def _check_parent(conn: Conn, parent_id: uuid.UUID, child_id: uuid.UUID | None) -> None:
-    if parent_id == child_id:
-        raise Conflict("an event cannot be its own parent")
-    if not await store.exists(conn, parent_id):
-        raise Invalid(f"parent_id: no event {parent_id}")
+    # A parent that does not exist, or the event itself, is refused by the table's keys.
     if await store.parent_of(conn, parent_id) is not None:
         raise Conflict("events nest one level only: the parent is itself a sub-event")
     if child_id is not None and await store.has_children(conn, child_id):

@@ -8,7 +8,7 @@ import asyncpg
 
 from daemon.errors import Conflict, found
 from daemon.store import photographers as store
-from daemon.store.base import changes, translate
+from daemon.store.base import changes
 from protocol.photographers import Photographer, PhotographerCreate, PhotographerPatch
 
 
@@ -38,10 +38,9 @@ async def update(
     async with pool.acquire() as conn:
         if not values:
             return found(await store.get(conn, photographer_id), f"photographer {photographer_id}")
-        with translate():
-            return found(
-                await store.update(conn, photographer_id, values), f"photographer {photographer_id}"
-            )
+        return found(
+            await store.update(conn, photographer_id, values), f"photographer {photographer_id}"
+        )
 
 
 async def delete(pool: asyncpg.Pool, photographer_id: uuid.UUID) -> None:
@@ -54,12 +53,11 @@ async def delete(pool: asyncpg.Pool, photographer_id: uuid.UUID) -> None:
             raise Conflict(
                 f"'{photographer.name}' is a built-in photographer and cannot be deleted"
             )
+        # The foreign keys refuse too, but cannot say how many photos are concerned.
         count = await store.photo_count(conn, photographer_id)
         if count:
             raise Conflict(
                 f"'{photographer.name}' is the photographer of {count} photo(s); "
                 "move them to another photographer first"
             )
-        # A session's default photographer, or a photo added since the count, is also refused.
-        with translate(foreign_key=f"'{photographer.name}' is still in use"):
-            await store.delete(conn, photographer_id)
+        await store.delete(conn, photographer_id)

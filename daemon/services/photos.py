@@ -13,13 +13,11 @@ import asyncpg
 from daemon.errors import Conflict, Invalid, NotFound, found
 from daemon.imaging import coldpreviews, corrections, exif
 from daemon.services import stacks as stacks_service
-from daemon.store import categories as categories_store
-from daemon.store import events as events_store
-from daemon.store import photographers as photographers_store
 from daemon.store import photos as store
 from daemon.store import settings as settings_store
 from daemon.store import stacks as stacks_store
-from daemon.store.base import Conn, changes, translate
+from daemon.store.base import changes
+from daemon.values import camera_time, normalise_tag, normalise_tags, split_moment
 from protocol.photos import (
     CompanionCreate,
     Correction,
@@ -28,6 +26,7 @@ from protocol.photos import (
     PhotoDetail,
     PhotoItem,
     PhotoPatch,
+    Source,
     TagCount,
     TrashEmptied,
 )
@@ -35,16 +34,11 @@ from protocol.photos import (
 log = logging.getLogger(__name__)
 
 
-def normalise_tags(tags: list[str]) -> list[str]:
-    """Tags are lowercase and trimmed, each once, in a stable order."""
-    return sorted({tag.strip().lower() for tag in tags if tag.strip()})
-
-
 async def list_page(
     pool: asyncpg.Pool, filters: store.PhotoFilter, sort: str, limit: int, offset: int
 ) -> list[PhotoItem]:
     """One page of the filtered, sorted photo list."""
-    filters = dataclasses.replace(filters, tags=tuple(normalise_tags(list(filters.tags))))
+    filters = dataclasses.replace(filters, tags=tuple(normalise_tags(filters.tags)))
     async with pool.acquire() as conn:
         return await store.list_page(conn, filters, sort, limit, offset)
 
@@ -56,30 +50,16 @@ async def get(pool: asyncpg.Pool, hothash: str) -> PhotoDetail:
 
 
 async def update(pool: asyncpg.Pool, hothash: str, patch: PhotoPatch) -> PhotoDetail:
-    """Change a photo's organising fields, time or location."""
+    """Change a photo's organising fields, time or location.
+
+    Ids that point nowhere are answered by their foreign keys (422 naming the field)."""
     values = changes(patch)
     async with pool.acquire() as conn, conn.transaction():
         photo = found(await store.get(conn, hothash), f"photo {hothash}")
-        await check_references(conn, values)
         values = prepared_changes(values, photo)
         if values:
-            with translate():
-                await store.update(conn, hothash, values)
+            await store.update(conn, hothash, values)
         return found(await store.get(conn, hothash), f"photo {hothash}")
-
-
-async def check_references(conn: Conn, values: dict[str, Any]) -> None:
-    """Ids a change points at must exist (422 naming the field otherwise)."""
-    category = values.get("category_id")
-    if category is not None and await categories_store.get(conn, category) is None:
-        raise Invalid(f"category_id: no category {category}")
-    if "photographer_id" in values and not await photographers_store.get(
-        conn, values["photographer_id"]
-    ):
-        raise Invalid(f"photographer_id: no photographer {values['photographer_id']}")
-    event = values.get("event_id")
-    if event is not None and not await events_store.exists(conn, event):
-        raise Invalid(f"event_id: no event {event}")
 
 
 def prepared_changes(values: dict[str, Any], photo: PhotoDetail | None) -> dict[str, Any]:
@@ -89,9 +69,10 @@ def prepared_changes(values: dict[str, Any], photo: PhotoDetail | None) -> dict[
         values["tags"] = normalise_tags(values["tags"])
     if "taken_at" in values:
         taken = values["taken_at"]
-        values["taken_at_source"] = 2
-        values["taken_at_offset"] = taken.utcoffset() if taken is not None else None
-        values["taken_at"] = taken.replace(tzinfo=None) if taken is not None else None
+        values["taken_at"], values["taken_at_offset"] = (
+            split_moment(taken) if taken is not None else (None, None)
+        )
+        values["taken_at_source"] = Source.MANUAL
     has_lat, has_lng = "location_lat" in values, "location_lng" in values
     if has_lat != has_lng:
         raise Invalid("location_lat and location_lng are set together")
@@ -101,7 +82,7 @@ def prepared_changes(values: dict[str, Any], photo: PhotoDetail | None) -> dict[
         if values["location_lat"] is None:
             values.update(location_source=None, location_accuracy=None)
         else:
-            values["location_source"] = 2
+            values["location_source"] = Source.MANUAL
             values.setdefault("location_accuracy", "exact")
             if values["location_accuracy"] is None:
                 values["location_accuracy"] = "exact"
@@ -118,13 +99,13 @@ async def files(pool: asyncpg.Pool, hothash: str) -> list[ImageFile]:
 
 
 async def add_companion(pool: asyncpg.Pool, hothash: str, data: CompanionCreate) -> ImageFile:
-    """Attach another file of the same photo (409 when the path is already known)."""
+    """Attach another file of the same photo (409 when the path is already known:
+    as a photo's file, the unique path says so; as a duplicate, this check)."""
     async with pool.acquire() as conn, conn.transaction():
         photo = found(await store.get(conn, hothash), f"photo {hothash}")
-        if await store.path_known(conn, data.path):
-            raise Conflict(f"{data.path} is already in the catalog")
-        with translate(unique=f"{data.path} is already in the catalog"):
-            await store.add_file(conn, photo.id, data.path, data.type)
+        if await store.is_duplicate(conn, data.path):
+            raise Conflict(f"{data.path} is already in the catalog, as a duplicate")
+        await store.add_file(conn, photo.id, data.path, data.type)
         return next(f for f in await store.files(conn, photo.id) if f.file_path == data.path)
 
 
@@ -163,13 +144,14 @@ async def reset_time(pool: asyncpg.Pool, hothash: str) -> PhotoDetail:
     async with pool.acquire() as conn:
         photo = found(await store.get(conn, hothash), f"photo {hothash}")
         fields = exif.fields_from_json(photo.exif_data)
+        taken_at, taken_at_offset = camera_time(fields.taken_at, fields.taken_at_offset)
         await store.update(
             conn,
             hothash,
             {
-                "taken_at": fields.taken_at,
-                "taken_at_offset": fields.taken_at_offset,
-                "taken_at_source": 0,
+                "taken_at": taken_at,
+                "taken_at_offset": taken_at_offset,
+                "taken_at_source": Source.EXIF,
                 "taken_at_accuracy": "second",
             },
         )
@@ -188,7 +170,7 @@ async def reset_location(pool: asyncpg.Pool, hothash: str) -> PhotoDetail:
             {
                 "location_lat": fields.location_lat,
                 "location_lng": fields.location_lng,
-                "location_source": 0 if has else None,
+                "location_source": Source.EXIF if has else None,
                 "location_accuracy": "exact" if has else None,
             },
         )
@@ -215,7 +197,7 @@ async def tags(
 ) -> list[TagCount]:
     """Distinct tags, optionally by prefix, optionally with counts."""
     async with pool.acquire() as conn:
-        found_tags = await store.tags(conn, prefix.strip().lower() if prefix else None, limit)
+        found_tags = await store.tags(conn, normalise_tag(prefix) if prefix else None, limit)
     if not with_count:
         for tag in found_tags:
             tag.count = None

@@ -6,7 +6,7 @@ import asyncpg
 
 from daemon.store import photographers as photographers_store
 from daemon.store import settings as store
-from daemon.store.base import changes, translate
+from daemon.store.base import changes
 from protocol.settings import SystemSettings, SystemSettingsPatch
 
 
@@ -30,5 +30,4 @@ async def update(pool: asyncpg.Pool, patch: SystemSettingsPatch) -> SystemSettin
     async with pool.acquire() as conn:
         if not values:
             return await store.get(conn)
-        with translate():
-            return await store.update(conn, values)
+        return await store.update(conn, values)

@@ -1,15 +1,15 @@
-"""Helpers every store module shares: row conversion, partial updates, error translation."""
+"""Helpers every store module shares: row conversion and partial updates.
+
+Constraint violations are translated by the connection itself (daemon.store.errors)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 import asyncpg
 import msgspec
-
-from daemon.errors import Conflict, Invalid, NotFound
 
 T = TypeVar("T")
 
@@ -20,6 +20,21 @@ if TYPE_CHECKING:
     Conn: TypeAlias = asyncpg.Connection[asyncpg.Record] | PoolConnectionProxy[asyncpg.Record]
 else:
     Conn = asyncpg.Connection
+
+
+# PostgreSQL counts timestamps in microseconds from 2000-01-01.
+_PG_EPOCH = datetime(2000, 1, 1)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def encode_wall_time(value: datetime) -> tuple[int]:
+    """A `timestamp` parameter in PostgreSQL's binary form (microseconds from its epoch)."""
+    return ((value - _PG_EPOCH) // _MICROSECOND,)
+
+
+def decode_wall_time(value: tuple[int]) -> datetime:
+    """A `timestamp` value from PostgreSQL's binary form."""
+    return _PG_EPOCH + value[0] * _MICROSECOND
 
 
 def to_struct(record: asyncpg.Record | None, kind: type[T]) -> T:
@@ -63,23 +78,3 @@ def update_statement(
     if returning:
         sql += f" RETURNING {returning}"
     return sql, list(values.values())
-
-
-@contextmanager
-def translate(
-    *,
-    unique: str = "it already exists",
-    foreign_key: str = "it refers to something that does not exist",
-    missing: str | None = None,
-) -> Iterator[None]:
-    """Turn constraint violations into the domain errors services and the API speak."""
-    try:
-        yield
-    except asyncpg.UniqueViolationError:
-        raise Conflict(unique) from None
-    except asyncpg.ForeignKeyViolationError:
-        if missing is not None:
-            raise NotFound(missing) from None
-        raise Conflict(foreign_key) from None
-    except (asyncpg.CheckViolationError, asyncpg.NotNullViolationError) as exc:
-        raise Invalid(f"value not allowed: {exc.constraint_name or exc}") from None

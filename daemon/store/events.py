@@ -35,7 +35,7 @@ INSERT = """
 INSERT INTO events (name, description, date, location, parent_id, cover_hothash)
 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id
 """
-DELETE = "DELETE FROM events WHERE id = $1"
+DELETE = "DELETE FROM events WHERE id = $1 RETURNING id"
 
 
 async def exists(conn: Conn, event_id: uuid.UUID) -> bool:
@@ -87,6 +87,6 @@ async def update(conn: Conn, event_id: uuid.UUID, values: dict[str, Any]) -> Non
     await conn.execute(sql, event_id, *args)
 
 
-async def delete(conn: Conn, event_id: uuid.UUID) -> None:
-    """Remove an event; its photos stay (event_id becomes null)."""
-    await conn.execute(DELETE, event_id)
+async def delete(conn: Conn, event_id: uuid.UUID) -> bool:
+    """Remove an event; its photos stay (event_id becomes null). False when it did not exist."""
+    return await conn.fetchval(DELETE, event_id) is not None

@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from daemon.store.base import Conn, to_struct, to_structs, update_statement
-from protocol.photos import Correction, ImageFile, PhotoDetail, PhotoItem, SessionRef, TagCount
+from protocol.photos import (
+    Correction,
+    ImageFile,
+    PhotoDetail,
+    PhotoItem,
+    SessionRef,
+    Source,
+    TagCount,
+)
 
 ITEM_COLUMNS = """
 p.hothash, p.hotpreview_b64, p.taken_at, p.taken_at_accuracy, p.rating, p.tags, p.category_id,
@@ -36,10 +44,7 @@ CORRECTION = "SELECT * FROM photo_corrections WHERE photo_id = $1"
 ADD_FILE = """
 INSERT INTO image_files (photo_id, file_path, file_type, is_master) VALUES ($1, $2, $3, false)
 """
-PATH_KNOWN = """
-SELECT EXISTS (SELECT 1 FROM image_files WHERE file_path = $1)
-    OR EXISTS (SELECT 1 FROM duplicate_files WHERE file_path = $1)
-"""
+IS_DUPLICATE = "SELECT EXISTS (SELECT 1 FROM duplicate_files WHERE file_path = $1)"
 SET_DELETED = """
 UPDATE photos SET deleted_at = CASE WHEN $2 THEN coalesce(deleted_at, clock_timestamp()) END
 WHERE hothash = ANY($1::text[]) RETURNING hothash
@@ -158,9 +163,9 @@ async def files(conn: Conn, photo_id: uuid.UUID) -> list[ImageFile]:
     return to_structs(await conn.fetch(FILES, photo_id), ImageFile)
 
 
-async def path_known(conn: Conn, path: str) -> bool:
-    """Whether any photo has this file, or it is a known duplicate."""
-    known: bool = await conn.fetchval(PATH_KNOWN, path)
+async def is_duplicate(conn: Conn, path: str) -> bool:
+    """Whether this file is a known duplicate of some photo."""
+    known: bool = await conn.fetchval(IS_DUPLICATE, path)
     return known
 
 
@@ -197,11 +202,15 @@ TAG_EDITS = {
     "remove": "ARRAY(SELECT t FROM unnest(tags) AS t WHERE t <> ALL($2::text[]) ORDER BY t)",
     "set": "$2::text[]",
 }
+# Only times that stay within $3..$4, as wall time and in UTC, move.
 SHIFT_TIME = """
-UPDATE photos SET taken_at = taken_at + $2::interval, taken_at_source = 1
-WHERE hothash = ANY($1::text[]) AND taken_at IS NOT NULL RETURNING hothash
+UPDATE photos SET taken_at = taken_at + $2::interval, taken_at_source = $5
+WHERE hothash = ANY($1::text[]) AND taken_at + $2::interval BETWEEN $3 AND $4
+    AND (taken_at_offset IS NULL OR taken_at + $2::interval - taken_at_offset BETWEEN $3 AND $4)
+RETURNING hothash
 """
 EXISTING = "SELECT hothash FROM photos WHERE hothash = ANY($1::text[])"
+TIMES = "SELECT hothash, taken_at FROM photos WHERE hothash = ANY($1::text[])"
 
 
 async def batch_update(conn: Conn, hothashes: list[str], values: dict[str, Any]) -> list[str]:
@@ -218,9 +227,17 @@ async def batch_tags(conn: Conn, hothashes: list[str], edit: str, tags: list[str
     return [row["hothash"] for row in await conn.fetch(sql, hothashes, tags)]
 
 
-async def batch_shift_time(conn: Conn, hothashes: list[str], shift: Any) -> list[str]:
-    """Shift the time of those photos that have one."""
-    return [row["hothash"] for row in await conn.fetch(SHIFT_TIME, hothashes, shift)]
+async def batch_shift_time(
+    conn: Conn, hothashes: list[str], shift: timedelta, earliest: datetime, latest: datetime
+) -> list[str]:
+    """Shift the time of those photos that have one and stay within the bounds."""
+    rows = await conn.fetch(SHIFT_TIME, hothashes, shift, earliest, latest, Source.ADJUSTED)
+    return [row["hothash"] for row in rows]
+
+
+async def times(conn: Conn, hothashes: list[str]) -> dict[str, datetime | None]:
+    """The wall time of each of these photos."""
+    return {row["hothash"]: row["taken_at"] for row in await conn.fetch(TIMES, hothashes)}
 
 
 async def existing(conn: Conn, hothashes: list[str]) -> set[str]:

@@ -9,6 +9,7 @@ from typing import Any
 import msgspec
 
 from daemon.store.base import Conn
+from protocol.photos import Source
 
 KNOWN_PATHS = """
 SELECT f.file_path, f.photo_id, p.deleted_at IS NOT NULL AS deleted, true AS is_file
@@ -26,10 +27,9 @@ INSERT INTO photos (
     camera_make, camera_model, lens_model, iso, shutter_speed, aperture, focal_length,
     tags, rating, photographer_id, input_session_id, event_id
 ) VALUES (
-    $1, $2, $3, $4, $5, $6, $7, $8, $9,
-    CASE WHEN $8::float8 IS NULL THEN NULL ELSE 0 END,
+    $1, $2, $3, $4, $5, $6, $7, $8, $9, $10,
     CASE WHEN $8::float8 IS NULL THEN NULL ELSE 'exact' END,
-    $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21
+    $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22
 )
 ON CONFLICT (hothash) DO NOTHING
 RETURNING id
@@ -67,9 +67,10 @@ class NewPhoto(msgspec.Struct, kw_only=True):
     exif_data: dict[str, Any]
     taken_at: datetime | None
     taken_at_offset: timedelta | None
-    taken_at_source: int
+    taken_at_source: Source
     location_lat: float | None
     location_lng: float | None
+    location_source: Source | None
     camera_make: str | None
     camera_model: str | None
     lens_model: str | None
@@ -105,6 +106,7 @@ async def insert_photo(conn: Conn, photo: NewPhoto) -> uuid.UUID | None:
         photo.taken_at_source,
         photo.location_lat,
         photo.location_lng,
+        photo.location_source,
         photo.camera_make,
         photo.camera_model,
         photo.lens_model,
