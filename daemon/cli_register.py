@@ -1,4 +1,9 @@
-"""`hotprevue register`: start a session in the running daemon and show its progress."""
+"""`hotprevue register`: start a session in the running daemon and show its progress.
+
+Names come from folders and files anyone may have named: every one is printed
+escaped (control characters, invisible characters, undecodable bytes), so a crafted
+name cannot send escape sequences to the terminal or markup to the progress bar.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ import time
 import uuid
 
 from rich.console import Console
+from rich.markup import escape as markup_escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -16,6 +22,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from daemon.paths import escaped, storable
 from protocol.client import DaemonClient, DaemonError, DaemonUnreachable
 from protocol.input_sessions import FINISHED, InputSession, InputSessionCreate, SessionError
 from protocol.photographers import Photographer
@@ -28,13 +35,20 @@ def register(client: DaemonClient, args: argparse.Namespace) -> int:
     """Run the command; exit code 0 when the session completed."""
     console = Console(stderr=True)
     folder = args.path.expanduser().resolve()
+    name = args.name or folder.name or str(folder)
+    if not (storable(str(folder)) and storable(name)):
+        console.print(
+            f"[red]cannot register {_shown(str(folder))}:[/red] its path or name is not valid "
+            "Unicode text, so the catalog cannot store it; rename the folder or pass --name"
+        )
+        return 1
     try:
         photographer = _photographer(client, args.photographer)
         session = client.post(
             "/api/input-sessions",
             InputSession,
             InputSessionCreate(
-                name=args.name or folder.name or str(folder),
+                name=name,
                 source_path=str(folder),
                 recursive=args.recursive,
                 default_photographer_id=photographer,
@@ -42,7 +56,7 @@ def register(client: DaemonClient, args: argparse.Namespace) -> int:
             ),
         )
     except (DaemonError, DaemonUnreachable, LookupError) as exc:
-        console.print(f"[red]cannot register {folder}:[/red] {_reason(exc)}")
+        console.print(f"[red]cannot register {_shown(str(folder))}:[/red] {_shown(_reason(exc))}")
         return 1
     if args.no_wait:
         print(session.id)
@@ -53,7 +67,7 @@ def register(client: DaemonClient, args: argparse.Namespace) -> int:
         console.print("cancelling… (what is registered so far is kept)")
         session = client.post(f"/api/input-sessions/{session.id}/cancel", InputSession)
     except DaemonUnreachable as exc:
-        console.print(f"[red]lost the daemon:[/red] {exc}")
+        console.print(f"[red]lost the daemon:[/red] {_shown(str(exc))}")
         return 1
     _summary(client, session)
     return 0 if session.status == "completed" else 1
@@ -84,7 +98,7 @@ def _follow(client: DaemonClient, session: InputSession, console: Console) -> In
         TimeRemainingColumn(),
     )
     with Progress(*columns, console=console, transient=False) as bar:
-        task = bar.add_task(session.name, total=None, counts="scanning…")
+        task = bar.add_task(_shown(session.name), total=None, counts="scanning…")
         while True:
             session = client.get(f"/api/input-sessions/{session.id}", InputSession)
             bar.update(
@@ -103,22 +117,27 @@ def _follow(client: DaemonClient, session: InputSession, console: Console) -> In
 
 
 def _summary(client: DaemonClient, session: InputSession) -> None:
-    print(f"Session {session.name!r} ({session.id}): {session.status}")
+    print(f"Session '{escaped(session.name)}' ({session.id}): {session.status}")
     print(f"  registered          {session.photo_count}")
     print(f"  duplicates          {session.duplicate_count}")
     print(f"  already registered  {session.already_registered_count}")
     print(f"  errors              {session.error_count}")
     if session.failure:
-        print(f"  reason: {session.failure}")
+        print(f"  reason: {escaped(session.failure)}")
     if session.error_count:
         errors = client.get(
             f"/api/input-sessions/{session.id}/errors?limit={SHOWN_ERRORS}", list[SessionError]
         )
         for error in errors:
-            print(f"  x {error.file_path}: {error.error}")
+            print(f"  x {escaped(error.file_path)}: {escaped(error.error)}")
         if session.error_count > len(errors):
             print(f"  ... and {session.error_count - len(errors)} more (GET .../errors)")
 
 
 def _reason(exc: Exception) -> str:
     return exc.detail if isinstance(exc, DaemonError) else str(exc)
+
+
+def _shown(text: str) -> str:
+    """Text for the rich console: escaped for the terminal, then for rich's markup."""
+    return markup_escape(escaped(text))

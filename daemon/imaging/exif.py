@@ -119,7 +119,11 @@ def _number(value: Any) -> float | None:
 
 def _positive(value: Any, digits: int) -> float | None:
     number = _number(value)
-    return round(number, digits) if number is not None and number > 0 else None
+    # No lens reaches f/100000 or 100 m: such a value is corrupt (and 1e300, possible
+    # as a DOUBLE tag, would not even fit the column).
+    if number is None or not 0 < number < 100_000:
+        return None
+    return round(number, digits)
 
 
 def _iso(value: Any) -> int | None:

@@ -1,7 +1,11 @@
 """Walk a folder and group its files into photos: same directory + stem → one photo.
 
 The walk streams one directory at a time, so memory stays flat whatever the
-folder size; symlinked folders are followed once (loops never hang the scan).
+folder size. It stays inside the folder it was given: symlinked folders are not
+followed (one leading outside is reported; one inside is walked under its real
+path anyway), pseudo-filesystems such as /proc are never entered, and a folder
+reached twice (a bind mount) is walked once. A name that cannot be stored as text
+is reported as that file's problem; the walk goes on.
 """
 
 from __future__ import annotations
@@ -11,6 +15,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import msgspec
+
+from daemon.paths import escaped, pseudo_mounts, storable, storable_text
 
 FILE_TYPES = {
     **dict.fromkeys((".jpg", ".jpeg"), "JPEG"),
@@ -29,6 +35,14 @@ SYSTEM_FOLDERS = frozenset(
     {"$RECYCLE.BIN", "System Volume Information", "@eaDir", "lost+found", "#recycle"}
 )
 _HIDDEN_ATTRIBUTES = 0x2 | 0x4  # Windows FILE_ATTRIBUTE_HIDDEN | FILE_ATTRIBUTE_SYSTEM
+UNSTORABLE_FILE = (
+    "the file name is not valid Unicode text, so the catalog cannot store its path; "
+    "rename the file to register it"
+)
+UNSTORABLE_FOLDER = (
+    "the folder name is not valid Unicode text, so the catalog cannot store the paths "
+    "of its files; rename the folder to register them"
+)
 
 
 class FileRef(msgspec.Struct, frozen=True):
@@ -51,7 +65,7 @@ class FileGroup(msgspec.Struct, frozen=True):
 
 
 class ScanProblem(msgspec.Struct, frozen=True):
-    """A folder that could not be read; the scan goes on without it."""
+    """A folder or file the scan must leave out; `path` is always storable text."""
 
     path: str
     error: str
@@ -91,8 +105,10 @@ def group_directory(directory: str, names: list[str]) -> list[FileGroup]:
 def scan(
     root: Path, *, recursive: bool = True, counts: DirectoryCounts | None = None
 ) -> Iterator[FileGroup | ScanProblem]:
-    """Yield the file groups under root, directory by directory, and unreadable folders."""
+    """Yield the file groups under root, directory by directory, and what was left out."""
     counts = counts if counts is not None else DirectoryCounts()
+    real_root = Path(os.path.realpath(root))
+    pseudo = pseudo_mounts()
     seen: set[tuple[int, int]] = set()
     pending = [str(root)]
     while pending:
@@ -100,14 +116,17 @@ def scan(
         try:
             identity = os.stat(directory)
         except OSError as exc:
-            yield ScanProblem(directory, f"cannot read folder: {exc.strerror or exc}")
+            yield ScanProblem(
+                storable_text(directory), f"cannot read folder: {exc.strerror or exc}"
+            )
             continue
         key = (identity.st_dev, identity.st_ino)
         if key in seen:
-            continue  # reached again through a symlink: a loop or a second path
+            continue  # reached again through a bind mount: a loop or a second path
         seen.add(key)
         names: list[str] = []
         subdirectories: list[str] = []
+        problems: list[ScanProblem] = []
         try:
             with os.scandir(directory) as entries:
                 for entry in entries:
@@ -116,23 +135,49 @@ def scan(
                     try:
                         is_dir = entry.is_dir(follow_symlinks=True)
                         is_file = not is_dir and entry.is_file(follow_symlinks=True)
+                        linked = is_dir and entry.is_symlink()
                     except OSError:
                         continue  # a dangling link or a file that vanished
                     if is_dir:
-                        if recursive and entry.name not in SYSTEM_FOLDERS:
+                        if not recursive or entry.name in SYSTEM_FOLDERS or entry.path in pseudo:
+                            continue
+                        if linked:
+                            problem = _linked_folder(entry.path, real_root)
+                            if problem is not None:
+                                problems.append(problem)
+                        elif storable(entry.name):
                             subdirectories.append(entry.path)
+                        else:
+                            problems.append(ScanProblem(escaped(entry.path), UNSTORABLE_FOLDER))
                     elif is_file:
                         counts.files += 1
                         if file_type(entry.name) is None:
                             counts.ignored += 1
-                        else:
+                        elif storable(entry.name):
                             names.append(entry.name)
+                        else:
+                            problems.append(ScanProblem(escaped(entry.path), UNSTORABLE_FILE))
         except OSError as exc:
-            yield ScanProblem(directory, f"cannot read folder: {exc.strerror or exc}")
+            yield ScanProblem(
+                storable_text(directory), f"cannot read folder: {exc.strerror or exc}"
+            )
             continue
+        yield from problems
         yield from group_directory(directory, names)
         # Reversed so that the stack visits subfolders in name order.
         pending.extend(sorted(subdirectories, reverse=True))
+
+
+def _linked_folder(path: str, real_root: Path) -> ScanProblem | None:
+    """A symlinked folder is never walked; say so when its files are not reached otherwise."""
+    target = Path(os.path.realpath(path))
+    if target.is_relative_to(real_root):
+        return None  # the walk reaches it under its real path, so each file has one path
+    return ScanProblem(
+        storable_text(path),
+        f"symlinked folder not followed: it leads outside the registered folder, to "
+        f"{escaped(str(target))}; register that folder on its own",
+    )
 
 
 def _hidden(entry: os.DirEntry[str]) -> bool:

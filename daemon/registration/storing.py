@@ -8,14 +8,25 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
+import asyncpg
+
+from daemon.errors import Invalid
 from daemon.imaging import coldpreviews
 from daemon.imaging.grouping import FileGroup
 from daemon.imaging.previews import Previews
+from daemon.paths import storable_text
 from daemon.store import input_sessions as sessions_store
 from daemon.store import registration as store
-from daemon.store.base import Conn
+from daemon.store.base import UNSTORABLE_TEXT, Conn
+from daemon.values import camera_time
+from protocol.photos import Source
+
+# What PostgreSQL refuses in one file's values (text it cannot hold, a number outside
+# its column's range, a CHECK, which the connection raises as Invalid): that file fails
+# alone, never its batch.
+UNSTORABLE_VALUE = (*UNSTORABLE_TEXT, asyncpg.DataError, Invalid)
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,7 +36,10 @@ class PhotoDefaults:
     session_id: uuid.UUID
     photographer_id: uuid.UUID
     event_id: uuid.UUID | None
+    # Wall time and UTC offset, as values.split_moment makes them (the offset None when
+    # the time came without a zone).
     taken_at: datetime | None = None
+    taken_at_offset: timedelta | None = None
     tags: tuple[str, ...] = ()
     rating: int | None = None
 
@@ -44,8 +58,27 @@ class Outcomes:
 async def store_group(
     conn: Conn, defaults: PhotoDefaults, group: FileGroup, previews: Previews, outcomes: Outcomes
 ) -> bool:
-    """Insert one decoded group; True when it is a new photo (its coldpreview is due)."""
+    """Insert one decoded group; True when it is a new photo (its coldpreview is due).
+
+    A value of this file that PostgreSQL refuses becomes this file's error: the group
+    runs in a savepoint, so the rest of the batch's transaction goes on."""
+    try:
+        async with conn.transaction():
+            return await _store_group(conn, defaults, group, previews, outcomes)
+    except UNSTORABLE_VALUE as exc:
+        outcomes.errors.append((group.master.path, f"cannot be stored: {exc}"))
+        return False
+
+
+async def _store_group(
+    conn: Conn, defaults: PhotoDefaults, group: FileGroup, previews: Previews, outcomes: Outcomes
+) -> bool:
     fields = previews.fields
+    taken: tuple[datetime | None, timedelta | None, Source]
+    if defaults.taken_at is not None:
+        taken = (defaults.taken_at, defaults.taken_at_offset, Source.MANUAL)
+    else:
+        taken = (*camera_time(fields.taken_at, fields.taken_at_offset), Source.EXIF)
     photo_id = await store.insert_photo(
         conn,
         store.NewPhoto(
@@ -53,11 +86,12 @@ async def store_group(
             hotpreview_b64=previews.hotpreview_b64,
             coldpreview_path=coldpreviews.relative_path(previews.hothash),
             exif_data=previews.exif_data,
-            taken_at=defaults.taken_at or fields.taken_at,
-            taken_at_offset=None if defaults.taken_at else fields.taken_at_offset,
-            taken_at_source=2 if defaults.taken_at else 0,
+            taken_at=taken[0],
+            taken_at_offset=taken[1],
+            taken_at_source=taken[2],
             location_lat=fields.location_lat,
             location_lng=fields.location_lng,
+            location_source=Source.EXIF if fields.location_lat is not None else None,
             camera_make=fields.camera_make,
             camera_model=fields.camera_model,
             lens_model=fields.lens_model,
@@ -109,7 +143,9 @@ async def known_group(
 async def add_outcomes(conn: Conn, session_id: uuid.UUID, outcomes: Outcomes) -> None:
     """Record errors and add the counts, in the caller's transaction."""
     if outcomes.errors:
-        await sessions_store.add_errors(conn, session_id, outcomes.errors)
+        # An error row that cannot be stored would fail the batch it reports on.
+        errors = [(storable_text(path), storable_text(error)) for path, error in outcomes.errors]
+        await sessions_store.add_errors(conn, session_id, errors)
     await sessions_store.add_progress(
         conn,
         session_id,

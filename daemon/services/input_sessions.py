@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 import tempfile
@@ -17,16 +18,18 @@ from daemon.errors import Conflict, Invalid, found
 from daemon.imaging import coldpreviews
 from daemon.imaging.grouping import FileGroup, FileRef
 from daemon.imaging.previews import PreviewError
+from daemon.paths import PSEUDO_FILESYSTEMS, escaped, filesystem_type, storable
 from daemon.registration import storing
 from daemon.registration.job import JobSpec
 from daemon.registration.manager import Registrations
-from daemon.registration.workers import WorkerPool
 from daemon.store import events as events_store
 from daemon.store import input_sessions as store
 from daemon.store import photographers as photographers_store
 from daemon.store import registration as registration_store
 from daemon.store import settings as settings_store
 from daemon.store.base import Conn
+from daemon.values import normalise_tags, split_moment
+from protocol.base import InvalidBody, decode_request
 from protocol.input_sessions import (
     FINISHED,
     GroupMetadata,
@@ -41,22 +44,43 @@ from protocol.input_sessions import (
 
 
 def readable_folder(raw: str) -> Path:
-    """The folder to register, or Invalid saying exactly what is wrong with it."""
+    """The folder to register, canonical, or Invalid saying exactly what is wrong with it.
+
+    Canonical (symlinks, `..`, `//` and trailing slashes resolved) so that the same
+    folder, however it is spelled, gives every file the same path: a second
+    registration then skips what the first one stored."""
     if "\x00" in raw:
         raise Invalid("source_path contains a NUL character")
-    path = Path(raw).expanduser()
+    try:
+        path = Path(raw).expanduser()
+    except RuntimeError:  # `~user` of an unknown user
+        raise Invalid(f"source_path: no home folder for {raw.split('/')[0]!r}") from None
     if not path.is_absolute():
         raise Invalid(f"source_path must be an absolute path, not {raw!r}")
-    if not path.exists():
-        raise Invalid(f"source_path: folder not found: {path}")
-    if not path.is_dir():
-        raise Invalid(f"source_path is a file, not a folder: {path}")
     try:
-        with os.scandir(path) as entries:
+        real = path.resolve(strict=True)
+    except (FileNotFoundError, NotADirectoryError):
+        raise Invalid(f"source_path: folder not found: {path}") from None
+    except (OSError, RuntimeError) as exc:  # RuntimeError: a symlink loop
+        raise Invalid(f"source_path cannot be read: {path}: {exc}") from None
+    if not real.is_dir():
+        raise Invalid(f"source_path is a file, not a folder: {path}")
+    if not storable(str(real)):
+        raise Invalid(
+            f"source_path leads to {escaped(str(real))}, a path that is not valid Unicode "
+            "text, so the catalog cannot store it; rename the folder"
+        )
+    kind = filesystem_type(real)
+    if kind in PSEUDO_FILESYSTEMS:
+        raise Invalid(
+            f"source_path is on {kind}, a system pseudo-filesystem without photos: {real}"
+        )
+    try:
+        with os.scandir(real) as entries:
             next(entries, None)
     except OSError as exc:
         raise Invalid(f"source_path cannot be read: {path}: {exc.strerror or exc}") from None
-    return path
+    return real
 
 
 async def create(
@@ -68,20 +92,16 @@ async def create(
     """Check the request, record the session and start registering in the background.
 
     An upload session only records itself: its client sends the groups."""
-    source = Path(data.source_path) if data.upload else readable_folder(data.source_path)
+    source = (
+        Path(data.source_path)
+        if data.upload
+        else await asyncio.to_thread(readable_folder, data.source_path)
+    )
     async with pool.acquire() as conn:
-        if data.default_photographer_id is None:
-            photographer_id = (await photographers_store.get_default(conn)).id
-        elif await photographers_store.get(conn, data.default_photographer_id) is None:
-            raise Invalid(
-                f"default_photographer_id: no photographer {data.default_photographer_id}"
-            )
-        else:
-            photographer_id = data.default_photographer_id
-        if data.default_event_id is not None and not await events_store.exists(
-            conn, data.default_event_id
-        ):
-            raise Invalid(f"default_event_id: no event {data.default_event_id}")
+        # Defaults that point nowhere are refused by the session's foreign keys (422).
+        photographer_id = (
+            data.default_photographer_id or (await photographers_store.get_default(conn)).id
+        )
         system = await settings_store.get(conn)
         session = await store.insert(
             conn,
@@ -185,16 +205,35 @@ async def check(pool: asyncpg.Pool, session_id: uuid.UUID, paths: list[str]) -> 
 
 async def upload_group(
     pool: asyncpg.Pool,
-    workers: WorkerPool,
+    registrations: Registrations,
     coldpreview_dir: Path,
+    spool_root: Path,
     session_id: uuid.UUID,
     raw_metadata: str,
     master: IO[bytes],
 ) -> GroupOutcome:
-    """Register one uploaded group through the same rules as a folder registration."""
+    """Register one uploaded group through the same rules as a folder registration.
+
+    While the call runs its session is busy, never idle. A session ended meanwhile
+    (`complete` sent too early) does not store the group: the call answers 409."""
+    with registrations.upload_call(session_id):
+        return await _upload_group(
+            pool, registrations, coldpreview_dir, spool_root, session_id, raw_metadata, master
+        )
+
+
+async def _upload_group(
+    pool: asyncpg.Pool,
+    registrations: Registrations,
+    coldpreview_dir: Path,
+    spool_root: Path,
+    session_id: uuid.UUID,
+    raw_metadata: str,
+    master: IO[bytes],
+) -> GroupOutcome:
     try:
-        metadata = msgspec.json.decode(raw_metadata, type=GroupMetadata)
-    except msgspec.DecodeError as exc:
+        metadata = decode_request(raw_metadata, GroupMetadata)
+    except InvalidBody as exc:
         raise Invalid(f"metadata: {exc}") from None
     group = FileGroup(
         FileRef(metadata.path, metadata.type),
@@ -210,42 +249,88 @@ async def upload_group(
                 await storing.known_group(conn, group, seen, outcomes)
                 await storing.add_outcomes(conn, session_id, outcomes)
                 return GroupOutcome(outcome="already_registered", hothash=None)
-    # Workers read files: the upload is spooled to one, removed whatever happens.
-    spool = await asyncio.to_thread(_spool, master, Path(metadata.path).suffix)
+    # Workers read files: the upload is spooled to one in the session's own folder
+    # (removed when the session ends), and removed whatever happens.
     try:
-        previews = await workers.previews(
+        spool = await asyncio.to_thread(
+            _spool, master, Path(metadata.path).suffix, spool_root / str(session_id)
+        )
+    except FileNotFoundError:  # the folder went with its session
+        await _still_uploading(pool, session_id)
+        raise
+    try:
+        previews = await registrations.workers.previews(
             str(spool),
             coldpreview_max_px=session.coldpreview_max_px,
             quality=session.coldpreview_quality,
         )
     except PreviewError as exc:
         async with pool.acquire() as conn, conn.transaction():
+            await _locked_uploading(conn, session_id)
             failed = storing.Outcomes(errors=[(metadata.path, str(exc))], groups=1)
             await storing.add_outcomes(conn, session_id, failed)
         raise Invalid(f"{metadata.path}: {exc}") from None
     finally:
         await asyncio.to_thread(spool.unlink, missing_ok=True)
-    async with pool.acquire() as conn, conn.transaction():
-        outcomes = storing.Outcomes(groups=1)
-        new = await storing.store_group(conn, defaults, group, previews, outcomes)
-        if new:
-            await asyncio.to_thread(
-                coldpreviews.write, coldpreview_dir, previews.hothash, previews.coldpreview
-            )
-        await storing.add_outcomes(conn, session_id, outcomes)
+    # The file is this call's until its row has committed (or not): see orphans.py.
+    with contextlib.ExitStack() as owned:
+        async with pool.acquire() as conn, conn.transaction():
+            await _locked_uploading(conn, session_id)
+            outcomes = storing.Outcomes(groups=1)
+            new = await storing.store_group(conn, defaults, group, previews, outcomes)
+            if new:
+                owned.enter_context(
+                    registrations.pending.hold([coldpreviews.relative_path(previews.hothash)])
+                )
+                await asyncio.to_thread(
+                    coldpreviews.write, coldpreview_dir, previews.hothash, previews.coldpreview
+                )
+            await storing.add_outcomes(conn, session_id, outcomes)
+    if outcomes.errors:  # recorded as the session's error, and told to the client
+        raise Invalid(f"{metadata.path}: {outcomes.errors[0][1]}")
     return GroupOutcome(outcome="registered" if new else "duplicate", hothash=previews.hothash)
 
 
-async def complete(pool: asyncpg.Pool, session_id: uuid.UUID) -> InputSession:
+async def complete(pool: asyncpg.Pool, spool_root: Path, session_id: uuid.UUID) -> InputSession:
     """An upload client says it has sent everything."""
     async with pool.acquire() as conn:
         await _uploading(conn, session_id)
         await store.finish(conn, session_id, "completed", None)
-        return await _session(conn, session_id)
+        session = await _session(conn, session_id)
+    await asyncio.to_thread(shutil.rmtree, spool_root / str(session_id), ignore_errors=True)
+    return session
 
 
-def _spool(master: IO[bytes], suffix: str) -> Path:
-    with tempfile.NamedTemporaryFile(suffix=suffix[:10], delete=False) as spool:
+async def reap_idle_uploads(
+    pool: asyncpg.Pool, registrations: Registrations, spool_root: Path, idle_seconds: float
+) -> list[uuid.UUID]:
+    """End upload sessions with no call for `idle_seconds` and remove their spooled files."""
+    failure = (
+        f"no upload call for {idle_seconds:.0f} s; the client gave up or lost its connection. "
+        "Start a new upload session to send the rest (files already sent are skipped)"
+    )
+    async with pool.acquire() as conn:
+        reaped = await store.interrupt_idle_uploads(
+            conn, idle_seconds, failure, registrations.busy_uploads()
+        )
+    for session_id in reaped:
+        await asyncio.to_thread(shutil.rmtree, spool_root / str(session_id), ignore_errors=True)
+    return reaped
+
+
+def clear_spools(spool_root: Path) -> int:
+    """At start-up, when no upload can be running: remove what a crash left; say how many."""
+    if not spool_root.is_dir():
+        return 0
+    leftovers = [entry for entry in spool_root.iterdir() if entry.is_dir()]
+    for folder in leftovers:
+        shutil.rmtree(folder, ignore_errors=True)
+    return len(leftovers)
+
+
+def _spool(master: IO[bytes], suffix: str, folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with tempfile.NamedTemporaryFile(suffix=suffix[:10], dir=folder, delete=False) as spool:
         shutil.copyfileobj(master, spool)
     return Path(spool.name)
 
@@ -259,9 +344,11 @@ class _UploadSession(msgspec.Struct):
 
 
 async def _uploading(conn: Conn, session_id: uuid.UUID) -> _UploadSession:
+    # Every call is activity: the touch keeps the idle reaper away from the session.
+    touched = await store.touch_upload(conn, session_id)
     session = await _session(conn, session_id)
-    if session.status != "uploading":
-        raise Conflict(f"input session {session_id} is {session.status}, not taking uploads")
+    if not touched:
+        raise _not_uploading(session)
     system = await settings_store.get(conn)
     return _UploadSession(
         session.id,
@@ -272,22 +359,49 @@ async def _uploading(conn: Conn, session_id: uuid.UUID) -> _UploadSession:
     )
 
 
+async def _locked_uploading(conn: Conn, session_id: uuid.UUID) -> None:
+    """In the caller's transaction: the session still takes uploads, and keeps doing so
+    until the transaction ends (`complete` and the idle reaper wait for the row lock)."""
+    if not await store.touch_upload(conn, session_id):
+        raise _not_uploading(await _session(conn, session_id))
+
+
+async def _still_uploading(pool: asyncpg.Pool, session_id: uuid.UUID) -> None:
+    async with pool.acquire() as conn:
+        session = await _session(conn, session_id)
+    if session.status != "uploading":
+        raise _not_uploading(session)
+
+
+def _not_uploading(session: InputSession) -> Conflict:
+    why = f" ({session.failure})" if session.failure else ""
+    return Conflict(f"input session {session.id} is {session.status}, not taking uploads{why}")
+
+
 async def _upload_defaults(
     conn: Conn, session: _UploadSession, overrides: GroupOverrides | None
 ) -> storing.PhotoDefaults:
     overrides = overrides or GroupOverrides()
+    # Checked here, not left to the foreign keys: before the file is decoded, and also
+    # when the file turns out a duplicate and no photo row is written.
     photographer = overrides.photographer_id or session.photographer_id
     if overrides.photographer_id and not await photographers_store.get(conn, photographer):
         raise Invalid(f"overrides.photographer_id: no photographer {photographer}")
     event = overrides.event_id or session.event_id
     if overrides.event_id and not await events_store.exists(conn, overrides.event_id):
         raise Invalid(f"overrides.event_id: no event {overrides.event_id}")
+    taken_at, taken_at_offset = (
+        split_moment(overrides.taken_at, "overrides.taken_at")
+        if overrides.taken_at is not None
+        else (None, None)
+    )
     return storing.PhotoDefaults(
         session_id=session.id,
         photographer_id=photographer,
         event_id=event,
-        taken_at=overrides.taken_at.replace(tzinfo=None) if overrides.taken_at else None,
-        tags=tuple(sorted({t.strip().lower() for t in overrides.tags if t.strip()})),
+        taken_at=taken_at,
+        taken_at_offset=taken_at_offset,
+        tags=tuple(normalise_tags(overrides.tags)),
         rating=overrides.rating,
     )
 

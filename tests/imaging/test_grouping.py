@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+from typing import Any
+
+import psutil
+import pytest
 
 from daemon.imaging.grouping import DirectoryCounts, FileGroup, ScanProblem, scan
 
@@ -88,3 +93,86 @@ def test_scan_is_lazy(tmp_path: Path) -> None:
     iterator = scan(tmp_path)
     first = next(iterator)
     assert isinstance(first, FileGroup)
+
+
+def problems(root: Path, **kw: object) -> dict[str, str]:
+    return {
+        item.path: item.error
+        for item in scan(root, **kw)  # type: ignore[arg-type]
+        if isinstance(item, ScanProblem)
+    }
+
+
+def test_undecodable_names_are_problems_and_the_scan_goes_on(tmp_path: Path) -> None:
+    touch(tmp_path, "good.jpg", os.fsdecode(b"P02075x\xff.jpg"), os.fsdecode(b"notes\xfe.txt"))
+    touch(tmp_path / os.fsdecode(b"roll\xfa"), "inside.jpg")
+    touch(tmp_path / "later", "after.jpg")
+    counts = DirectoryCounts()
+    found = groups(tmp_path, counts=counts)
+    assert sorted(Path(g.master.path).name for g in found) == ["after.jpg", "good.jpg"]
+    assert (counts.files, counts.ignored) == (4, 1)  # the folder's own file is never reached
+    reported = problems(tmp_path)
+    assert set(reported) == {f"{tmp_path}/P02075x\\xff.jpg", f"{tmp_path}/roll\\xfa"}
+    assert "rename the file" in reported[f"{tmp_path}/P02075x\\xff.jpg"]
+    assert "rename the folder" in reported[f"{tmp_path}/roll\\xfa"]
+    for path in reported:
+        path.encode("utf-8")  # storable text, whatever the name was
+
+
+def test_hostile_but_valid_names_are_kept_exactly(tmp_path: Path) -> None:
+    names = ["new\nline.jpg", "esc\x1b[0m.jpg", "c1\u009b.jpg", "a" * 251 + ".jpg", "📷.jpg"]
+    touch(tmp_path, *names)
+    touch(tmp_path / "tab\tfolder", "x.jpg")
+    found = {g.master.path for g in groups(tmp_path)}
+    assert found == {str(tmp_path / n) for n in names} | {str(tmp_path / "tab\tfolder" / "x.jpg")}
+    assert problems(tmp_path) == {}
+
+
+def test_symlinked_folders_stay_inside_the_root(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    touch(root / "real", "a.jpg")
+    touch(tmp_path / "outside", "b.jpg")
+    (root / "alias").symlink_to(root / "real")
+    (root / "away").symlink_to(tmp_path / "outside")
+    (root / "relative-away").symlink_to(Path("..") / "outside")
+    (root / "root").symlink_to("/")
+    found = [g.master.path for g in groups(root)]
+    assert found == [str(root / "real" / "a.jpg")]  # one path per file: the real one
+    reported = problems(root)
+    assert set(reported) == {str(root / "away"), str(root / "relative-away"), str(root / "root")}
+    assert all(error.startswith("symlinked folder not followed") for error in reported.values())
+    # Not recursive: no folder is walked, so none is reported either.
+    assert problems(root, recursive=False) == {}
+
+
+def test_a_symlinked_root_is_walked_within_its_target(tmp_path: Path) -> None:
+    touch(tmp_path / "real" / "sub", "a.jpg")
+    (tmp_path / "real" / "back").symlink_to(tmp_path / "real" / "sub")
+    (tmp_path / "link").symlink_to(tmp_path / "real")
+    assert [Path(g.master.path).name for g in groups(tmp_path / "link")] == ["a.jpg"]
+    assert problems(tmp_path / "link") == {}
+
+
+def test_pseudo_filesystem_mounts_inside_the_root_are_never_entered(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    touch(tmp_path / "photos", "a.jpg")
+    touch(tmp_path / "proc" / "1" / "root", "b.jpg")
+    touch(tmp_path / "sys", "c.jpg")
+    real = psutil.disk_partitions(all=True)
+
+    def mounted(device: str, folder: Path, kind: str) -> Any:
+        return real[0]._replace(device=device, mountpoint=str(folder), fstype=kind)
+
+    # The mount table is the OS edge here: these two folders play mounted /proc and /sys.
+    fake = [
+        *real,
+        mounted("proc", tmp_path / "proc", "proc"),
+        mounted("sysfs", tmp_path / "sys", "sysfs"),
+        # A real filesystem mounted later over a pseudo one hides it.
+        mounted("/dev/sdb1", tmp_path / "sys", "ext4"),
+    ]
+    monkeypatch.setattr(psutil, "disk_partitions", lambda all=False: fake)
+    found = sorted(Path(g.master.path).name for g in groups(tmp_path))
+    assert found == ["a.jpg", "c.jpg"]
+    assert problems(tmp_path) == {}
