@@ -103,7 +103,7 @@ def create_app(
             ValidationException: _validation_error,
             HTTPException: _http_error,
             **dict.fromkeys(UNSTORABLE_TEXT, _unstorable_text),
-            **dict.fromkeys(database.UNAVAILABLE, database_unavailable),
+            **dict.fromkeys(database.CONNECTION_ERRORS, database_unavailable),
             Exception: _unexpected_error,
         },
         request_max_body_size=settings.max_body_bytes,
@@ -151,6 +151,7 @@ _ERRORS = {
     "409": "the request breaks a rule of the catalog",
     "413": "request body too large",
     "422": "invalid input; `detail` names the field",
+    "503": "the catalog database is not answering; try again shortly",
 }
 
 

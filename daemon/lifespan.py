@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
+from pathlib import Path
 
 import asyncpg
 from litestar import Litestar
@@ -14,7 +16,9 @@ from daemon import database
 from daemon.config import Settings
 from daemon.embedded_pg import EmbeddedPostgres
 from daemon.imaging import coldpreviews
+from daemon.registration.budget import MB
 from daemon.registration.manager import Registrations
+from daemon.registration.orphans import PendingFiles, Sweeper
 from daemon.runtime import Runtime
 from daemon.services import input_sessions as input_sessions_service
 from daemon.services import settings as settings_service
@@ -23,6 +27,8 @@ from daemon.supervisor import Supervisor, Worker
 log = logging.getLogger(__name__)
 
 POSTGRES_CHECK_INTERVAL = 2.0
+# How often idle upload sessions are looked for: a small share of the timeout.
+REAP_SHARE, REAP_MAX_INTERVAL = 0.25, 30.0
 
 
 @asynccontextmanager
@@ -57,12 +63,34 @@ async def lifespan(app: Litestar) -> AsyncIterator[None]:
         settings.coldpreview_dir.mkdir(parents=True, exist_ok=True)
         if leftovers := coldpreviews.clear_incoming(settings.coldpreview_dir):
             log.info("removed %d half-written coldpreview(s) left by a crash", leftovers)
-        registrations = Registrations(pool)
+        spools = await asyncio.to_thread(
+            input_sessions_service.clear_spools, settings.paths.uploads
+        )
+        if spools:
+            log.info("removed the spooled files of %d cut-short upload session(s)", spools)
+        pending = PendingFiles()
+        sweeper = Sweeper(pool, settings.coldpreview_dir, pending)
+        registrations = Registrations(
+            pool,
+            pending=pending,
+            after_interrupt=sweeper.request,
+            memory_budget=settings.decode_memory_mb * MB,
+        )
         stack.push_async_callback(registrations.stop)
 
         stack.push_async_callback(supervisor.stop)
         if embedded is not None:
             supervisor.start("postgres-watch", _postgres_watcher(embedded, pool))
+        # In the background: walking a large coldpreview tree takes seconds, and
+        # sessions that start meanwhile hold their files (see registration/orphans.py).
+        supervisor.start("coldpreview-sweep", sweeper.run)
+        sweeper.request()
+        supervisor.start(
+            "upload-reaper",
+            _upload_reaper(
+                pool, registrations, settings.paths.uploads, settings.upload_idle_timeout
+            ),
+        )
         app.state.runtime = Runtime(
             settings=settings,
             pool=pool,
@@ -80,6 +108,35 @@ async def lifespan(app: Litestar) -> AsyncIterator[None]:
         )
         yield
         log.info("shutting down")
+
+
+def _upload_reaper(
+    pool: asyncpg.Pool, registrations: Registrations, spool_root: Path, idle_seconds: float
+) -> Worker:
+    interval = min(idle_seconds * REAP_SHARE, REAP_MAX_INTERVAL)
+
+    async def run(stop: asyncio.Event) -> None:
+        """End upload sessions whose client stopped calling, while the daemon runs."""
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), interval)
+                return
+            try:
+                reaped = await input_sessions_service.reap_idle_uploads(
+                    pool, registrations, spool_root, idle_seconds
+                )
+            except Exception as exc:
+                if not database.connection_lost(exc):
+                    raise
+                continue  # the database is down: the watcher brings it back
+            for session_id in reaped:
+                log.warning(
+                    "upload session %s had no call for %.0f s; marked interrupted",
+                    session_id,
+                    idle_seconds,
+                )
+
+    return run
 
 
 def _postgres_watcher(embedded: EmbeddedPostgres, pool: asyncpg.Pool) -> Worker:

@@ -1,6 +1,6 @@
 """Where a local daemon keeps its files and how a client on this machine finds it.
 
-Defined once here so the daemon, the CLI and the tray agree on every path.
+Defined once here so the daemon and the CLI agree on every path.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ class Health(Response):
 
 
 class Status(Response):
-    """`GET /api/status`: what `hotprevue status` and the tray show."""
+    """`GET /api/status`: what `hotprevue status` shows."""
 
     status: str
     mode: str

@@ -11,10 +11,12 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from daemon.embedded_pg import EmbeddedPostgres
+from daemon.imaging import coldpreviews
 from protocol.local import DataPaths, RuntimeInfo
 
 START_TIMEOUT = 60.0
@@ -151,6 +153,56 @@ class DaemonProcess:
 
     def output(self) -> str:
         return self.log.read_text(errors="replace") if self.log.exists() else ""
+
+    def wait_session(
+        self, session_id: str, done: Callable[[dict[str, Any]], bool], timeout: float = 120
+    ) -> dict[str, Any]:
+        """Poll a session until `done` says so (503s while the database is away are skipped)."""
+        deadline = time.monotonic() + timeout
+        session: dict[str, Any] = {}
+        while time.monotonic() < deadline:
+            status, body = self.request("GET", f"/api/input-sessions/{session_id}")
+            if status == 200:
+                session = body
+                if done(session):
+                    return session
+            time.sleep(0.05)
+        raise AssertionError(f"session {session_id}: timed out; last seen {session}")
+
+    def coldpreview_files(self) -> set[str]:
+        """Paths under the coldpreview folder of every coldpreview on disk (temp files aside)."""
+        root = self.paths.coldpreviews
+        relative = (path.relative_to(root) for path in root.rglob("*.jpg"))
+        return {path.as_posix() for path in relative if path.parts[0] != ".incoming"}
+
+    def owned_coldpreviews(self) -> set[str]:
+        """The coldpreview paths the catalog's photo and correction rows point at (by the API)."""
+        owned: set[str] = set()
+        for deleted in ("false", "true"):
+            status, page = self.request("GET", f"/api/photos?limit=1000&deleted={deleted}")
+            assert status == 200, page
+            assert len(page) < 1000, "more photos than one page"
+            for item in page:
+                status, photo = self.request("GET", f"/api/photos/{item['hothash']}")
+                assert status == 200, photo
+                if photo["coldpreview_path"]:
+                    owned.add(photo["coldpreview_path"])
+                if photo["correction"] is not None:
+                    owned.add(coldpreviews.corrected_relative_path(photo["hothash"]))
+        return owned
+
+    def settled_coldpreviews(self, timeout: float = 60) -> set[str]:
+        """Wait until the coldpreviews on disk are exactly those the rows own (the orphan
+        sweep runs in the background); fail at once if a row's file is missing."""
+        deadline = time.monotonic() + timeout
+        while True:
+            files, owned = self.coldpreview_files(), self.owned_coldpreviews()
+            assert owned <= files, f"files of rows are missing: {owned - files}"
+            if files == owned:
+                return files
+            if time.monotonic() > deadline:
+                raise AssertionError(f"files without rows stay: {files - owned}")
+            time.sleep(0.2)
 
     def kill_all(self) -> None:
         """Leave nothing running, whatever state the test ended in."""

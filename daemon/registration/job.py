@@ -2,8 +2,10 @@
 
 Crash safety comes from the order of writes: a batch's coldpreview files are
 written (atomically) before the transaction that inserts their rows and adds the
-batch's counts commits. A kill between the two leaves files whose rows the next
-registration of the folder inserts; a row never exists without its file.
+batch's counts commits, so a row never exists without its file. A kill, or a lost
+database, between the two leaves files without rows: the job holds its files in
+`PendingFiles` until the commit, and the orphan sweep removes what was never committed.
+A database that goes away ends the session `interrupted` once it is back.
 """
 
 from __future__ import annotations
@@ -16,20 +18,24 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from itertools import islice
 from pathlib import Path
 
 import asyncpg
 
+from daemon.database import UNAVAILABLE, connection_lost
 from daemon.imaging import coldpreviews
 from daemon.imaging.grouping import DirectoryCounts, FileGroup, ScanProblem, scan
 from daemon.imaging.previews import PreviewError, Previews
 from daemon.registration import storing
+from daemon.registration.orphans import PendingFiles
 from daemon.registration.storing import Outcomes
 from daemon.registration.workers import WorkerPool
 from daemon.store import input_sessions as sessions_store
 from daemon.store import registration as store
 from daemon.store import stacks as stacks_store
+from daemon.store import system as system_store
 from daemon.store.base import Conn
 
 log = logging.getLogger(__name__)
@@ -37,6 +43,11 @@ log = logging.getLogger(__name__)
 CHUNK = 64  # groups read from the scan and checked against the catalog at once
 BATCH = 32  # decoded photos stored per transaction
 FLUSH_EVERY = 1.0  # seconds: a partial batch waits no longer than this
+FINISH_RETRY_MAX = 5.0  # seconds between attempts to record the end while the database is down
+DATABASE_LOST = "the database connection was lost; register the folder again to resume"
+# For tests only: seconds to wait between writing a batch's coldpreviews and committing
+# its rows, so that a test can kill the daemon (or its database) inside that window.
+TEST_COMMIT_DELAY = float(os.environ.get("HOTPREVUE_TEST_COMMIT_DELAY") or 0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,11 +95,14 @@ class Progress:
 class RegistrationJob:
     """Registers one session's folder; `run` until done, cancelled or stopped."""
 
-    def __init__(self, spec: JobSpec, pool: asyncpg.Pool, workers: WorkerPool) -> None:
+    def __init__(
+        self, spec: JobSpec, pool: asyncpg.Pool, workers: WorkerPool, pending: PendingFiles
+    ) -> None:
         self.spec = spec
         self.progress = Progress()
         self._pool = pool
         self._workers = workers
+        self._pending = pending
         self._cancelled = asyncio.Event()
         self._decoded: list[tuple[FileGroup, Previews]] = []
         self._failed: list[tuple[str, str]] = []
@@ -98,6 +112,7 @@ class RegistrationJob:
             session_id=spec.session_id, photographer_id=spec.photographer_id, event_id=spec.event_id
         )
         self._all_decoded = False
+        self._server_started: datetime | None = None
 
     def cancel(self) -> None:
         """Ask the job to stop; what is decoded so far is kept."""
@@ -105,11 +120,13 @@ class RegistrationJob:
 
     async def run(self, stop: asyncio.Event) -> str:
         """Register everything; return the final status."""
-        async with self._pool.acquire() as conn:
-            await sessions_store.start(conn, self.spec.session_id)
-        counter = asyncio.create_task(self._count(), name=f"count-{self.spec.session_id}")
+        counter: asyncio.Task[None] | None = None
         status, failure = "completed", None
         try:
+            async with self._pool.acquire() as conn:
+                await sessions_store.start(conn, self.spec.session_id)
+                self._server_started = await system_store.server_started(conn)
+            counter = asyncio.create_task(self._count(), name=f"count-{self.spec.session_id}")
             await self._register(stop)
             if self._cancelled.is_set():
                 status = "cancelled"
@@ -118,13 +135,19 @@ class RegistrationJob:
             else:
                 await self._forget_vanished_duplicates()
         except Exception as exc:
-            log.exception("registration of %s failed", self.spec.source)
-            status, failure = "failed", f"{type(exc).__name__}: {exc}"
+            if connection_lost(exc) or await self._database_restarted():
+                # Not the folder's fault, and nothing half-done: what was committed
+                # stays, and registering again resumes (known paths are skipped).
+                log.warning("registration of %s lost the database: %s", self.spec.source, exc)
+                status, failure = "interrupted", DATABASE_LOST
+            else:
+                log.exception("registration of %s failed", self.spec.source)
+                status, failure = "failed", f"{type(exc).__name__}: {exc}"
         finally:
-            counter.cancel()
-            await asyncio.gather(counter, return_exceptions=True)
-        async with self._pool.acquire() as conn:
-            await sessions_store.finish(conn, self.spec.session_id, status, failure)
+            if counter is not None:
+                counter.cancel()
+                await asyncio.gather(counter, return_exceptions=True)
+        await self._finish(stop, status, failure)
         p = self.progress
         log.info(
             "session %s %s: %d registered, %d duplicates, %d already registered, %d errors",
@@ -136,6 +159,40 @@ class RegistrationJob:
             p.errors,
         )
         return status
+
+    async def _database_restarted(self) -> bool:
+        """After an error: did the database go away under the job? A connection held
+        across a restart fails with a plain InterfaceError, naming no lost connection."""
+        if self._server_started is None:
+            return False
+        try:
+            async with self._pool.acquire() as conn:
+                return await system_store.server_started(conn) != self._server_started
+        except UNAVAILABLE:
+            return True
+
+    async def _finish(self, stop: asyncio.Event, status: str, failure: str | None) -> None:
+        """Record the end, waiting for a database that is down to come back: a session
+        must never stay `running` with no job behind it."""
+        delay = 0.5
+        while True:
+            try:
+                async with self._pool.acquire() as conn:
+                    await sessions_store.finish(conn, self.spec.session_id, status, failure)
+                return
+            except Exception as exc:
+                if not connection_lost(exc):
+                    raise
+                if stop.is_set():
+                    # The next start marks every unfinished session interrupted.
+                    log.warning("session %s left unfinished: %s", self.spec.session_id, exc)
+                    return
+                log.info(
+                    "session %s waits for the database to record its end", self.spec.session_id
+                )
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), delay)
+            delay = min(delay * 2, FINISH_RETRY_MAX)
 
     async def _count(self) -> None:
         """Count the folder beside the real scan, so progress has a total and an ETA."""
@@ -208,6 +265,12 @@ class RegistrationJob:
                 for task in in_flight:
                     task.cancel()
             await asyncio.gather(*in_flight, return_exceptions=True)
+        except BaseException:
+            # A failed write or look-up ends the job: decoding for it would be wasted.
+            for task in in_flight:
+                task.cancel()
+            await asyncio.gather(*in_flight, return_exceptions=True)
+            raise
         finally:
             # Never cancel the flusher: cancelled inside a flush, it would drop a batch.
             self._all_decoded = True
@@ -268,13 +331,22 @@ class RegistrationJob:
             if not decoded and not failed:
                 return
             outcomes = Outcomes(errors=failed, groups=len(decoded) + len(failed))
-            async with self._pool.acquire() as conn, conn.transaction():
-                written: list[tuple[str, bytes]] = []
-                for group, previews in decoded:
-                    if await storing.store_group(conn, self._defaults, group, previews, outcomes):
-                        written.append((previews.hothash, previews.coldpreview))
-                await asyncio.to_thread(self._write_coldpreviews, written)
-                await self._commit(conn, outcomes)
+            # The files are this job's until the transaction has ended, committed or not.
+            with contextlib.ExitStack() as owned:
+                async with self._pool.acquire() as conn, conn.transaction():
+                    written: list[tuple[str, bytes]] = []
+                    for group, previews in decoded:
+                        if await storing.store_group(
+                            conn, self._defaults, group, previews, outcomes
+                        ):
+                            written.append((previews.hothash, previews.coldpreview))
+                    owned.enter_context(
+                        self._pending.hold([coldpreviews.relative_path(h) for h, _ in written])
+                    )
+                    await asyncio.to_thread(self._write_coldpreviews, written)
+                    if TEST_COMMIT_DELAY and written:
+                        await asyncio.sleep(TEST_COMMIT_DELAY)
+                    await self._commit(conn, outcomes)
 
     def _write_coldpreviews(self, files: list[tuple[str, bytes]]) -> None:
         for hothash, data in files:

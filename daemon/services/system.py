@@ -6,9 +6,19 @@ import asyncio
 
 import asyncpg
 
+from daemon.database import UNAVAILABLE
 from daemon.store import system as store
 
 HEALTH_TIMEOUT = 2.0
+# Whatever a down, restarting or vanished server makes asyncpg raise: health is where
+# a monitor looks during an outage, so it must say 503, never 500.
+_NOT_ANSWERING: tuple[type[Exception], ...] = (
+    *UNAVAILABLE,
+    OSError,
+    TimeoutError,
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+)
 
 
 async def database_answers(pool: asyncpg.Pool) -> bool:
@@ -16,7 +26,7 @@ async def database_answers(pool: asyncpg.Pool) -> bool:
     try:
         async with asyncio.timeout(HEALTH_TIMEOUT), pool.acquire() as conn:
             await store.ping(conn)
-    except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError):
+    except _NOT_ANSWERING:
         return False
     return True
 

@@ -40,6 +40,17 @@ SET status = 'interrupted', completed_at = clock_timestamp(),
 WHERE status IN ('pending', 'running', 'uploading')
 RETURNING id
 """
+# An upload call is activity: updated_at (set by the trigger) is its time.
+TOUCH_UPLOAD = """
+UPDATE input_sessions SET status = status WHERE id = $1 AND status = 'uploading' RETURNING id
+"""
+INTERRUPT_IDLE_UPLOADS = """
+UPDATE input_sessions
+SET status = 'interrupted', completed_at = clock_timestamp(), failure = $2
+WHERE status = 'uploading' AND updated_at < clock_timestamp() - make_interval(secs => $1)
+    AND id <> ALL($3::uuid[])
+RETURNING id
+"""
 DELETE = "DELETE FROM input_sessions WHERE id = $1"
 ADD_ERROR = "INSERT INTO session_errors (session_id, file_path, error) VALUES ($1, $2, $3)"
 ERRORS = """
@@ -115,6 +126,21 @@ async def set_scan_totals(
 async def mark_interrupted(conn: Conn) -> list[uuid.UUID]:
     """At start-up: sessions a previous daemon left running never finish; say so."""
     return [row["id"] for row in await conn.fetch(MARK_INTERRUPTED)]
+
+
+async def touch_upload(conn: Conn, session_id: uuid.UUID) -> bool:
+    """Note a call on an upload session; False unless it is still taking uploads.
+
+    In a transaction, the row stays locked (and so uploading) until it ends."""
+    return await conn.fetchval(TOUCH_UPLOAD, session_id) is not None
+
+
+async def interrupt_idle_uploads(
+    conn: Conn, idle_seconds: float, failure: str, busy: list[uuid.UUID]
+) -> list[uuid.UUID]:
+    """End upload sessions with no call for this long, except busy ones; return which."""
+    rows = await conn.fetch(INTERRUPT_IDLE_UPLOADS, idle_seconds, failure, busy)
+    return [row["id"] for row in rows]
 
 
 async def delete(conn: Conn, session_id: uuid.UUID) -> None:
