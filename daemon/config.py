@@ -14,6 +14,8 @@ from protocol.local import DataPaths, default_data_dir
 DEFAULT_PORT = 8000
 LOCAL_HOST = "127.0.0.1"
 CENTRAL_HOST = "0.0.0.0"  # noqa: S104 - central mode serves other machines on purpose
+DEFAULT_DECODE_MEMORY_MB = 1536
+MIN_DECODE_MEMORY_MB = 384
 
 
 class Mode(enum.StrEnum):
@@ -41,6 +43,10 @@ class Settings:
     # Crash recovery of a large catalog can take minutes; never give up after seconds.
     pg_start_timeout: float = 600.0
     max_body_bytes: int = 1_000_000
+    # An upload session with no call for this many seconds ends `interrupted`.
+    upload_idle_timeout: float = 1800.0
+    # Memory the daemon and its decoding workers may use together (PostgreSQL aside).
+    decode_memory_mb: int = DEFAULT_DECODE_MEMORY_MB
     paths: DataPaths = field(init=False)
 
     def __post_init__(self) -> None:
@@ -118,7 +124,28 @@ def load_settings(
         coldpreview_dir=coldpreview_dir.expanduser().resolve(),
         log_level=level,
         pg_start_timeout=float(_env_int(env, "HOTPREVUE_PG_START_TIMEOUT", 600)),
+        upload_idle_timeout=_upload_idle_timeout(env),
+        decode_memory_mb=_decode_memory_mb(env),
     )
+
+
+def _upload_idle_timeout(env: Mapping[str, str]) -> float:
+    # HOTPREVUE_UPLOAD_IDLE_TIMEOUT: seconds an upload session may go without a call.
+    seconds = _env_int(env, "HOTPREVUE_UPLOAD_IDLE_TIMEOUT", 1800)
+    if seconds <= 0:
+        raise ConfigError(f"HOTPREVUE_UPLOAD_IDLE_TIMEOUT must be positive, not {seconds}")
+    return float(seconds)
+
+
+def _decode_memory_mb(env: Mapping[str, str]) -> int:
+    # HOTPREVUE_DECODE_MEMORY_MB: the daemon, its workers and the images they decode.
+    megabytes = _env_int(env, "HOTPREVUE_DECODE_MEMORY_MB", DEFAULT_DECODE_MEMORY_MB)
+    if megabytes < MIN_DECODE_MEMORY_MB:
+        raise ConfigError(
+            f"HOTPREVUE_DECODE_MEMORY_MB must be at least {MIN_DECODE_MEMORY_MB} "
+            f"(the daemon, one worker and room for one large photo), not {megabytes}"
+        )
+    return megabytes
 
 
 def _env_path(env: Mapping[str, str], name: str) -> Path | None:
