@@ -19,6 +19,7 @@ from daemon.config import Settings, load_settings
 from daemon.database import create_pool, ensure_database, run_migrations, with_database
 from daemon.embedded_pg import EmbeddedPostgres
 from daemon.security import API_KEY_HEADER
+from tests.daemon_process import DaemonProcess
 
 Client: TypeAlias = AsyncTestClient[Litestar]
 
@@ -107,3 +108,12 @@ async def client(
     key = settings.paths.api_key.read_text(encoding="utf-8").strip()
     anon_client.headers[API_KEY_HEADER] = key
     return anon_client
+
+
+@pytest.fixture
+def daemons() -> Iterator[list[DaemonProcess]]:
+    """Every real daemon a test starts is killed with its PostgreSQL afterwards."""
+    started: list[DaemonProcess] = []
+    yield started
+    for daemon in started:
+        daemon.kill_all()

@@ -8,21 +8,9 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
 from tests.daemon_process import DaemonProcess, clean_env, cli
-
-
-@pytest.fixture
-def daemons(tmp_path: Path) -> Iterator[list[DaemonProcess]]:
-    """Every daemon a test starts is killed with its PostgreSQL afterwards."""
-    started: list[DaemonProcess] = []
-    yield started
-    for daemon in started:
-        daemon.kill_all()
 
 
 def start(daemons: list[DaemonProcess], data_dir: Path, *args: str, **kw: object) -> DaemonProcess:

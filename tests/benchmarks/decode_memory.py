@@ -28,7 +28,7 @@ from daemon.imaging.decode_cost import decode_cost
 from daemon.imaging.previews import init_decoders, make_previews
 from tests.benchmarks.registration import _write_photo, ensure_files, read_all
 from tests.daemon_process import DaemonProcess, clean_env
-from tests.factories import RssSampler
+from tests.factories import register_measured
 from tests.hostile import hostile_folder
 
 OFF_MB = 1024 * 1024  # a terabyte: nothing waits and nothing is refused
@@ -42,21 +42,9 @@ def run_daemon(work: Path, folder: Path, budget_mb: int) -> tuple[float, dict[st
         daemon = DaemonProcess(Path(data) / "data", env=env).start()
         try:
             daemon.wait_healthy()
-            assert daemon.proc is not None
-            with RssSampler(daemon.proc.pid) as tree:
-                began = time.perf_counter()
-                status, session = daemon.request(
-                    "POST", "/api/input-sessions", {"name": folder.name, "source_path": str(folder)}
-                )
-                assert status == 201, session
-                while session["status"] in ("pending", "running"):
-                    time.sleep(0.1)
-                    _, session = daemon.request("GET", f"/api/input-sessions/{session['id']}")
-                seconds = time.perf_counter() - began
+            return register_measured(daemon, folder)
         finally:
             daemon.kill_all()
-    assert session["status"] == "completed", session
-    return seconds, session, tree.peak
 
 
 def probe_cost(paths: list[Path]) -> tuple[float, float]:

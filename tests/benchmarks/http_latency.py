@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.daemon_process import DaemonProcess
+from tests.factories import register_measured
 from tests.images import write_jpeg
 
 Call = Callable[[int], tuple[str, str, Any]]
@@ -65,14 +66,7 @@ def register_photos(daemon: DaemonProcess, folder: Path) -> str:
     """Register three generated photos and return one hothash."""
     for seed in range(3):
         write_jpeg(folder / f"p{seed}.jpg", 800, 600, seed=seed)
-    status, session = daemon.request(
-        "POST", "/api/input-sessions", {"name": "bench", "source_path": str(folder)}
-    )
-    assert status == 201, session
-    while session["status"] in ("pending", "running"):
-        time.sleep(0.1)
-        _, session = daemon.request("GET", f"/api/input-sessions/{session['id']}")
-    assert session["status"] == "completed", session
+    register_measured(daemon, folder)
     _, page = daemon.request("GET", "/api/photos?limit=1")
     hothash: str = page[0]["hothash"]
     return hothash

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import signal
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,14 +14,6 @@ from tests.daemon_process import DaemonProcess, cli
 from tests.images import CORPUS, corpus_damaged, corpus_images, write_jpeg
 
 FILES = 150
-
-
-@pytest.fixture
-def daemons() -> Iterator[list[DaemonProcess]]:
-    started: list[DaemonProcess] = []
-    yield started
-    for daemon in started:
-        daemon.kill_all()
 
 
 def wait_for(

@@ -7,11 +7,9 @@ import asyncio
 import os
 import signal
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import asyncpg
-import pytest
 
 from daemon.config import Settings
 from daemon.imaging import coldpreviews
@@ -22,14 +20,6 @@ from tests.factories import hothash, listing, register
 from tests.images import write_jpeg
 
 KEPT, CUT = 6, 40
-
-
-@pytest.fixture
-def daemons() -> Iterator[list[DaemonProcess]]:
-    started: list[DaemonProcess] = []
-    yield started
-    for daemon in started:
-        daemon.kill_all()
 
 
 def test_kill_9_between_coldpreviews_and_commit(

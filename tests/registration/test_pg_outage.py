@@ -6,10 +6,7 @@ from __future__ import annotations
 import os
 import signal
 import time
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from protocol.input_sessions import FINISHED
 from tests.daemon_process import DaemonProcess, clean_env
@@ -18,14 +15,6 @@ from tests.images import write_jpeg
 FILES = 96
 OUTAGE_TIMEOUT = 120.0  # seconds for the watcher to notice and restart PostgreSQL
 END_TIMEOUT = 60.0  # seconds for the session to end once the database is back
-
-
-@pytest.fixture
-def daemons() -> Iterator[list[DaemonProcess]]:
-    started: list[DaemonProcess] = []
-    yield started
-    for daemon in started:
-        daemon.kill_all()
 
 
 def test_postgres_killed_under_a_running_session(
