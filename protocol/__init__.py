@@ -1,1 +1,1 @@
-"""The wire contract shared by the daemon, the tray and sync: msgspec Structs only."""
+"""The wire contract between the daemon and its clients: msgspec Structs only."""

@@ -1,4 +1,4 @@
-"""A small typed HTTP client for a daemon on this machine (CLI and tray use it)."""
+"""A small typed HTTP client for a daemon on this machine (the CLI uses it)."""
 
 from __future__ import annotations
 

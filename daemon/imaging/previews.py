@@ -28,7 +28,7 @@ from daemon.imaging import colour, damage, exif
 
 log = logging.getLogger(__name__)
 
-HOTPREVUE_PX = 150
+HOTPREVIEW_PX = 150
 HOTPREVIEW_QUALITY = 85
 # The hotpreview is cut from an image decoded to cover this long edge; a fixed
 # value, so that the coldpreview setting never changes a hothash.
@@ -226,7 +226,7 @@ def _hotpreview(base: Image.Image) -> bytes:
     left = (base.width - side) // 2
     top = (base.height - side) // 2
     square = base.resize(
-        (HOTPREVUE_PX, HOTPREVUE_PX),
+        (HOTPREVIEW_PX, HOTPREVIEW_PX),
         RESAMPLE,
         box=(left, top, left + side, top + side),
         reducing_gap=REDUCING_GAP,
