@@ -11,7 +11,7 @@ import asyncpg
 import msgspec
 
 from daemon.migrate import migrate
-from daemon.store.base import decode_wall_time, encode_wall_time
+from daemon.store.base import decode_date, decode_wall_time, encode_date, encode_wall_time
 from daemon.store.errors import CatalogConnection
 
 log = logging.getLogger(__name__)
@@ -88,15 +88,15 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
         decoder=msgspec.json.decode,
         schema="pg_catalog",
     )
-    # Wall times exactly, with no aliasing: asyncpg's own codec writes Python's first
-    # and last instants as -infinity and infinity, which are no times at all.
-    await conn.set_type_codec(
-        "timestamp",
-        encoder=encode_wall_time,
-        decoder=decode_wall_time,
-        schema="pg_catalog",
-        format="tuple",
-    )
+    # Wall times and dates exactly, with no aliasing: asyncpg's own codecs write Python's
+    # first and last instants and days as -infinity and infinity, which are no times.
+    for name, encoder, decoder in (
+        ("timestamp", encode_wall_time, decode_wall_time),
+        ("date", encode_date, decode_date),
+    ):
+        await conn.set_type_codec(
+            name, encoder=encoder, decoder=decoder, schema="pg_catalog", format="tuple"
+        )
 
 
 async def _connect(dsn: str | None = None, **kwargs: Any) -> asyncpg.Connection:

@@ -5,7 +5,7 @@ Constraint violations are translated by the connection itself (daemon.store.erro
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 import asyncpg
@@ -22,8 +22,9 @@ else:
     Conn = asyncpg.Connection
 
 
-# PostgreSQL counts timestamps in microseconds from 2000-01-01.
+# PostgreSQL counts timestamps in microseconds and dates in days from 2000-01-01.
 _PG_EPOCH = datetime(2000, 1, 1)
+_PG_EPOCH_DATE = _PG_EPOCH.date()
 _MICROSECOND = timedelta(microseconds=1)
 
 
@@ -35,6 +36,16 @@ def encode_wall_time(value: datetime) -> tuple[int]:
 def decode_wall_time(value: tuple[int]) -> datetime:
     """A `timestamp` value from PostgreSQL's binary form."""
     return _PG_EPOCH + value[0] * _MICROSECOND
+
+
+def encode_date(value: date) -> tuple[int]:
+    """A `date` parameter in PostgreSQL's binary form (days from its epoch)."""
+    return ((value - _PG_EPOCH_DATE).days,)
+
+
+def decode_date(value: tuple[int]) -> date:
+    """A `date` value from PostgreSQL's binary form."""
+    return _PG_EPOCH_DATE + timedelta(days=value[0])
 
 
 def to_struct(record: asyncpg.Record | None, kind: type[T]) -> T:

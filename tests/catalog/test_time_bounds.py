@@ -362,3 +362,12 @@ async def test_the_migration_repairs_rows_out_of_range(
         session_photos = await client.get(f"/api/input-sessions/{session}/photos")
         assert session_photos.status_code == 200, session_photos.text
         assert len(session_photos.json()) == len(rows)
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "0001-01-02", "9999-12-30", "9999-12-31"])
+async def test_event_dates_at_the_edges_are_kept_exactly(client: Client, day: str) -> None:
+    # asyncpg's own date codec sends the first and last day as -infinity and infinity.
+    created = await client.post("/api/events", json={"name": "edge", "date": day})
+    assert created.status_code == 201, created.text
+    shown = await client.get(f"/api/events/{created.json()['id']}")
+    assert shown.json()["date"] == day
