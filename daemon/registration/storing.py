@@ -120,6 +120,11 @@ async def _store_group(
         return False
     if existing.deleted:
         await store.restore(conn, [existing.photo_id])
+    if group.master.path in await store.known_paths(conn, [group.master.path]):
+        # Another session stored this very file while this one decoded it: the file is
+        # already registered, not a duplicate of itself.
+        outcomes.already_registered += 1
+        return False
     await store.add_duplicate(conn, existing.photo_id, group.master.path, defaults.session_id)
     outcomes.duplicates += 1
     return False

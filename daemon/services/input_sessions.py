@@ -288,7 +288,11 @@ async def _upload_group(
             await storing.add_outcomes(conn, session_id, outcomes)
     if outcomes.errors:  # recorded as the session's error, and told to the client
         raise Invalid(f"{metadata.path}: {outcomes.errors[0][1]}")
-    return GroupOutcome(outcome="registered" if new else "duplicate", hothash=previews.hothash)
+    if new:
+        return GroupOutcome(outcome="registered", hothash=previews.hothash)
+    if outcomes.already_registered:  # another call stored this path while this one decoded
+        return GroupOutcome(outcome="already_registered", hothash=None)
+    return GroupOutcome(outcome="duplicate", hothash=previews.hothash)
 
 
 async def complete(pool: asyncpg.Pool, spool_root: Path, session_id: uuid.UUID) -> InputSession:

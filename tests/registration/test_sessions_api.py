@@ -15,7 +15,7 @@ from PIL import Image
 from daemon.config import Settings
 from daemon.services import input_sessions as sessions_service
 from tests.conftest import Client
-from tests.factories import register
+from tests.factories import finished, register
 from tests.images import CORPUS, corpus_damaged, corpus_files, corpus_images, write_jpeg
 
 
@@ -83,6 +83,28 @@ async def test_portrait_photos_stand_upright(
         with Image.open(settings.coldpreview_dir / row["coldpreview_path"]) as image:
             portrait = image.height > image.width
         assert portrait == ("portrait" in row["file_path"]), row["file_path"]
+
+
+async def test_two_sessions_over_one_folder_at_once_make_no_duplicates(
+    client: Client, pool: asyncpg.Pool, tmp_path: Path
+) -> None:
+    folder = tmp_path / "card"
+    for i in range(40):
+        write_jpeg(folder / f"IMG_{i:04}.jpg", 1200, 900, seed=900 + i)
+    started = [
+        await client.post("/api/input-sessions", json={"name": n, "source_path": str(folder)})
+        for n in ("first", "second")
+    ]
+    assert all(r.status_code == 201 for r in started)
+    sessions = [await finished(client, r.json()["id"]) for r in started]
+    assert all(s["status"] == "completed" for s in sessions), sessions
+    # Each file is registered once, by one session or the other, and is never a
+    # duplicate of itself.
+    assert sum(s["photo_count"] for s in sessions) == 40
+    assert sum(s["duplicate_count"] for s in sessions) == 0
+    assert sum(s["photo_count"] + s["already_registered_count"] for s in sessions) == 80
+    assert len(await all_rows(pool, "SELECT 1 FROM duplicate_files")) == 0
+    assert len(await all_rows(pool, "SELECT 1 FROM photos")) == 40
 
 
 async def test_second_run_skips_known_paths_and_a_copy_is_a_duplicate(
