@@ -26,6 +26,7 @@ from litestar.status_codes import (
     HTTP_409_CONFLICT,
     HTTP_422_UNPROCESSABLE_ENTITY,
     HTTP_500_INTERNAL_SERVER_ERROR,
+    HTTP_503_SERVICE_UNAVAILABLE,
 )
 
 from daemon import __version__, database
@@ -39,7 +40,7 @@ from daemon.api.photographers import PhotographersController
 from daemon.api.photos import PhotosController, TagsController
 from daemon.api.settings import SettingsController
 from daemon.api.stacks import DuplicatesController, StacksController
-from daemon.api.system import SystemController, database_unavailable
+from daemon.api.system import SystemController
 from daemon.config import Mode, Settings
 from daemon.errors import Conflict, DomainError, Invalid, NotFound
 from daemon.lifespan import lifespan
@@ -103,7 +104,7 @@ def create_app(
             ValidationException: _validation_error,
             HTTPException: _http_error,
             **dict.fromkeys(UNSTORABLE_TEXT, _unstorable_text),
-            **dict.fromkeys(database.CONNECTION_ERRORS, database_unavailable),
+            **dict.fromkeys(database.CONNECTION_ERRORS, _database_unavailable),
             Exception: _unexpected_error,
         },
         request_max_body_size=settings.max_body_bytes,
@@ -236,6 +237,19 @@ def _unstorable_text(_: Request[object, object, State], exc: Exception) -> Respo
         HTTP_422_UNPROCESSABLE_ENTITY,
         f"text with characters that cannot be stored (NUL or invalid Unicode): {exc}",
     )
+
+
+def _database_unavailable(
+    request: Request[object, object, State], exc: Exception
+) -> Response[ErrorBody]:
+    """Any call while the database is down or restarting: 503, so a client retries.
+
+    Also registered for asyncpg's InterfaceError, which a dead connection raises on
+    rollback; any other InterfaceError is a bug and answers like one (500)."""
+    if not database.connection_lost(exc):
+        return _unexpected_error(request, exc)
+    log.warning("%s %s: the database is unavailable: %s", request.method, request.url.path, exc)
+    return _error(HTTP_503_SERVICE_UNAVAILABLE, "the database is not answering; try again shortly")
 
 
 def _unexpected_error(

@@ -28,7 +28,6 @@ class StartError(Exception):
 
 def run(settings: Settings) -> int:
     """Serve until stopped by a signal or `hotprevue stop`; return the exit code."""
-    permissions.restrict_umask()
     settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     lock = filelock.FileLock(settings.paths.lock, mode=0o600, blocking=False)
     try:

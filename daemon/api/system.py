@@ -5,16 +5,14 @@ from __future__ import annotations
 import logging
 import os
 
-from litestar import Controller, MediaType, Request, Response, get, post
-from litestar.datastructures import State
+from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency
 from litestar.status_codes import (
     HTTP_202_ACCEPTED,
-    HTTP_500_INTERNAL_SERVER_ERROR,
     HTTP_503_SERVICE_UNAVAILABLE,
 )
 
-from daemon import __version__, database
+from daemon import __version__
 from daemon.runtime import Runtime
 from daemon.services import system as service
 from protocol.base import ErrorBody
@@ -66,26 +64,3 @@ class SystemController(Controller):
     async def shutdown(self, runtime: NamedDependency[Runtime]) -> None:
         """Ask the daemon to stop after this response; running work is stopped in order."""
         runtime.request_shutdown()
-
-
-def database_unavailable(
-    request: Request[object, object, State], exc: Exception
-) -> Response[ErrorBody]:
-    """Any call while the database is down or restarting: 503, so a client retries.
-
-    Also registered for asyncpg's InterfaceError, which a dead connection raises on
-    rollback; any other InterfaceError is a bug and answers like one (500)."""
-    where = f"{request.method} {request.url.path}"
-    if not database.connection_lost(exc):
-        log.exception("unexpected error in %s", where, exc_info=exc)
-        return Response(
-            ErrorBody(detail="internal error; the daemon log has the details"),
-            status_code=HTTP_500_INTERNAL_SERVER_ERROR,
-            media_type=MediaType.JSON,
-        )
-    log.warning("%s: the database is unavailable: %s", where, exc)
-    return Response(
-        ErrorBody(detail="the database is not answering; try again shortly"),
-        status_code=HTTP_503_SERVICE_UNAVAILABLE,
-        media_type=MediaType.JSON,
-    )

@@ -87,7 +87,7 @@ def check(image: Image.Image) -> None:
                 _tiff(handle, size)
             else:
                 _jpeg(handle, size, _more_pictures(image))
-        except (struct.error, ValueError):
+        except (struct.error, ValueError, IndexError):
             # A structure this reader does not follow: the decoder has the last word.
             return
 

@@ -265,3 +265,13 @@ async def test_damaged_files_are_listed_as_errors(client: Client, tmp_path: Path
     errors = (await client.get(f"/api/input-sessions/{session['id']}/errors")).json()
     assert {Path(e["file_path"]).name for e in errors} == {"half.heic", "liar.jpg"}
     assert all(e["error"].startswith(damage.TRUNCATED) for e in errors)
+
+
+@pytest.mark.parametrize("length", [0, 1, 2, 3])
+def test_a_jpeg_scan_header_too_short_to_read_is_an_error(tmp_path: Path, length: int) -> None:
+    data = encoded(photo_like(64, 48, seed=4), "JPEG")
+    sos = data.index(b"\xff\xda")
+    path = tmp_path / "short-scan-header.jpg"
+    path.write_bytes(data[: sos + 2] + struct.pack(">H", length) + data[sos + 4 :])
+    with pytest.raises(PreviewError):
+        previews_of(path)
