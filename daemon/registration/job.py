@@ -334,12 +334,12 @@ class RegistrationJob:
             # The files are this job's until the transaction has ended, committed or not.
             with contextlib.ExitStack() as owned:
                 async with self._pool.acquire() as conn, conn.transaction():
-                    written: list[tuple[str, bytes]] = []
-                    for group, previews in decoded:
-                        if await storing.store_group(
-                            conn, self._defaults, group, previews, outcomes
-                        ):
-                            written.append((previews.hothash, previews.coldpreview))
+                    new = await storing.store_groups(conn, self._defaults, decoded, outcomes)
+                    written = [
+                        (previews.hothash, previews.coldpreview)
+                        for (_, previews), is_new in zip(decoded, new, strict=True)
+                        if is_new
+                    ]
                     owned.enter_context(
                         self._pending.hold([coldpreviews.relative_path(h) for h, _ in written])
                     )
