@@ -145,7 +145,11 @@ class PhotosController(Controller):
         """Correct the coldpreview (rotation → horizon → crop → exposure); the hotpreview,
         and so the hothash, never change."""
         return await service.set_correction(
-            runtime.pool, runtime.settings.coldpreview_dir, hothash, data
+            runtime.pool,
+            runtime.settings.coldpreview_dir,
+            runtime.registrations.pending,
+            hothash,
+            data,
         )
 
     @delete("/{hothash:str}/correction")

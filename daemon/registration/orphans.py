@@ -20,7 +20,6 @@ import contextlib
 import logging
 import os
 import re
-import time
 from collections import Counter
 from collections.abc import Collection, Iterator
 from itertools import islice
@@ -36,10 +35,6 @@ log = logging.getLogger(__name__)
 
 CHUNK = 1000  # files checked against the catalog per query: memory stays flat
 RETRY_EVERY = 5.0  # seconds between attempts while the database is down
-# Corrected coldpreviews are written by a request that commits its row right after
-# (queries time out after 60 s); one this old without its row is left over, never
-# about to be committed. Younger ones wait for the next sweep.
-CORRECTED_GRACE = 600.0
 
 _NAME = re.compile(r"([0-9a-f]{64})\.jpg")
 _PART = re.compile(r"[0-9a-f]{2}")
@@ -133,7 +128,6 @@ async def sweep(
 ) -> int:
     """Remove coldpreview files that no photo row, correction row or writer owns."""
     removed = 0
-    started = time.time()
     with pending.noting():
         files = _files(root)
         while not (stop is not None and stop.is_set()) and (
@@ -144,25 +138,14 @@ async def sweep(
             unowned = [(rel, path) for rel, _, path in chunk if rel not in owned]
             if not unowned:
                 continue
-            young = await asyncio.to_thread(_young_corrections, unowned, started)
             # Checked and removed without yielding to the event loop, where writers
             # take their paths: none can take one between the check and the removal.
             for rel, path in unowned:
-                if rel not in young and not pending.spared(rel):
+                if not pending.spared(rel):
                     with contextlib.suppress(FileNotFoundError):
                         path.unlink()
                         removed += 1
     return removed
-
-
-def _young_corrections(files: list[tuple[str, Path]], started: float) -> set[str]:
-    young = set()
-    for rel, path in files:
-        if rel.startswith(_CORRECTED + "/"):
-            with contextlib.suppress(FileNotFoundError):
-                if path.stat().st_mtime > started - CORRECTED_GRACE:
-                    young.add(rel)
-    return young
 
 
 class Sweeper:

@@ -12,6 +12,7 @@ import asyncpg
 
 from daemon.errors import Conflict, Invalid, NotFound, found
 from daemon.imaging import coldpreviews, corrections, exif
+from daemon.registration.orphans import PendingFiles
 from daemon.services import stacks as stacks_service
 from daemon.store import photos as store
 from daemon.store import settings as settings_store
@@ -211,7 +212,11 @@ async def correction(pool: asyncpg.Pool, hothash: str) -> Correction:
 
 
 async def set_correction(
-    pool: asyncpg.Pool, coldpreview_dir: Path, hothash: str, data: CorrectionSet
+    pool: asyncpg.Pool,
+    coldpreview_dir: Path,
+    pending: PendingFiles,
+    hothash: str,
+    data: CorrectionSet,
 ) -> Correction:
     """Correct a photo: a new coldpreview is made from the original one, which stays."""
     if not (data.crop_left < data.crop_right and data.crop_top < data.crop_bottom):
@@ -237,7 +242,6 @@ async def set_correction(
         )
         coldpreviews.write_at(coldpreview_dir, relative, data_bytes)
 
-    await asyncio.to_thread(render)
     values = (
         data.rotation,
         data.horizon_angle,
@@ -247,8 +251,11 @@ async def set_correction(
         data.crop_right,
         data.crop_bottom,
     )
-    async with pool.acquire() as conn:
-        return await store.set_correction(conn, photo.id, values, relative)
+    # The file is this call's until its row has committed (or not): see orphans.py.
+    with pending.hold([relative]):
+        await asyncio.to_thread(render)
+        async with pool.acquire() as conn:
+            return await store.set_correction(conn, photo.id, values, relative)
 
 
 async def delete_correction(pool: asyncpg.Pool, coldpreview_dir: Path, hothash: str) -> None:

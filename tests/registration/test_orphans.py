@@ -4,7 +4,6 @@ and the sweep never takes a file that a row or a running writer owns."""
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import time
 from pathlib import Path
@@ -13,7 +12,7 @@ import asyncpg
 
 from daemon.config import Settings
 from daemon.imaging import coldpreviews
-from daemon.registration.orphans import CORRECTED_GRACE, PendingFiles, sweep
+from daemon.registration.orphans import PendingFiles, sweep
 from tests.conftest import Client
 from tests.daemon_process import DaemonProcess, clean_env
 from tests.factories import hothash, listing, register
@@ -82,12 +81,6 @@ def test_kill_9_between_coldpreviews_and_commit(
     assert third.signal(signal.SIGTERM) == 0
 
 
-def _old(path: Path) -> Path:
-    when = time.time() - CORRECTED_GRACE - 60
-    os.utime(path, (when, when))
-    return path
-
-
 async def test_sweep_spares_every_owned_file_and_removes_strays(
     client: Client, settings: Settings, pool: asyncpg.Pool, tmp_path: Path
 ) -> None:
@@ -104,38 +97,36 @@ async def test_sweep_spares_every_owned_file_and_removes_strays(
     owned = {p for p in root.rglob("*.jpg") if ".incoming" not in p.parts}
     assert len(owned) == 5
 
-    def stray(relative: str, *, old: bool = False) -> Path:
-        path = root / relative
+    def stray(relative: str) -> Path:
         coldpreviews.write_at(root, relative, b"not owned")
-        return _old(path) if old else path
+        return root / relative
 
     removed = {
         stray(coldpreviews.relative_path(hothash(1))),
         # A correction file whose photo has no correction, and one whose photo is gone.
-        stray(coldpreviews.corrected_relative_path(plain), old=True),
-        stray(coldpreviews.corrected_relative_path(hothash(2)), old=True),
+        stray(coldpreviews.corrected_relative_path(plain)),
+        stray(coldpreviews.corrected_relative_path(hothash(2))),
     }
-    spared = {
-        # Young correction files may belong to a request about to commit its row.
-        stray(coldpreviews.corrected_relative_path(hothash(3))),
-        stray(coldpreviews.relative_path(hothash(4))),  # held by a writer below
-    }
+    held = [
+        coldpreviews.relative_path(hothash(4)),
+        coldpreviews.corrected_relative_path(hothash(3)),
+    ]
+    spared = {stray(relative) for relative in held}  # held by writers below
     not_coldpreviews = {root / "notes.txt", root / "zz" / "x.jpg", root / ".incoming" / "x.tmp"}
     not_coldpreviews.add(root / "ab" / "cd" / f"{hothash(5)}.jpg")  # not under its prefix
     not_coldpreviews.add(root / "corrected" / hothash(6)[0] / f"{hothash(6)}.jpg")
     for path in not_coldpreviews:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(b"left alone")
-        _old(path)
 
     pending = PendingFiles()
-    with pending.hold([coldpreviews.relative_path(hothash(4))]):
+    with pending.hold(held):
         assert await sweep(pool, root, pending) == len(removed)
     on_disk = {p for p in root.rglob("*") if p.is_file()}
     assert owned | spared | not_coldpreviews == on_disk
-    # Released, the writer's file has no row: the next sweep takes it.
-    assert await sweep(pool, root, pending) == 1
-    assert not (root / coldpreviews.relative_path(hothash(4))).exists()
+    # Released, the writers' files have no row: the next sweep takes them.
+    assert await sweep(pool, root, pending) == len(held)
+    assert not any((root / relative).exists() for relative in held)
 
 
 async def test_a_file_held_while_the_sweep_runs_is_spared(
