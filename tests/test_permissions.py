@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import signal
 import stat
-import time
 from pathlib import Path
 
 import httpx
@@ -52,18 +51,6 @@ def foreign_owners(data_dir: Path) -> list[str]:
     ]
 
 
-def wait_finished(
-    daemon: DaemonProcess, session_id: str, timeout: float = 120
-) -> dict[str, object]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        _, session = daemon.request("GET", f"/api/input-sessions/{session_id}")
-        if session["status"] in FINISHED:
-            return dict(session)
-        time.sleep(0.1)
-    raise AssertionError(f"session {session_id} did not finish")
-
-
 def use_every_writer(daemon: DaemonProcess, photos: Path) -> None:
     """Register a folder, correct a photo and upload one: every kind of file is written."""
     write_jpeg(photos / "a.jpg", 800, 600, seed=71)
@@ -72,7 +59,8 @@ def use_every_writer(daemon: DaemonProcess, photos: Path) -> None:
         "POST", "/api/input-sessions", {"name": "perm", "source_path": str(photos)}
     )
     assert status == 201, started
-    assert wait_finished(daemon, started["id"])["status"] == "completed"
+    done = daemon.wait_session(started["id"], lambda s: s["status"] in FINISHED)
+    assert done["status"] == "completed"
     _, listed = daemon.request("GET", "/api/photos")
     status, corrected = daemon.request(
         "PUT", f"/api/photos/{listed[0]['hothash']}/correction", {"rotation": 90}

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import signal
-import time
 from pathlib import Path
-from typing import Any
 
 import psutil
 import pytest
@@ -14,18 +12,6 @@ from tests.daemon_process import DaemonProcess, cli
 from tests.images import CORPUS, corpus_damaged, corpus_images, write_jpeg
 
 FILES = 150
-
-
-def wait_for(
-    daemon: DaemonProcess, session_id: str, done: Any, timeout: float = 120
-) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        _, session = daemon.request("GET", f"/api/input-sessions/{session_id}")
-        if done(session):
-            return session  # type: ignore[no-any-return]
-        time.sleep(0.05)
-    raise AssertionError(f"timed out; last seen {session}")
 
 
 def test_kill_9_mid_session_then_register_again(
@@ -42,7 +28,7 @@ def test_kill_9_mid_session_then_register_again(
         "POST", "/api/input-sessions", {"name": "card", "source_path": str(folder)}
     )
     assert status == 201
-    wait_for(first, session["id"], lambda s: s["groups_done"] >= 20)
+    first.wait_session(session["id"], lambda s: s["groups_done"] >= 20)
     assert first.proc is not None
     workers = [
         p
@@ -64,8 +50,8 @@ def test_kill_9_mid_session_then_register_again(
         "POST", "/api/input-sessions", {"name": "card again", "source_path": str(folder)}
     )
     assert status == 201
-    after = wait_for(
-        second, again["id"], lambda s: s["status"] != "running" and s["status"] != "pending"
+    after = second.wait_session(
+        again["id"], lambda s: s["status"] != "running" and s["status"] != "pending"
     )
     assert after["status"] == "completed"
     assert after["error_count"] == 0
