@@ -246,6 +246,8 @@ class RegistrationJob:
         slots = asyncio.Semaphore(self._workers.size * 2)
         in_flight: set[asyncio.Task[None]] = set()
         flusher = asyncio.create_task(self._flush_when_due(), name="registration-flush")
+        # A failed write or look-up ends the job too: decoding for it would be wasted.
+        abandon = True
         try:
             while not self._stopping(stop):
                 if flusher.done():
@@ -261,17 +263,12 @@ class RegistrationJob:
                     task = asyncio.create_task(self._decode(group, slots))
                     in_flight.add(task)
                     task.add_done_callback(in_flight.discard)
-            if self._stopping(stop):
+            abandon = self._stopping(stop)
+        finally:
+            if abandon:
                 for task in in_flight:
                     task.cancel()
             await asyncio.gather(*in_flight, return_exceptions=True)
-        except BaseException:
-            # A failed write or look-up ends the job: decoding for it would be wasted.
-            for task in in_flight:
-                task.cancel()
-            await asyncio.gather(*in_flight, return_exceptions=True)
-            raise
-        finally:
             # Never cancel the flusher: cancelled inside a flush, it would drop a batch.
             self._all_decoded = True
             self._batch_full.set()
