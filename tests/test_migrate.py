@@ -23,6 +23,7 @@ CATALOG_TABLES = {
     "text_items",
     "collection_items",
     "photo_corrections",
+    "watched_folders",
     "schema_migrations",
 }
 

@@ -67,6 +67,12 @@ CONSTRAINTS: dict[str, Rule] = {
     "system_settings_coldpreview_quality_check": _check(
         "coldpreview_quality must be between 1 and 100"
     ),
+    "system_settings_watch_quiet_seconds_check": _check(
+        "watch_quiet_seconds must be between 0.1 and 3600"
+    ),
+    "system_settings_watch_rescan_minutes_check": _check(
+        "watch_rescan_minutes must be between 1 and 10080"
+    ),
     # photographers
     "photographers_pkey": _internal("a photographer with this id exists"),
     "photographers_name_check": _check("name must not be blank"),
@@ -104,6 +110,7 @@ CONSTRAINTS: dict[str, Rule] = {
         in_use="the photographer is the default photographer of an input session",
     ),
     "input_sessions_default_event_id_fkey": _refers("default_event_id: no such event"),
+    "input_sessions_watched_folder_id_fkey": Rule(NotFound, "watched folder not found"),
     # photos
     "photos_pkey": _internal("a photo with this id exists"),
     "photos_hothash_key": _unique("a photo with this hothash is already in the catalog"),
@@ -141,6 +148,7 @@ CONSTRAINTS: dict[str, Rule] = {
     "image_files_file_type_check": _check("not a known file type"),
     "image_files_photo_id_fkey": Rule(NotFound, "photo not found"),
     "image_files_one_master": _internal("a photo has one master file"),
+    "image_files_state_check": _internal("not a file state"),
     # duplicate_files
     "duplicate_files_pkey": _internal("a duplicate with this id exists"),
     "duplicate_files_file_path_key": _unique("this file is already a known duplicate"),
@@ -170,6 +178,11 @@ CONSTRAINTS: dict[str, Rule] = {
     "photo_corrections_crop_right_check": _check("crop_right must be between 0 and 1"),
     "photo_corrections_crop_bottom_check": _check("crop_bottom must be between 0 and 1"),
     "photo_corrections_check": _check("crop: left must be below right and top below bottom"),
+    # watched_folders
+    "watched_folders_pkey": _internal("a watched folder with this id exists"),
+    "watched_folders_path_key": _unique("this folder is already watched"),
+    "watched_folders_path_check": _check("path must not be empty"),
+    "watched_folders_photographer_id_fkey": _refers("photographer_id: no such photographer"),
     # the migration runner's own table
     "schema_migrations_pkey": _internal("this migration was already applied"),
 }
