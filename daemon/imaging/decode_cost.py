@@ -1,8 +1,8 @@
 """How much memory `make_previews` needs for a file, told from its header alone.
 
 The figures are measured peaks of the previews pipeline (Pillow 13, libjpeg-turbo,
-libheif): the decode in the file's own mode, the 8-bit RGB copies `_to_rgb8` makes,
-the colour conversion's copy and the resampling. They are per decoded pixel, so a
+libheif, LibRaw): the decode in the file's own mode, the 8-bit RGB copies `_to_rgb8`
+makes, the colour conversion's copy and the resampling. They are per decoded pixel, so a
 palette PNG of a few kilobytes that claims 13000x13000 pixels is known to need
 ~1.6 GB before a byte of it is decoded. tests/registration/test_memory_budget.py
 measures the pipeline again and fails when these figures no longer cover it.
@@ -15,6 +15,7 @@ from pathlib import Path
 
 from PIL import Image, JpegImagePlugin
 
+from daemon.imaging import grouping
 from daemon.imaging.previews import (
     ALLOWED_FORMATS,
     BASE_PX,
@@ -64,6 +65,15 @@ _JPEG_DRAFT = {"L": 9.0, "RGB": 8.0, "CMYK": 12.0}
 # Progressive JPEGs keep every DCT coefficient (2 bytes) of the full-size image,
 # whatever the draft scale: 3 bytes a pixel for 4:2:0, 6 for 4:4:4.
 _COEFFICIENT_BYTES = 2
+# RAW files (raw.py), measured on 24 MP DNGs. LibRaw unpacks the sensor data at 2 bytes
+# a pixel (a Bayer sensor: one 16-bit value a pixel) for the demosaic, or to read EXIF
+# that only it knows.
+_RAW_UNPACK = 2
+# The half-size demosaic, per pixel of its output: LibRaw's 4x16-bit image, its 8-bit
+# RGB copy, Pillow's, the upright copy and the resampling (measured: 18-19).
+_HALF_SIZE = 22.0
+# The embedded preview: LibRaw's copy, its output buffer and Python's bytes.
+_PREVIEW_COPIES = 3
 
 
 def decode_cost(path: Path | str, *, coldpreview_max_px: int) -> int:
@@ -74,11 +84,35 @@ def decode_cost(path: Path | str, *, coldpreview_max_px: int) -> int:
     decodes anything, with the reason.
     """
     init_decoders()
+    if grouping.file_type(str(path)) == "RAW":
+        return FIXED + _raw_bytes(Path(path), coldpreview_max_px)
     try:
         with Image.open(path, formats=ALLOWED_FORMATS) as image:
             return FIXED + _pipeline_bytes(image, coldpreview_max_px)
     except (OSError, SyntaxError, ValueError, EOFError, MemoryError):
         return FIXED
+
+
+def _raw_bytes(path: Path, coldpreview_max_px: int) -> int:
+    """A RAW file's peak, by the way raw.py will decode it."""
+    # Imported here: the daemon's own process imports this module too, and never needs
+    # LibRaw and numpy.
+    from daemon.imaging import raw
+
+    plan = raw.plan(path, coldpreview_max_px=coldpreview_max_px)
+    if plan is None or plan.raw_pixels > OTHER_MAX_PIXELS:
+        return 0
+    total = plan.raw_pixels * _RAW_UNPACK if plan.unpacks else 0
+    if plan.hot_from_preview:
+        width, height = plan.preview_size
+        total += plan.preview_bytes * _PREVIEW_COPIES
+        total += math.ceil(_draft_pixels(width, height, BASE_PX) * _JPEG_DRAFT["RGB"])
+        if plan.cold_from_preview and coldpreview_max_px > BASE_PX:
+            cold_pixels = _draft_pixels(width, height, coldpreview_max_px)
+            total += math.ceil(cold_pixels * (_JPEG_DRAFT["RGB"] + 1))
+    if not plan.cold_from_preview:
+        total += math.ceil(plan.half_pixels * _HALF_SIZE)
+    return total
 
 
 def _pipeline_bytes(image: Image.Image, coldpreview_max_px: int) -> int:

@@ -1,5 +1,8 @@
 """Walk a folder and group its files into photos: same directory + stem → one photo.
 
+An XMP sidecar named after its image's whole name (darktable's `IMG_1.CR2.xmp`) joins
+the photo of that image's stem, as `IMG_1.xmp` (Lightroom, Capture One, digiKam) does.
+
 The walk streams one directory at a time, so memory stays flat whatever the
 folder size. It stays inside the folder it was given: symlinked folders are not
 followed (one leading outside is reported; one inside is walked under its real
@@ -83,6 +86,32 @@ def file_type(name: str) -> str | None:
     return FILE_TYPES.get(os.path.splitext(name)[1].lower())
 
 
+def sidecar_for(group: FileGroup) -> str | None:
+    """The path of the XMP sidecar a group's photo reads, if it has one.
+
+    `<master name>.xmp` first, then `<stem>.xmp`, then another file's (`IMG_1.CR2.xmp`
+    beside the master IMG_1.JPG), matched without regard to case."""
+    sidecars: dict[str, str] = {}
+    for ref in group.companions:
+        if ref.file_type == "XMP":
+            sidecars.setdefault(os.path.basename(ref.path).lower(), ref.path)
+    if not sidecars:
+        return None
+    master = os.path.basename(group.master.path).lower()
+    for name in (f"{master}.xmp", f"{os.path.splitext(master)[0]}.xmp"):
+        if name in sidecars:
+            return sidecars[name]
+    return min(sidecars.values())
+
+
+def photo_stem(name: str) -> str:
+    """The stem a file groups by, lowercase; `IMG_1.CR2.xmp` has the stem of IMG_1.CR2."""
+    stem = os.path.splitext(name)[0]
+    if file_type(name) == "XMP" and file_type(stem) in MASTER_RANK:
+        stem = os.path.splitext(stem)[0]
+    return stem.lower()
+
+
 def group_directory(directory: str, names: list[str]) -> list[FileGroup]:
     """Group one directory's image files by stem (case-insensitive), master chosen by type."""
     by_stem: dict[str, list[FileRef]] = {}
@@ -90,7 +119,7 @@ def group_directory(directory: str, names: list[str]) -> list[FileGroup]:
         kind = file_type(name)
         if kind is None:
             continue
-        stem = os.path.splitext(name)[0].lower()
+        stem = photo_stem(name)
         by_stem.setdefault(stem, []).append(FileRef(os.path.join(directory, name), kind))
     groups = []
     for refs in by_stem.values():

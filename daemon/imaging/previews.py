@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import functools
 import hashlib
+import importlib
 import io
 import logging
 import math
@@ -24,7 +25,7 @@ from typing import Any
 import msgspec
 from PIL import Image, UnidentifiedImageError
 
-from daemon.imaging import colour, damage, exif
+from daemon.imaging import colour, damage, exif, grouping, xmp
 
 log = logging.getLogger(__name__)
 
@@ -63,11 +64,16 @@ class Previews(msgspec.Struct, kw_only=True):
     height: int
     fields: exif.ExifFields
     exif_data: dict[str, Any]
+    # Rating and keywords from XMP (the file's own, or its sidecar's over it), and why
+    # some XMP could not be read, from the file at xmp_problem_path (None: the master).
+    xmp: xmp.XmpData | None = None
+    xmp_problem: str | None = None
+    xmp_problem_path: str | None = None
 
 
 @functools.cache
 def init_decoders() -> None:
-    """Load the allowed decoders (HEIF through pillow-heif) once per process."""
+    """Load the allowed decoders (HEIF through pillow-heif, RAW through rawpy) once per process."""
     from pillow_heif import register_heif_opener
 
     Image.init()
@@ -75,6 +81,9 @@ def init_decoders() -> None:
     # _check_size applies per-format limits; Pillow's single global limit would
     # refuse big JPEGs that draft decoding handles in little memory.
     Image.MAX_IMAGE_PIXELS = None
+    # LibRaw (rawpy) and numpy, which maps ~80 MB of data for its threads: loaded now,
+    # before a worker measures its memory ceiling, not at its first RAW file.
+    importlib.import_module("daemon.imaging.raw")
 
 
 def make_previews(path: Path | str, *, coldpreview_max_px: int, quality: int) -> Previews:
@@ -83,6 +92,13 @@ def make_previews(path: Path | str, *, coldpreview_max_px: int, quality: int) ->
     try:
         if Path(path).stat().st_size == 0:
             raise PreviewError("empty file (0 bytes)")
+        if grouping.file_type(str(path)) == "RAW":
+            # Imported here: raw.py builds on this module.
+            from daemon.imaging import raw
+
+            return raw.make_previews(
+                Path(path), coldpreview_max_px=coldpreview_max_px, quality=quality
+            )
         with Image.open(path, formats=ALLOWED_FORMATS) as image:
             return _from_image(image, coldpreview_max_px=coldpreview_max_px, quality=quality)
     except PreviewError:
@@ -124,16 +140,30 @@ def _decode_failure(exc: Exception) -> str:
     return f"cannot decode image: {text}"
 
 
-def _from_image(image: Image.Image, *, coldpreview_max_px: int, quality: int) -> Previews:
+def _from_image(
+    image: Image.Image,
+    *,
+    coldpreview_max_px: int,
+    quality: int,
+    metadata: tuple[exif.ExifFields, dict[str, Any]] | None = None,
+    encoded: bytes | None = None,
+) -> Previews:
+    """For raw.py: metadata is the RAW file's EXIF, encoded the bytes of its embedded
+    preview when that is the image (it has no file to be read again from)."""
     _check_size(image)
-    damage.check(image)
-    fields, exif_data = exif.read(image)
+    if metadata is None:
+        damage.check(image)
+        fields, exif_data = exif.read(image)
+    else:
+        fields, exif_data = metadata
     decoded = _decode(image, BASE_PX)
+    # After decoding: a PNG's XMP may follow its image data.
+    xmp_data, xmp_problem = xmp.embedded(image.info.get("xmp"))
     base = _upright(_to_rgb8(decoded), fields.orientation)
     hot = _hotpreview(base)
     cold_decoded = decoded
     if coldpreview_max_px > BASE_PX and image.format in ("JPEG", "MPO"):
-        cold_decoded = _decode_again(image, coldpreview_max_px)
+        cold_decoded = _decode_again(image, coldpreview_max_px, encoded)
     to_srgb = _srgb_conversion(image, decoded.mode)
     if to_srgb is not None and to_srgb.input_mode != "RGB":
         # Grey and CMYK profiles take the decoded values, not their RGB rendering.
@@ -151,6 +181,8 @@ def _from_image(image: Image.Image, *, coldpreview_max_px: int, quality: int) ->
         height=base.height,
         fields=fields,
         exif_data=exif_data,
+        xmp=xmp_data,
+        xmp_problem=xmp_problem,
     )
 
 
@@ -182,8 +214,9 @@ def _decode(image: Image.Image, cover_px: int) -> Image.Image:
     return image
 
 
-def _decode_again(image: Image.Image, cover_px: int) -> Image.Image:
-    with Image.open(image.filename, formats=ALLOWED_FORMATS) as again:  # type: ignore[attr-defined]
+def _decode_again(image: Image.Image, cover_px: int, encoded: bytes | None) -> Image.Image:
+    source = io.BytesIO(encoded) if encoded is not None else image.filename  # type: ignore[attr-defined]
+    with Image.open(source, formats=ALLOWED_FORMATS) as again:
         return _decode(again, cover_px)
 
 

@@ -6,6 +6,8 @@ transaction, so both follow the same rules.
 
 from __future__ import annotations
 
+import asyncio
+import os
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -20,7 +22,7 @@ from daemon.paths import storable_text
 from daemon.store import input_sessions as sessions_store
 from daemon.store import registration as store
 from daemon.store.base import UNSTORABLE_TEXT, Conn
-from daemon.values import camera_time
+from daemon.values import camera_time, normalise_tags
 from protocol.photos import Source
 
 # What PostgreSQL refuses in one file's values (text it cannot hold, a number outside
@@ -42,6 +44,9 @@ class PhotoDefaults:
     taken_at_offset: timedelta | None = None
     tags: tuple[str, ...] = ()
     rating: int | None = None
+    # False for uploads: their paths name files on the client's machine, which this
+    # one cannot look at, so a file there is never taken for moved.
+    files_here: bool = True
 
 
 @dataclass(slots=True)
@@ -123,8 +128,8 @@ async def _store_group(
             shutter_speed=fields.shutter_speed,
             aperture=fields.aperture,
             focal_length=fields.focal_length,
-            tags=list(defaults.tags),
-            rating=defaults.rating,
+            tags=_tags(defaults, previews),
+            rating=_rating(defaults, previews),
             photographer_id=defaults.photographer_id,
             input_session_id=defaults.session_id,
             event_id=defaults.event_id,
@@ -135,6 +140,13 @@ async def _store_group(
             conn, photo_id, [(f.path, f.file_type, f is group.master) for f in group.files]
         )
         outcomes.registered += 1
+        if previews.xmp_problem is not None:
+            outcomes.errors.append(
+                (
+                    previews.xmp_problem_path or group.master.path,
+                    f"XMP not read: {previews.xmp_problem}",
+                )
+            )
         return True
     existing = await store.photo_by_hothash(conn, previews.hothash)
     if existing is None:  # hard-deleted between the insert and this look-up
@@ -149,9 +161,42 @@ async def _store_group(
         # already registered, not a duplicate of itself.
         outcomes.already_registered += 1
         return False
+    if defaults.files_here and await _moved_here(conn, existing.photo_id, group):
+        outcomes.already_registered += 1
+        return False
     await store.add_duplicate(conn, existing.photo_id, group.master.path, defaults.session_id)
     outcomes.duplicates += 1
     return False
+
+
+async def _moved_here(conn: Conn, photo_id: uuid.UUID, group: FileGroup) -> bool:
+    """Moved is not new: when the photo's master file no longer exists where the catalog
+    has it, this group is that file in its new place, and the photo's files follow it."""
+    files = await store.files_of(conn, photo_id)
+    master = next((f for f in files if f.is_master), None)
+    if master is None:
+        return False
+    vanished = await asyncio.to_thread(lambda: {f.id for f in files if not os.path.lexists(f.path)})
+    if master.id not in vanished:
+        return False
+    await store.forget_files(conn, [f.id for f in files if f.id in vanished and f is not master])
+    await store.move_file(conn, master.id, group.master.path)
+    await store.add_files(conn, photo_id, [(f.path, f.file_type, False) for f in group.companions])
+    return True
+
+
+def _rating(defaults: PhotoDefaults, previews: Previews) -> int | None:
+    """A new photo's rating: the session's or upload's, else its XMP's. (XMP never
+    touches a photo already in the catalog: a change made there wins over the file.)"""
+    if defaults.rating is not None or previews.xmp is None:
+        return defaults.rating
+    return previews.xmp.rating
+
+
+def _tags(defaults: PhotoDefaults, previews: Previews) -> list[str]:
+    """A new photo's tags: the session's or upload's, and its XMP keywords."""
+    keywords = previews.xmp.keywords if previews.xmp is not None else ()
+    return normalise_tags((*defaults.tags, *keywords))
 
 
 async def known_group(

@@ -24,10 +24,12 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+import msgspec
 import pebble
 import psutil
 
 from daemon.config import DEFAULT_DECODE_MEMORY_MB
+from daemon.imaging import xmp
 from daemon.imaging.decode_cost import decode_cost
 from daemon.imaging.previews import PreviewError, Previews, init_decoders, make_previews
 from daemon.registration import budget
@@ -117,15 +119,27 @@ def _init_worker() -> None:
 
 
 def _previews_task(
-    path: str, coldpreview_max_px: int, quality: int, allowance: int
+    path: str, coldpreview_max_px: int, quality: int, allowance: int, sidecar: str | None
 ) -> Previews | NeedsMemory:
     need = decode_cost(path, coldpreview_max_px=coldpreview_max_px)
     if need > allowance:
         return NeedsMemory(need)
     if allowance <= ORDINARY or _memory is None:
-        return make_previews(path, coldpreview_max_px=coldpreview_max_px, quality=quality)
-    with _memory.granted(allowance):
-        return make_previews(path, coldpreview_max_px=coldpreview_max_px, quality=quality)
+        previews = make_previews(path, coldpreview_max_px=coldpreview_max_px, quality=quality)
+    else:
+        with _memory.granted(allowance):
+            previews = make_previews(path, coldpreview_max_px=coldpreview_max_px, quality=quality)
+    return previews if sidecar is None else _with_sidecar(previews, sidecar)
+
+
+def _with_sidecar(previews: Previews, sidecar: str) -> Previews:
+    """The sidecar's XMP over the file's own, field by field; one that cannot be read
+    leaves the file's own and becomes the photo's problem, never its failure."""
+    try:
+        found = xmp.read_sidecar(sidecar)
+    except xmp.XmpError as exc:
+        return msgspec.structs.replace(previews, xmp_problem=str(exc), xmp_problem_path=sidecar)
+    return msgspec.structs.replace(previews, xmp=xmp.combined(found, previews.xmp))
 
 
 class WorkerPool:
@@ -159,10 +173,13 @@ class WorkerPool:
             context=multiprocessing.get_context("spawn"),
         )
 
-    async def previews(self, path: str, *, coldpreview_max_px: int, quality: int) -> Previews:
-        """Previews of one master file, decoded in a worker within the memory budget."""
+    async def previews(
+        self, path: str, *, coldpreview_max_px: int, quality: int, sidecar: str | None = None
+    ) -> Previews:
+        """Previews of one master file, decoded in a worker within the memory budget, with
+        the XMP of its sidecar (if given) over the file's own."""
         args = (path, coldpreview_max_px, quality)
-        answer = await self.call(_previews_task, *args, ORDINARY)
+        answer = await self.call(_previews_task, *args, ORDINARY, sidecar)
         if not isinstance(answer, NeedsMemory):
             return answer
         need = answer.bytes
@@ -175,7 +192,7 @@ class WorkerPool:
             )
         extra = need - ORDINARY
         await self.shared.acquire(extra)
-        answer = await self._run(_previews_task, (*args, need), held=extra)
+        answer = await self._run(_previews_task, (*args, need, sidecar), held=extra)
         if isinstance(answer, NeedsMemory):
             raise PreviewError("the file changed while it was being registered")
         return answer

@@ -9,7 +9,14 @@ from typing import Any
 import psutil
 import pytest
 
-from daemon.imaging.grouping import DirectoryCounts, FileGroup, ScanProblem, scan
+from daemon.imaging.grouping import (
+    DirectoryCounts,
+    FileGroup,
+    ScanProblem,
+    group_directory,
+    scan,
+    sidecar_for,
+)
 
 
 def touch(folder: Path, *names: str) -> None:
@@ -34,6 +41,48 @@ def test_raw_jpeg_and_xmp_are_one_photo_with_the_jpeg_as_master(tmp_path: Path) 
     ]
     raw_only = next(g for g in found if g.master.path.endswith("IMG_1235.NEF"))
     assert (raw_only.master.file_type, raw_only.companions) == ("RAW", ())
+
+
+def test_darktable_sidecars_join_the_photo_of_their_image(tmp_path: Path) -> None:
+    # darktable names a sidecar after the whole file name: IMG_1234.CR2.xmp.
+    touch(tmp_path, "IMG_1234.CR2", "IMG_1234.JPG", "IMG_1234.CR2.xmp", "img_1234.jpg.XMP")
+    touch(tmp_path, "solo.NEF.xmp", "solo.nef", "notes.txt.xmp", "notes.jpg", "x.xmp.xmp", "x.png")
+    found = {Path(g.master.path).name: g for g in groups(tmp_path)}
+    assert sorted(found) == ["IMG_1234.JPG", "notes.jpg", "solo.nef", "x.png"]
+    assert sorted(Path(f.path).name for f in found["IMG_1234.JPG"].companions) == [
+        "IMG_1234.CR2",
+        "IMG_1234.CR2.xmp",
+        "img_1234.jpg.XMP",
+    ]
+    assert [Path(f.path).name for f in found["solo.nef"].companions] == ["solo.NEF.xmp"]
+    # Only an image's name inside makes the inner stem: notes.txt.xmp and x.xmp.xmp
+    # belong to no photo.
+    assert found["notes.jpg"].companions == found["x.png"].companions == ()
+
+
+def group(*names: str) -> FileGroup:
+    (found,) = group_directory("/photos", list(names))
+    return found
+
+
+@pytest.mark.parametrize(
+    ("names", "sidecar"),
+    [
+        (["IMG_1.JPG"], None),
+        (["IMG_1.JPG", "IMG_1.CR2"], None),
+        (["IMG_1.JPG", "IMG_1.xmp"], "IMG_1.xmp"),
+        (["IMG_1.JPG", "img_1.XMP"], "img_1.XMP"),
+        (["IMG_1.JPG", "IMG_1.xmp", "IMG_1.JPG.xmp"], "IMG_1.JPG.xmp"),
+        (["IMG_1.JPG", "IMG_1.jpg.XMP", "IMG_1.xmp"], "IMG_1.jpg.XMP"),
+        (["IMG_1.JPG", "IMG_1.CR2", "IMG_1.CR2.xmp", "IMG_1.xmp"], "IMG_1.xmp"),
+        # A RAW+JPEG pair darktable edited as RAW: the RAW's sidecar is the photo's.
+        (["IMG_1.JPG", "IMG_1.CR2", "IMG_1.CR2.xmp"], "IMG_1.CR2.xmp"),
+        (["IMG_1.CR2", "IMG_1.CR2.xmp", "IMG_1.xmp"], "IMG_1.CR2.xmp"),
+    ],
+)
+def test_the_sidecar_a_photo_reads(names: list[str], sidecar: str | None) -> None:
+    expected = None if sidecar is None else f"/photos/{sidecar}"
+    assert sidecar_for(group(*names)) == expected
 
 
 def test_heic_png_tiff_outrank_raw(tmp_path: Path) -> None:

@@ -245,6 +245,19 @@ def test_estimates_cover_what_decoding_takes(
     photo.convert("L").save(grey_jpeg, quality=90, icc_profile=adobe)
     adobe_jpeg = tmp_path / "adobe.jpg"
     photo.save(adobe_jpeg, quality=90, icc_profile=adobe)
+    # Imported here: workers unpickling this module's tasks would load tifffile after
+    # their memory ceiling is set, and that would eat into their allowance.
+    from tests.raw_files import write_dng
+
+    # 12 MP RAWs, one for each way raw.py decodes: a full-size embedded preview (at the
+    # coldpreview's scale too); one that only covers the hotpreview, the coldpreview
+    # demosaiced; none; and a preview with EXIF only LibRaw reads, which unpacks the raw.
+    raw_full = write_dng(tmp_path / "full.dng", 4000, 3000, preview="ifd0", preview_px=4000)
+    raw_small = write_dng(tmp_path / "small.dng", 4000, 3000, preview="subifd", preview_px=1620)
+    raw_none = write_dng(tmp_path / "none.dng", 4000, 3000)
+    raw_unpacked = write_dng(
+        tmp_path / "unpacked.dng", 4000, 3000, preview="ifd0", preview_px=4000, exif=False
+    )
     cases = [
         (folder / "palette0.png", 1200),
         (palette_png(tmp_path / "palette.png", 4000, 6000, seed=1), 1200),
@@ -262,6 +275,10 @@ def test_estimates_cover_what_decoding_takes(
         (grey_jpeg, 4000),
         (grey_jpeg, 1200),
         (adobe_jpeg, 2560),
+        (raw_full, 2560),
+        (raw_small, 2560),
+        (raw_none, 1200),
+        (raw_unpacked, 1200),
     ]
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(2, mp_context=context, max_tasks_per_child=1) as pool:
