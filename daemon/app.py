@@ -41,6 +41,7 @@ from daemon.api.photos import PhotosController, TagsController
 from daemon.api.settings import SettingsController
 from daemon.api.stacks import DuplicatesController, StacksController
 from daemon.api.system import SystemController
+from daemon.api.watched_folders import WatchedFoldersController
 from daemon.config import Mode, Settings
 from daemon.errors import Conflict, DomainError, Invalid, NotFound
 from daemon.lifespan import lifespan
@@ -87,6 +88,7 @@ def create_app(
             StacksController,
             DuplicatesController,
             TagsController,
+            WatchedFoldersController,
         ],
         lifespan=[lifespan],
         state=State(

@@ -1,4 +1,4 @@
-"""The `hotprevue` command: run, status, stop."""
+"""The `hotprevue` command: run, status, stop, register, watch."""
 
 from __future__ import annotations
 
@@ -86,6 +86,34 @@ def _parser() -> argparse.ArgumentParser:
         "--no-wait", action="store_true", help="start the session and return at once"
     )
     register.set_defaults(handler=_register)
+
+    # --data-dir belongs to each action: a value given before the action would be reset
+    # by the action's own default.
+    watch = commands.add_parser(
+        "watch", help="folders whose new photos register themselves (daemon must run)"
+    )
+    actions = watch.add_subparsers(title="actions", required=True, metavar="ACTION")
+    add = actions.add_parser(
+        "add", parents=[common], help="watch a folder; its photos are registered as they come"
+    )
+    add.add_argument("path", type=Path, help="folder to watch; originals stay untouched")
+    add.add_argument("--photographer", help="photographer name or id (default: you)")
+    add.add_argument(
+        "--no-recursive", dest="recursive", action="store_false", help="skip subfolders"
+    )
+    add.add_argument("--paused", action="store_true", help="add it paused")
+    add.set_defaults(handler=_watch, action="add")
+    listing = actions.add_parser("list", parents=[common], help="the watched folders")
+    listing.set_defaults(handler=_watch, action="list")
+    for action, description in (
+        ("remove", "stop watching a folder (its photos stay)"),
+        ("pause", "pause a watched folder"),
+        ("resume", "resume a paused folder"),
+        ("rescan", "walk a watched folder again now"),
+    ):
+        each = actions.add_parser(action, parents=[common], help=description)
+        each.add_argument("folder", metavar="PATH-or-ID", help="the folder's path or id")
+        each.set_defaults(handler=_watch, action=action)
     return parser
 
 
@@ -121,7 +149,8 @@ def _client(settings: Settings, info: RuntimeInfo) -> DaemonClient:
     return DaemonClient(info.url, api_key)
 
 
-def _register(settings: Settings, args: argparse.Namespace) -> int:
+def _connect(settings: Settings) -> DaemonClient | None:
+    """A client of the running daemon, or None after saying it is not running."""
     info = RuntimeInfo.read(settings.paths.runtime)
     if not _running(settings) or info is None:
         print(
@@ -129,10 +158,26 @@ def _register(settings: Settings, args: argparse.Namespace) -> int:
             "`hotprevue run`",
             file=sys.stderr,
         )
+        return None
+    return _client(settings, info)
+
+
+def _register(settings: Settings, args: argparse.Namespace) -> int:
+    client = _connect(settings)
+    if client is None:
         return EXIT_NOT_RUNNING
     from daemon import cli_register
 
-    return cli_register.register(_client(settings, info), args)
+    return cli_register.register(client, args)
+
+
+def _watch(settings: Settings, args: argparse.Namespace) -> int:
+    client = _connect(settings)
+    if client is None:
+        return EXIT_NOT_RUNNING
+    from daemon import cli_watch
+
+    return cli_watch.watch(client, args)
 
 
 def _status(settings: Settings, _args: argparse.Namespace) -> int:

@@ -43,7 +43,7 @@ def register(client: DaemonClient, args: argparse.Namespace) -> int:
         )
         return 1
     try:
-        photographer = _photographer(client, args.photographer)
+        photographer = photographer_id(client, args.photographer)
         session = client.post(
             "/api/input-sessions",
             InputSession,
@@ -73,7 +73,8 @@ def register(client: DaemonClient, args: argparse.Namespace) -> int:
     return 0 if session.status == "completed" else 1
 
 
-def _photographer(client: DaemonClient, wanted: str | None) -> uuid.UUID | None:
+def photographer_id(client: DaemonClient, wanted: str | None) -> uuid.UUID | None:
+    """The id of the photographer named (or given by id); LookupError when none or several."""
     if wanted is None:
         return None
     try:

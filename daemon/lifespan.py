@@ -23,6 +23,7 @@ from daemon.runtime import Runtime
 from daemon.services import input_sessions as input_sessions_service
 from daemon.services import settings as settings_service
 from daemon.supervisor import Supervisor, Worker
+from daemon.watching.manager import Watcher
 
 log = logging.getLogger(__name__)
 
@@ -91,12 +92,15 @@ async def lifespan(app: Litestar) -> AsyncIterator[None]:
                 pool, registrations, settings.paths.uploads, settings.upload_idle_timeout
             ),
         )
+        watcher = Watcher(pool, registrations, settings)
+        supervisor.start("watcher", watcher.run)
         app.state.runtime = Runtime(
             settings=settings,
             pool=pool,
             installation_id=system.installation_id,
             supervisor=supervisor,
             registrations=registrations,
+            watcher=watcher,
             request_shutdown=app.state.request_shutdown,
         )
         log.info(

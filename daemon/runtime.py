@@ -11,6 +11,7 @@ import asyncpg
 from daemon.config import Settings
 from daemon.registration.manager import Registrations
 from daemon.supervisor import Supervisor
+from daemon.watching.manager import Watcher
 
 
 @dataclass(slots=True)
@@ -22,4 +23,5 @@ class Runtime:
     installation_id: uuid.UUID
     supervisor: Supervisor
     registrations: Registrations
+    watcher: Watcher
     request_shutdown: Callable[[], None]

@@ -47,6 +47,10 @@ class DaemonClient:
         """POST where only success matters."""
         self._send("POST", path, body)
 
+    def delete(self, path: str) -> None:
+        """DELETE a resource."""
+        self._send("DELETE", path, None)
+
     def _send(self, method: str, path: str, body: Any) -> bytes:
         data = None if body is None else msgspec.json.encode(body)
         request = urllib.request.Request(  # noqa: S310 - the URL is the daemon's own http URL

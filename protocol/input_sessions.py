@@ -52,6 +52,8 @@ class InputSession(Response):
     already_registered_count: int
     error_count: int
     failure: str | None
+    # The watched folder that opened the session; None for `register` and uploads.
+    watched_folder_id: uuid.UUID | None = None
     rate: float | None = None
     eta_seconds: float | None = None
 

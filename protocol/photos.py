@@ -31,6 +31,9 @@ WallTime = Annotated[
         }
     ),
 ]
+# online: where the catalog says; offline: its folder cannot be reached (a disk
+# unplugged); missing: its folder is there, the file is not. The photo stays in each case.
+FileState = Literal["online", "offline", "missing"]
 Latitude = Annotated[float, msgspec.Meta(ge=-90, le=90)]
 Longitude = Annotated[float, msgspec.Meta(ge=-180, le=180)]
 
@@ -68,6 +71,9 @@ class ImageFile(Response):
     file_path: str
     file_type: str
     is_master: bool
+    state: FileState
+    # When the file last changed state (None: online since it was registered).
+    state_changed_at: datetime | None
 
 
 class SessionRef(Response):

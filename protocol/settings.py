@@ -36,6 +36,9 @@ class SystemSettings(Response):
     browse_buffer_size: int
     coldpreview_max_px: int
     coldpreview_quality: int
+    watching_enabled: bool
+    watch_quiet_seconds: float
+    watch_rescan_minutes: int
 
 
 class SystemSettingsPatch(Request):
@@ -54,5 +57,15 @@ class SystemSettingsPatch(Request):
         msgspec.UNSET
     )
     coldpreview_quality: Annotated[int, msgspec.Meta(ge=1, le=100)] | msgspec.UnsetType = (
+        msgspec.UNSET
+    )
+    # Off: no folder is watched (each shows `disabled`); the folders stay configured.
+    watching_enabled: bool | msgspec.UnsetType = msgspec.UNSET
+    # How long a file's size and mtime must stay unchanged before it is registered.
+    watch_quiet_seconds: Annotated[float, msgspec.Meta(ge=0.1, le=3600)] | msgspec.UnsetType = (
+        msgspec.UNSET
+    )
+    # How often every watched folder is walked again, for changes the OS did not report.
+    watch_rescan_minutes: Annotated[int, msgspec.Meta(ge=1, le=10_080)] | msgspec.UnsetType = (
         msgspec.UNSET
     )

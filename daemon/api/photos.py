@@ -21,6 +21,7 @@ from protocol.photos import (
     CompanionCreate,
     Correction,
     CorrectionSet,
+    FileState,
     ImageFile,
     PhotoDetail,
     PhotoItem,
@@ -56,9 +57,11 @@ class PhotosController(Controller):
         rating_max: Rating = None,
         taken_after: Annotated[datetime | None, QueryParameter()] = None,
         taken_before: Annotated[datetime | None, QueryParameter()] = None,
+        file_state: Annotated[FileState | None, QueryParameter()] = None,
         deleted: Annotated[bool, QueryParameter()] = False,
     ) -> list[PhotoItem]:
-        """Photos matching every filter given (tags: all of them), in the chosen order."""
+        """Photos matching every filter given (tags: all of them; file_state: the state of
+        the master file), in the chosen order."""
         filters = PhotoFilter(
             photographer_id=photographer_id,
             event_id=event_id,
@@ -70,6 +73,7 @@ class PhotosController(Controller):
             rating_max=rating_max,
             taken_after=_naive(taken_after),
             taken_before=_naive(taken_before),
+            file_state=file_state,
             deleted=deleted,
         )
         return await service.list_page(runtime.pool, filters, sort, limit, offset)

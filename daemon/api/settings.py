@@ -26,5 +26,6 @@ class SettingsController(Controller):
     async def update_settings(
         self, runtime: NamedDependency[Runtime], data: JSONBody[SystemSettingsPatch]
     ) -> SystemSettings:
-        """Change some settings; installation_id is read-only."""
-        return await service.update(runtime.pool, data)
+        """Change some settings; installation_id is read-only. The watcher follows a change
+        to watching_enabled, watch_quiet_seconds or watch_rescan_minutes at once."""
+        return await service.update(runtime.pool, runtime.watcher, data)

@@ -26,9 +26,10 @@ import asyncpg
 
 from daemon.database import UNAVAILABLE, connection_lost
 from daemon.imaging import coldpreviews
-from daemon.imaging.grouping import DirectoryCounts, FileGroup, ScanProblem, scan
+from daemon.imaging.grouping import DirectoryCounts, FileGroup, ScanProblem, scan, sidecar_for
 from daemon.imaging.previews import PreviewError, Previews
 from daemon.registration import storing
+from daemon.registration.feed import GroupFeed
 from daemon.registration.orphans import PendingFiles
 from daemon.registration.storing import Outcomes
 from daemon.registration.workers import WorkerPool
@@ -43,8 +44,14 @@ log = logging.getLogger(__name__)
 CHUNK = 64  # groups read from the scan and checked against the catalog at once
 BATCH = 32  # decoded photos stored per transaction
 FLUSH_EVERY = 1.0  # seconds: a partial batch waits no longer than this
+FEED_WAIT = 0.5  # seconds a fed job waits for groups before it looks at stop and cancel
 FINISH_RETRY_MAX = 5.0  # seconds between attempts to record the end while the database is down
-DATABASE_LOST = "the database connection was lost; register the folder again to resume"
+DATABASE_LOST = "the database connection was lost"
+STOPPED = "the daemon was stopped"
+# How the rest gets registered: a folder by registering it again (known files are
+# skipped); a watched folder's burst by the watcher's next scan, which comes by itself.
+RESUME = "; register the folder again to resume"
+RESUME_WATCHED = "; the watched folder is scanned again, which registers the rest"
 # For tests only: seconds to wait between writing a batch's coldpreviews and committing
 # its rows, so that a test can kill the daemon (or its database) inside that window.
 TEST_COMMIT_DELAY = float(os.environ.get("HOTPREVUE_TEST_COMMIT_DELAY") or 0)
@@ -62,6 +69,8 @@ class JobSpec:
     coldpreview_dir: Path
     coldpreview_max_px: int
     coldpreview_quality: int
+    # A watched folder's burst: the groups come from here, not from a scan of `source`.
+    feed: GroupFeed | None = None
 
 
 @dataclass(slots=True)
@@ -114,6 +123,10 @@ class RegistrationJob:
         self._all_decoded = False
         self._server_started: datetime | None = None
 
+    @property
+    def _resume(self) -> str:
+        return RESUME if self.spec.feed is None else RESUME_WATCHED
+
     def cancel(self) -> None:
         """Ask the job to stop; what is decoded so far is kept."""
         self._cancelled.set()
@@ -126,20 +139,27 @@ class RegistrationJob:
             async with self._pool.acquire() as conn:
                 await sessions_store.start(conn, self.spec.session_id)
                 self._server_started = await system_store.server_started(conn)
-            counter = asyncio.create_task(self._count(), name=f"count-{self.spec.session_id}")
-            await self._register(stop)
+            if self.spec.feed is None:
+                counter = asyncio.create_task(self._count(), name=f"count-{self.spec.session_id}")
+            try:
+                await self._register(stop)
+            finally:
+                if self.spec.feed is not None:
+                    self.spec.feed.close()  # whatever arrives now goes to a new session
+            if self.spec.feed is not None:
+                await self._record_fed_totals(self.spec.feed)
             if self._cancelled.is_set():
                 status = "cancelled"
             elif stop.is_set():
-                status, failure = "interrupted", "the daemon was stopped; register again to resume"
-            else:
+                status, failure = "interrupted", STOPPED + self._resume
+            elif self.spec.feed is None:
                 await self._forget_vanished_duplicates()
         except Exception as exc:
             if connection_lost(exc) or await self._database_restarted():
                 # Not the folder's fault, and nothing half-done: what was committed
                 # stays, and registering again resumes (known paths are skipped).
                 log.warning("registration of %s lost the database: %s", self.spec.source, exc)
-                status, failure = "interrupted", DATABASE_LOST
+                status, failure = "interrupted", DATABASE_LOST + self._resume
             else:
                 log.exception("registration of %s failed", self.spec.source)
                 status, failure = "failed", f"{type(exc).__name__}: {exc}"
@@ -147,6 +167,8 @@ class RegistrationJob:
             if counter is not None:
                 counter.cancel()
                 await asyncio.gather(counter, return_exceptions=True)
+        if self.spec.feed is not None:
+            self.spec.feed.outcome = status
         await self._finish(stop, status, failure)
         p = self.progress
         log.info(
@@ -216,6 +238,19 @@ class RegistrationJob:
                 groups=groups,
             )
 
+    async def _record_fed_totals(self, feed: GroupFeed) -> None:
+        """A fed session's totals are what it was given (nothing of it is ignored)."""
+        self.progress.groups_total = feed.groups_fed
+        self.progress.files_found = feed.files_fed
+        async with self._pool.acquire() as conn:
+            await sessions_store.set_scan_totals(
+                conn,
+                self.spec.session_id,
+                files=feed.files_fed,
+                ignored=0,
+                groups=feed.groups_fed,
+            )
+
     async def _forget_vanished_duplicates(self) -> None:
         """Duplicate rows are passive: one whose file is gone from the folder goes too."""
         folder = str(self.spec.source).rstrip(os.sep) + os.sep
@@ -240,8 +275,10 @@ class RegistrationJob:
         return stop.is_set() or self._cancelled.is_set()
 
     async def _register(self, stop: asyncio.Event) -> None:
-        items: Iterator[FileGroup | ScanProblem] = scan(
-            self.spec.source, recursive=self.spec.recursive
+        items: Iterator[FileGroup | ScanProblem] = (
+            iter(())
+            if self.spec.feed is not None
+            else scan(self.spec.source, recursive=self.spec.recursive)
         )
         slots = asyncio.Semaphore(self._workers.size * 2)
         in_flight: set[asyncio.Task[None]] = set()
@@ -252,7 +289,9 @@ class RegistrationJob:
             while not self._stopping(stop):
                 if flusher.done():
                     flusher.result()  # a failed write ends the job with its error
-                chunk = await asyncio.to_thread(lambda: list(islice(items, CHUNK)))
+                chunk = await self._next_chunk(items)
+                if chunk is None:
+                    continue  # a feed with nothing new yet: look at stop and cancel again
                 if not chunk:
                     break
                 for group in await self._new_groups(chunk):
@@ -275,6 +314,19 @@ class RegistrationJob:
             await asyncio.gather(flusher, return_exceptions=True)
         await self._flush()
         flusher.result()
+
+    async def _next_chunk(
+        self, items: Iterator[FileGroup | ScanProblem]
+    ) -> list[FileGroup | ScanProblem] | None:
+        """The next groups to look at: [] at the end, None when a feed has none yet."""
+        feed = self.spec.feed
+        if feed is None:
+            return await asyncio.to_thread(lambda: list(islice(items, CHUNK)))
+        taken = await feed.take(CHUNK, FEED_WAIT)
+        if taken:
+            self.progress.groups_total = feed.groups_fed
+            self.progress.files_found = feed.files_fed
+        return list(taken) if taken is not None else None
 
     async def _new_groups(self, chunk: list[FileGroup | ScanProblem]) -> list[FileGroup]:
         """Settle what needs no decoding: unreadable folders and already known paths."""
@@ -302,6 +354,7 @@ class RegistrationJob:
                 group.master.path,
                 coldpreview_max_px=self.spec.coldpreview_max_px,
                 quality=self.spec.coldpreview_quality,
+                sidecar=sidecar_for(group),
             )
         except PreviewError as exc:
             self._failed.append((group.master.path, str(exc)))

@@ -20,6 +20,7 @@ from daemon.imaging.grouping import FileGroup, FileRef
 from daemon.imaging.previews import PreviewError
 from daemon.paths import PSEUDO_FILESYSTEMS, escaped, filesystem_type, storable
 from daemon.registration import storing
+from daemon.registration.feed import GroupFeed
 from daemon.registration.job import JobSpec
 from daemon.registration.manager import Registrations
 from daemon.store import events as events_store
@@ -41,45 +42,45 @@ from protocol.input_sessions import (
     SessionError,
     SessionPhoto,
 )
+from protocol.settings import SystemSettings
 
 
-def readable_folder(raw: str) -> Path:
-    """The folder to register, canonical, or Invalid saying exactly what is wrong with it.
+def readable_folder(raw: str, field: str = "source_path") -> Path:
+    """The folder to register or watch, canonical, or Invalid saying exactly what is wrong
+    with it (the request's `field`).
 
     Canonical (symlinks, `..`, `//` and trailing slashes resolved) so that the same
     folder, however it is spelled, gives every file the same path: a second
     registration then skips what the first one stored."""
     if "\x00" in raw:
-        raise Invalid("source_path contains a NUL character")
+        raise Invalid(f"{field} contains a NUL character")
     try:
         path = Path(raw).expanduser()
     except RuntimeError:  # `~user` of an unknown user
-        raise Invalid(f"source_path: no home folder for {raw.split('/')[0]!r}") from None
+        raise Invalid(f"{field}: no home folder for {raw.split('/')[0]!r}") from None
     if not path.is_absolute():
-        raise Invalid(f"source_path must be an absolute path, not {raw!r}")
+        raise Invalid(f"{field} must be an absolute path, not {raw!r}")
     try:
         real = path.resolve(strict=True)
     except (FileNotFoundError, NotADirectoryError):
-        raise Invalid(f"source_path: folder not found: {path}") from None
+        raise Invalid(f"{field}: folder not found: {path}") from None
     except (OSError, RuntimeError) as exc:  # RuntimeError: a symlink loop
-        raise Invalid(f"source_path cannot be read: {path}: {exc}") from None
+        raise Invalid(f"{field} cannot be read: {path}: {exc}") from None
     if not real.is_dir():
-        raise Invalid(f"source_path is a file, not a folder: {path}")
+        raise Invalid(f"{field} is a file, not a folder: {path}")
     if not storable(str(real)):
         raise Invalid(
-            f"source_path leads to {escaped(str(real))}, a path that is not valid Unicode "
+            f"{field} leads to {escaped(str(real))}, a path that is not valid Unicode "
             "text, so the catalog cannot store it; rename the folder"
         )
     kind = filesystem_type(real)
     if kind in PSEUDO_FILESYSTEMS:
-        raise Invalid(
-            f"source_path is on {kind}, a system pseudo-filesystem without photos: {real}"
-        )
+        raise Invalid(f"{field} is on {kind}, a system pseudo-filesystem without photos: {real}")
     try:
         with os.scandir(real) as entries:
             next(entries, None)
     except OSError as exc:
-        raise Invalid(f"source_path cannot be read: {path}: {exc.strerror or exc}") from None
+        raise Invalid(f"{field} cannot be read: {path}: {exc.strerror or exc}") from None
     return real
 
 
@@ -114,19 +115,59 @@ async def create(
         if data.upload:
             await store.start(conn, session.id, "uploading")
             return await _session(conn, session.id)
+    _start_job(registrations, session, system, coldpreview_dir)
+    return session
+
+
+async def start_fed(
+    pool: asyncpg.Pool,
+    registrations: Registrations,
+    coldpreview_dir: Path,
+    feed: GroupFeed,
+    *,
+    name: str,
+    folder: Path,
+    recursive: bool,
+    photographer_id: uuid.UUID | None,
+    watched_folder_id: uuid.UUID,
+) -> uuid.UUID:
+    """Open a session that registers the groups a watched folder hands it through `feed`."""
+    async with pool.acquire() as conn:
+        photographer = photographer_id or (await photographers_store.get_default(conn)).id
+        system = await settings_store.get(conn)
+        session = await store.insert(
+            conn,
+            name=name,
+            source_path=str(folder),
+            recursive=recursive,
+            photographer_id=photographer,
+            event_id=None,
+            watched_folder_id=watched_folder_id,
+        )
+    _start_job(registrations, session, system, coldpreview_dir, feed)
+    return session.id
+
+
+def _start_job(
+    registrations: Registrations,
+    session: InputSession,
+    system: SystemSettings,
+    coldpreview_dir: Path,
+    feed: GroupFeed | None = None,
+) -> None:
     registrations.start(
         JobSpec(
             session_id=session.id,
-            source=source,
-            recursive=data.recursive,
-            photographer_id=photographer_id,
-            event_id=data.default_event_id,
+            source=Path(session.source_path),
+            recursive=session.recursive,
+            photographer_id=session.default_photographer_id,
+            event_id=session.default_event_id,
             coldpreview_dir=coldpreview_dir,
             coldpreview_max_px=system.coldpreview_max_px,
             coldpreview_quality=system.coldpreview_quality,
+            feed=feed,
         )
     )
-    return session
 
 
 async def get(
@@ -286,10 +327,10 @@ async def _upload_group(
                     coldpreviews.write, coldpreview_dir, previews.hothash, previews.coldpreview
                 )
             await storing.add_outcomes(conn, session_id, outcomes)
+    if new:  # registered, even when its XMP could not be read (a session error of its own)
+        return GroupOutcome(outcome="registered", hothash=previews.hothash)
     if outcomes.errors:  # recorded as the session's error, and told to the client
         raise Invalid(f"{metadata.path}: {outcomes.errors[0][1]}")
-    if new:
-        return GroupOutcome(outcome="registered", hothash=previews.hothash)
     if outcomes.already_registered:  # another call stored this path while this one decoded
         return GroupOutcome(outcome="already_registered", hothash=None)
     return GroupOutcome(outcome="duplicate", hothash=previews.hothash)
@@ -407,6 +448,7 @@ async def _upload_defaults(
         taken_at_offset=taken_at_offset,
         tags=tuple(normalise_tags(overrides.tags)),
         rating=overrides.rating,
+        files_here=False,
     )
 
 

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import asyncpg
 
 from daemon.store import photographers as photographers_store
 from daemon.store import settings as store
 from daemon.store.base import changes
 from protocol.settings import SystemSettings, SystemSettingsPatch
+
+if TYPE_CHECKING:
+    from daemon.watching.manager import Watcher
+
+# The settings the watcher reads: a change to any of them makes it read them again.
+WATCH_SETTINGS = frozenset({"watching_enabled", "watch_quiet_seconds", "watch_rescan_minutes"})
 
 
 async def bootstrap(pool: asyncpg.Pool) -> SystemSettings:
@@ -24,10 +32,15 @@ async def get(pool: asyncpg.Pool) -> SystemSettings:
         return await store.get(conn)
 
 
-async def update(pool: asyncpg.Pool, patch: SystemSettingsPatch) -> SystemSettings:
+async def update(
+    pool: asyncpg.Pool, watcher: Watcher, patch: SystemSettingsPatch
+) -> SystemSettings:
     """Change the given settings; the rest stay as they are."""
     values = changes(patch)
     async with pool.acquire() as conn:
         if not values:
             return await store.get(conn)
-        return await store.update(conn, values)
+        updated = await store.update(conn, values)
+    if WATCH_SETTINGS.intersection(values):
+        watcher.reload()
+    return updated

@@ -8,8 +8,9 @@ from daemon.store.base import Conn, to_struct, to_structs
 from protocol.input_sessions import InputSession, SessionError, SessionPhoto
 
 INSERT = """
-INSERT INTO input_sessions (name, source_path, recursive, default_photographer_id, default_event_id)
-VALUES ($1, $2, $3, $4, $5) RETURNING *
+INSERT INTO input_sessions (
+    name, source_path, recursive, default_photographer_id, default_event_id, watched_folder_id
+) VALUES ($1, $2, $3, $4, $5, $6) RETURNING *
 """
 GET = "SELECT * FROM input_sessions WHERE id = $1"
 LIST = "SELECT * FROM input_sessions ORDER BY created_at DESC LIMIT $1 OFFSET $2"
@@ -73,9 +74,12 @@ async def insert(
     recursive: bool,
     photographer_id: uuid.UUID,
     event_id: uuid.UUID | None,
+    watched_folder_id: uuid.UUID | None = None,
 ) -> InputSession:
     """Create a pending session."""
-    row = await conn.fetchrow(INSERT, name, source_path, recursive, photographer_id, event_id)
+    row = await conn.fetchrow(
+        INSERT, name, source_path, recursive, photographer_id, event_id, watched_folder_id
+    )
     return to_struct(row, InputSession)
 
 

@@ -10,6 +10,7 @@ from typing import Any
 from daemon.store.base import Conn, to_struct, to_structs, update_statement
 from protocol.photos import (
     Correction,
+    FileState,
     ImageFile,
     PhotoDetail,
     PhotoItem,
@@ -34,9 +35,12 @@ SORTS = {
 NOT_IN_STREAM = (
     "EXISTS (SELECT 1 FROM categories c WHERE c.id = p.category_id AND c.excluded_from_stream)"
 )
+# Every photo has one master file (image_files_one_master).
+MASTER_FILE_STATE = "(SELECT f.state FROM image_files f WHERE f.photo_id = p.id AND f.is_master)"
 GET = "SELECT * FROM photos WHERE hothash = $1"
 FILES = """
-SELECT id, file_path, file_type, is_master FROM image_files WHERE photo_id = $1
+SELECT id, file_path, file_type, is_master, state, state_changed_at FROM image_files
+WHERE photo_id = $1
 ORDER BY is_master DESC, file_path
 """
 SESSION = "SELECT id, name, source_path FROM input_sessions WHERE id = $1"
@@ -76,6 +80,8 @@ class PhotoFilter:
     rating_max: int | None = None
     taken_after: datetime | None = None
     taken_before: datetime | None = None
+    # The state of the photo's master file.
+    file_state: FileState | None = None
     deleted: bool = False
 
 
@@ -109,6 +115,8 @@ def _where(f: PhotoFilter) -> tuple[str, list[Any]]:
         clauses.append(f"p.taken_at >= {arg(f.taken_after)}")
     if f.taken_before is not None:
         clauses.append(f"p.taken_at < {arg(f.taken_before)}")
+    if f.file_state is not None:
+        clauses.append(f"{MASTER_FILE_STATE} = {arg(f.file_state)}")
     return " AND ".join(clauses), args
 
 

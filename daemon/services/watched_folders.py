@@ -1,0 +1,150 @@
+"""Rules for watched folders: real, readable folders, never nested, never the daemon's own."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Sequence
+from pathlib import Path, PurePath
+from typing import TYPE_CHECKING
+
+import asyncpg
+
+from daemon.errors import Conflict, Invalid, NotFound, found
+from daemon.services.input_sessions import readable_folder
+from daemon.store import watched_folders as store
+from daemon.store.base import Conn, changes
+from daemon.store.watched_folders import StoredFolder
+from protocol.watched_folders import (
+    WatchedFolder,
+    WatchedFolderCreate,
+    WatchedFolderPatch,
+    WatchState,
+)
+
+if TYPE_CHECKING:
+    from daemon.watching.manager import Watcher
+
+
+async def list_all(pool: asyncpg.Pool, watcher: Watcher) -> list[WatchedFolder]:
+    """Every watched folder with what its watcher is doing."""
+    async with pool.acquire() as conn:
+        folders = await store.list_all(conn)
+    return [_shown(folder, watcher) for folder in folders]
+
+
+async def get(pool: asyncpg.Pool, watcher: Watcher, folder_id: uuid.UUID) -> WatchedFolder:
+    """One watched folder."""
+    async with pool.acquire() as conn:
+        return _shown(await _folder(conn, folder_id), watcher)
+
+
+async def create(
+    pool: asyncpg.Pool,
+    watcher: Watcher,
+    daemon_folders: Sequence[Path],
+    data: WatchedFolderCreate,
+) -> WatchedFolder:
+    """Watch a folder: canonical, readable, neither inside nor above the daemon's own
+    folders, and neither inside nor above another watched folder (a file would belong
+    to two watches)."""
+    path = await asyncio.to_thread(_watchable, data.path, daemon_folders)
+    async with pool.acquire() as conn, conn.transaction():
+        await store.lock(conn)
+        _check_apart(path, await store.paths(conn))
+        folder_id = await store.insert(conn, str(path), data)
+        folder = await _folder(conn, folder_id)
+    watcher.reload()
+    return _shown(folder, watcher)
+
+
+async def update(
+    pool: asyncpg.Pool, watcher: Watcher, folder_id: uuid.UUID, patch: WatchedFolderPatch
+) -> WatchedFolder:
+    """Change a watched folder's settings (its path never changes: add another)."""
+    values = changes(patch)
+    async with pool.acquire() as conn:
+        if values and not await store.update(conn, folder_id, values):
+            raise NotFound(f"watched folder {folder_id} not found")
+        folder = await _folder(conn, folder_id)
+    if values:
+        watcher.reload()
+    return _shown(folder, watcher)
+
+
+async def rescan(pool: asyncpg.Pool, watcher: Watcher, folder_id: uuid.UUID) -> WatchedFolder:
+    """Ask the watcher to walk the folder again now; 409 when it is not being watched."""
+    async with pool.acquire() as conn:
+        folder = await _folder(conn, folder_id)
+    if not folder.watching_enabled:
+        raise Conflict("watching is switched off in the settings (watching_enabled)")
+    if folder.paused:
+        raise Conflict(f"{folder.path} is paused; resume it first")
+    if not watcher.rescan(folder_id):
+        status = watcher.status(folder_id)
+        reason = f"{status.state}: {status.detail}" if status.detail else status.state
+        raise Conflict(f"{folder.path} is not being watched right now ({reason})")
+    return _shown(folder, watcher)
+
+
+async def delete(pool: asyncpg.Pool, watcher: Watcher, folder_id: uuid.UUID) -> None:
+    """Stop watching a folder; every photo and file registered from it stays."""
+    async with pool.acquire() as conn:
+        if not await store.delete(conn, folder_id):
+            raise NotFound(f"watched folder {folder_id} not found")
+    watcher.reload()
+
+
+async def _folder(conn: Conn, folder_id: uuid.UUID) -> StoredFolder:
+    return found(await store.get(conn, folder_id), f"watched folder {folder_id}")
+
+
+def _watchable(raw: str, daemon_folders: Sequence[Path]) -> Path:
+    path = readable_folder(raw, "path")
+    # Watching these would register the daemon's own previews, over and over.
+    for own in map(Path.resolve, daemon_folders):
+        if path.is_relative_to(own):
+            raise Invalid(
+                f"path {path} is inside the daemon's own folder {own}, "
+                "where it keeps the catalog and its previews"
+            )
+        if own.is_relative_to(path):
+            raise Invalid(
+                f"path {path} contains the daemon's own folder {own}, "
+                "where it keeps the catalog and its previews; watch the folders beside it"
+            )
+    return path
+
+
+def _check_apart(path: Path, watched: list[str]) -> None:
+    # Canonical paths compared by their parts: /a/b is not inside /a/bc.
+    for other in map(PurePath, watched):
+        if other == path:
+            raise Conflict(f"{path} is already watched")
+        if path.is_relative_to(other):
+            raise Conflict(f"{path} is inside the watched folder {other}")
+        if other.is_relative_to(path):
+            raise Conflict(f"{path} contains the watched folder {other}")
+
+
+def _shown(folder: StoredFolder, watcher: Watcher) -> WatchedFolder:
+    status = watcher.status(folder.id)
+    state: WatchState
+    if not folder.watching_enabled:
+        state = "disabled"
+    elif folder.paused:
+        state = "paused"
+    else:
+        state = status.state
+    return WatchedFolder(
+        id=folder.id,
+        path=folder.path,
+        recursive=folder.recursive,
+        photographer_id=folder.photographer_id,
+        paused=folder.paused,
+        state=state,
+        state_detail=status.detail,
+        pending_files=status.pending_files,
+        last_scan_at=folder.last_scan_at,
+        created_at=folder.created_at,
+    )

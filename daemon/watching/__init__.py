@@ -1,0 +1,1 @@
+"""Watched folders: from file-system events to registrations, with nothing missed."""

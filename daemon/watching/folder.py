@@ -1,0 +1,610 @@
+"""One watched folder: its OS watch, its scans, and the sessions its new photos go to.
+
+Events arrive on watchdog's threads and are handed to the event loop; everything
+else runs on the loop, so a folder's state has one writer. Nothing is registered
+straight from an event: changed files wait in the `Settler` until they are quiet,
+and then go, a photo's files together, to the folder's open session (its *burst*).
+Scans (at start, when the folder comes back, hourly, and after the OS dropped
+events) find what events missed and tell which known files are gone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import errno
+import logging
+import math
+import os
+import stat as stat_module
+import time
+import uuid
+from collections.abc import Coroutine, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+from watchdog.events import (
+    DirCreatedEvent,
+    DirDeletedEvent,
+    DirMovedEvent,
+    FileClosedEvent,
+    FileCreatedEvent,
+    FileDeletedEvent,
+    FileModifiedEvent,
+    FileMovedEvent,
+    FileSystemEvent,
+    FileSystemEventHandler,
+)
+from watchdog.observers import Observer
+from watchdog.observers.api import BaseObserver
+from watchdog.observers.polling import PollingObserver
+
+from daemon.database import connection_lost
+from daemon.errors import Conflict
+from daemon.imaging.grouping import FileGroup, ScanProblem, group_directory, scan
+from daemon.paths import storable
+from daemon.registration.feed import FeedClosed, GroupFeed
+from daemon.registration.manager import Registrations
+from daemon.services import input_sessions as sessions_service
+from daemon.store import registration as registration_store
+from daemon.store import watching as store
+from daemon.store.watching import WatchedFolderRow
+from daemon.watching.rules import ignored, photo_key
+from daemon.watching.settle import Settler
+from protocol.watched_folders import WatchState
+
+log = logging.getLogger(__name__)
+
+# The OS events the watcher acts on; opening and reading (the decoder's own reads
+# among them) are left out at the source.
+EVENTS = [
+    FileCreatedEvent,
+    FileModifiedEvent,
+    FileClosedEvent,
+    FileMovedEvent,
+    FileDeletedEvent,
+    DirCreatedEvent,
+    DirMovedEvent,
+    DirDeletedEvent,
+]
+# A burst's session stays open for this many quiet windows after its last photo was
+# handed over: photos of one card import, arriving one after another, share a session.
+BURST_GAP_QUIETS = 2.0
+ROOT_CHECK = 2.0  # seconds between looks at whether the folder is still there
+ROOT_CHECK_TIMEOUT = 10.0  # a network share that does not answer in this long is offline
+ERROR_RETRY = 60.0  # seconds before a folder in error is tried again
+POLL_INTERVAL = 10.0  # seconds between comparisons when the OS gives no watches
+SCAN_CHUNK = 256
+# A scan waits while this many of its files are still settling or queued for a session.
+SCAN_BACKLOG = 2000
+OVERFLOW_DETAIL = "the OS dropped file events (queue overflow); rescanning the folder"
+NO_WATCHES = (
+    "the system's limit of file watches is reached ({error}); comparing the folder every "
+    f"{POLL_INTERVAL:.0f} s instead (raise fs.inotify.max_user_watches to watch it)"
+)
+LOGGED_PROBLEMS = 20  # a scan logs at most this many unreadable files and folders
+OFFLINE = "the folder cannot be reached ({error}); waiting for it to come back"
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What every folder of one watcher shares."""
+
+    pool: asyncpg.Pool
+    registrations: Registrations
+    coldpreview_dir: Path
+    data_dir: Path
+
+
+class _Handler(FileSystemEventHandler):
+    """watchdog's thread → the event loop."""
+
+    def __init__(
+        self, loop: asyncio.AbstractEventLoop, queue: asyncio.Queue[FileSystemEvent]
+    ) -> None:
+        self._loop = loop
+        self._queue = queue
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        """Hand the event over; a loop already closed has no use for it."""
+        with contextlib.suppress(RuntimeError):
+            self._loop.call_soon_threadsafe(self._queue.put_nowait, event)
+
+
+class FolderWatch:
+    """Follows one enabled watched folder until `stop`."""
+
+    def __init__(
+        self, row: WatchedFolderRow, context: Context, quiet: float, rescan: float
+    ) -> None:
+        self.row = row
+        self.state: WatchState = "starting"
+        self.detail = ""
+        self._context = context
+        self._root = row.path
+        self._prefix = row.path.rstrip(os.sep) + os.sep
+        self._data_prefix = str(context.data_dir).rstrip(os.sep) + os.sep
+        self.settler = Settler(quiet, photo_key)
+        self._rescan_every = rescan
+        self._events: asyncio.Queue[FileSystemEvent] = asyncio.Queue()
+        self._observer: BaseObserver | None = None
+        self._polling = False
+        self._watch_detail = ""  # why the folder is polled, while it is
+        self._identity: tuple[int, int] | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._scan: asyncio.Task[None] | None = None
+        self._rescan_wanted = False
+        self._next_rescan = math.inf
+        self._next_root_check = 0.0
+        self._retry_at = math.inf
+        self._gone: dict[str, float] = {}
+        self._feed: GroupFeed | None = None
+        self._last_fed = 0.0
+
+    # Life cycle -----------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Watch, then catch up with what happened while nobody watched."""
+        try:
+            self._identity = await _identity(self._root)
+        except OSError as exc:
+            await self._go_offline(exc)
+            return
+        self._spawn(self._consume(), "events")
+        try:
+            await self._start_observer()
+        except OSError as exc:
+            await self._stop_observer()
+            self._failed(f"cannot watch the folder: {exc.strerror or exc}")
+            return
+        self._start_scan(full=True)
+
+    def _failed(self, detail: str) -> None:
+        """Report the error, and try the folder again later."""
+        log.error("%s: %s", self._root, detail)
+        self.state, self.detail = "error", detail
+        self._retry_at = time.monotonic() + ERROR_RETRY
+
+    async def stop(self) -> None:
+        """Stop watching; a session in progress registers what it was given."""
+        await self._stop_observer()
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
+        self._close_burst()
+
+    def rescan(self) -> bool:
+        """Walk the folder again as soon as possible; False when it is offline."""
+        if self.state == "offline":
+            return False
+        self._rescan_wanted = True
+        return True
+
+    def overflowed(self) -> None:
+        """The OS dropped events: only a scan can tell what they were."""
+        if self._observer is not None and not self._polling:
+            log.warning("%s: %s", self._root, OVERFLOW_DETAIL)
+            self.detail = OVERFLOW_DETAIL
+            self._rescan_wanted = True
+
+    @property
+    def pending_files(self) -> int:
+        """Files seen changing and not yet handed to a session."""
+        return len(self.settler) + (self._feed.backlog if self._feed is not None else 0)
+
+    async def tick(self, now: float, wall_now: float) -> None:
+        """Everything that is due: the folder's presence, rescans, quiet files, bursts."""
+        if self.state == "error":
+            if now >= self._retry_at:
+                await self.stop()
+                self.state, self.detail = "starting", ""
+                await self.start()
+            return
+        if now >= self._next_root_check:
+            self._next_root_check = now + ROOT_CHECK
+            if not await self._check_root():
+                return
+        if self.state == "offline":
+            return
+        scanning = self._scan is not None and not self._scan.done()
+        if not scanning and (self._rescan_wanted or now >= self._next_rescan):
+            self._start_scan(full=True)
+        if len(self.settler):
+            # In a thread: stat calls on a slow disk or share must not hold up the loop.
+            ready = await asyncio.to_thread(self.settler.due, now, wall_now)
+            if ready:
+                await self._hand_over(ready, now)
+        if self._gone:
+            await self._confirm_gone(now)
+        if self._feed is not None and self._feed.outcome in ("interrupted", "failed"):
+            # Its job lost the database (or broke): what it was given and did not
+            # store is found again by a scan.
+            self._feed = None
+            self._rescan_wanted = True
+        elif (
+            self._feed is not None
+            and self._feed.backlog == 0
+            and now - self._last_fed > BURST_GAP_QUIETS * self.settler.quiet
+        ):
+            self._close_burst()
+
+    # The folder's presence --------------------------------------------------------
+
+    async def _check_root(self) -> bool:
+        """Go offline when the folder is gone (or is another folder now); come back
+        with a catch-up scan. False while offline."""
+        try:
+            identity = await _identity(self._root)
+        except OSError as exc:
+            if self.state != "offline":
+                await self._go_offline(exc)
+            return False
+        if self.state == "offline" or identity != self._identity:
+            log.info("%s is back; catching up", self._root)
+            await self.stop()
+            self.state, self.detail = "starting", ""
+            await self.start()
+        return True
+
+    async def _go_offline(self, error: OSError) -> None:
+        reason = error.strerror or str(error)
+        log.warning("%s is offline: %s", self._root, reason)
+        await self.stop()
+        self.state, self.detail = "offline", OFFLINE.format(error=reason)
+        self.settler.forget_under(self._prefix)
+        self._gone.clear()
+        async with self._context.pool.acquire() as conn:
+            await store.set_state_under(conn, self._prefix, "offline", ["online"])
+
+    # The OS watch -----------------------------------------------------------------
+
+    async def _start_observer(self) -> None:
+        handler = _Handler(asyncio.get_running_loop(), self._events)
+        try:
+            self._observer = await asyncio.to_thread(
+                _observe, Observer(), handler, self._root, self.row.recursive
+            )
+            self._polling, self._watch_detail = False, ""
+        except OSError as exc:
+            if exc.errno not in (errno.ENOSPC, errno.EMFILE):
+                raise
+            log.warning("%s: %s", self._root, NO_WATCHES.format(error=exc.strerror))
+            self._observer = await asyncio.to_thread(
+                _observe,
+                PollingObserver(timeout=POLL_INTERVAL),
+                handler,
+                self._root,
+                self.row.recursive,
+            )
+            self._polling = True
+            self._watch_detail = NO_WATCHES.format(error=exc.strerror)
+        self.detail = self._watch_detail
+        self.state = "polling" if self._polling else "watching"
+
+    async def _stop_observer(self) -> None:
+        observer, self._observer = self._observer, None
+        if observer is not None:
+            await asyncio.to_thread(_unobserve, observer)
+
+    # Events -----------------------------------------------------------------------
+
+    async def _consume(self) -> None:
+        while True:
+            event = await self._events.get()
+            try:
+                await self._on_event(event)
+            except Exception as exc:
+                if connection_lost(exc):
+                    self._rescan_wanted = True  # the next scan settles what this missed
+                    continue
+                log.exception("%s: could not handle %r", self._root, event)
+
+    async def _on_event(self, event: FileSystemEvent) -> None:
+        now = time.monotonic()
+        source = os.fsdecode(event.src_path)
+        if isinstance(event, FileMovedEvent | DirMovedEvent):
+            await self._moved(event, source, os.fsdecode(event.dest_path), now)
+        elif isinstance(event, DirCreatedEvent):
+            self._start_scan(full=False, under=source)
+        elif isinstance(event, FileDeletedEvent | DirDeletedEvent):
+            prefix = source + os.sep
+            self.settler.forget(source)
+            if event.is_directory:
+                self.settler.forget_under(prefix)
+            self._gone[source] = now
+        elif self._wanted(source):
+            self.settler.touch(source, now)
+
+    async def _moved(
+        self, event: FileSystemEvent, source: str, destination: str, now: float
+    ) -> None:
+        inside = self._inside(destination)
+        if event.is_directory:
+            self.settler.forget_under(source + os.sep)
+            if not inside:
+                self._gone[source] = now
+                return
+            try:
+                async with self._context.pool.acquire() as conn, conn.transaction():
+                    await store.move_folder(conn, source + os.sep, destination + os.sep)
+            except Conflict:
+                self._gone[source] = now  # paths already known there: scans sort it out
+            self._start_scan(full=False, under=destination)
+            return
+        was_pending = source in self.settler
+        self.settler.forget(source)
+        if not inside or not self._wanted(destination):
+            self._gone[source] = now  # renamed to a name the watcher ignores, or away
+            return
+        if was_pending or ignored(source):
+            # A temp-then-rename writer (browser, rsync, sync tools): the new name is
+            # the file's first appearance.
+            self.settler.touch(destination, now)
+            return
+        async with self._context.pool.acquire() as conn, conn.transaction():
+            moved = await store.move_file(conn, source, destination)
+        if not moved:
+            self.settler.touch(destination, now)
+
+    def _inside(self, path: str) -> bool:
+        if not path.startswith(self._prefix):
+            return False
+        return self.row.recursive or os.path.dirname(path) == self._root
+
+    def _wanted(self, path: str) -> bool:
+        return (
+            self._inside(path)
+            and not path.startswith(self._data_prefix)
+            and not ignored(path)
+            and storable(path)
+        )
+
+    async def _confirm_gone(self, now: float) -> None:
+        """Deleted paths that stayed gone for the quiet window are missing files; a
+        file replaced by a save (written beside, renamed over) is not."""
+        due = [path for path, seen in self._gone.items() if now - seen >= self.settler.quiet]
+        if not due:
+            return
+        for path in due:
+            del self._gone[path]
+        gone = await asyncio.to_thread(lambda: [p for p in due if not os.path.lexists(p)])
+        if not gone:
+            return
+        async with self._context.pool.acquire() as conn:
+            await store.set_state(conn, gone, "missing")
+            for path in gone:
+                await store.set_state_under(conn, path + os.sep, "missing", ["online"])
+
+    # Scans ------------------------------------------------------------------------
+
+    def _start_scan(self, *, full: bool, under: str | None = None) -> None:
+        if full:
+            if self._scan is not None and not self._scan.done():
+                self._rescan_wanted = True
+                return
+            self._rescan_wanted = False
+            self._next_rescan = math.inf
+            self._scan = self._spawn(self._walk(Path(self._root), full=True), "scan")
+        elif under is not None and self.row.recursive and under.startswith(self._prefix):
+            self._spawn(self._walk(Path(under), full=False), "scan-part")
+
+    async def _walk(self, top: Path, *, full: bool) -> None:
+        """Find the files the catalog lacks; after a full walk, settle which known files
+        are missing and which are back."""
+        state_before = self.state
+        if full:
+            self.state = "scanning"
+        seen: set[str] = set()
+        problems: list[ScanProblem] = []
+        recursive = self.row.recursive
+        items: Iterator[FileGroup | ScanProblem] = scan(top, recursive=recursive)
+        try:
+            while True:
+                chunk = await asyncio.to_thread(lambda: list(islice(items, SCAN_CHUNK)))
+                if not chunk:
+                    break
+                problems.extend(item for item in chunk if isinstance(item, ScanProblem))
+                groups = [
+                    group
+                    for group in chunk
+                    if isinstance(group, FileGroup)
+                    and not group.master.path.startswith(self._data_prefix)
+                ]
+                paths = [ref.path for group in groups for ref in group.files]
+                seen.update(paths)
+                async with self._context.pool.acquire() as conn:
+                    known = await registration_store.known_paths(conn, paths)
+                for path in paths:
+                    if path not in known:
+                        self.settler.found(path)
+                # Polled: the backlog shrinks in ticks and in the job, with no event of its own.
+                while self.pending_files > SCAN_BACKLOG:  # noqa: ASYNC110
+                    await asyncio.sleep(0.5)
+            if full:
+                await self._reconcile(seen)
+                async with self._context.pool.acquire() as conn:
+                    await store.scanned(conn, self.row.id)
+        finally:
+            if full:
+                self.state = state_before if state_before != "scanning" else self._watch_state()
+                self._next_rescan = time.monotonic() + self._rescan_every
+        if full:
+            self.detail = _unreadable(problems) or self._watch_detail
+            for problem in problems[:LOGGED_PROBLEMS]:
+                log.warning("%s: %s", problem.path, problem.error)
+
+    def _watch_state(self) -> WatchState:
+        return "polling" if self._polling else "watching"
+
+    async def _reconcile(self, seen: set[str]) -> None:
+        async with self._context.pool.acquire() as conn:
+            known = await store.files_under(conn, self._prefix)
+        if not self.row.recursive:
+            known = {p: s for p, s in known.items() if os.path.dirname(p) == self._root}
+        back = [path for path, state in known.items() if path in seen and state != "online"]
+        unseen = [path for path, state in known.items() if path not in seen and state != "missing"]
+        gone = await asyncio.to_thread(lambda: [p for p in unseen if not os.path.lexists(p)])
+        async with self._context.pool.acquire() as conn:
+            if back:
+                await store.set_state(conn, back, "online")
+            if gone:
+                await store.set_state(conn, gone, "missing")
+        if back or gone:
+            log.info("%s: %d file(s) back, %d missing", self._root, len(back), len(gone))
+
+    # Handing photos to sessions ---------------------------------------------------
+
+    async def _hand_over(self, ready: list[list[str]], now: float) -> None:
+        """Quiet files → whole groups (every file of the photo on disk) → the burst."""
+        keys_by_folder: dict[str, set[str]] = {}
+        for paths in ready:
+            folder, stem = photo_key(paths[0])
+            keys_by_folder.setdefault(folder, set()).add(stem)
+        groups = await asyncio.to_thread(_regroup, keys_by_folder)
+        groups = [group for group in groups if self._wanted(group.master.path)]
+        if not groups:
+            return
+        async with self._context.pool.acquire() as conn:
+            known = await registration_store.known_paths(
+                conn, [ref.path for group in groups for ref in group.files]
+            )
+            back = [path for path, seen in known.items() if seen.is_file]
+            if back:
+                await store.set_state(conn, back, "online")
+        fresh = [group for group in groups if any(ref.path not in known for ref in group.files)]
+        if fresh:
+            await self._feed_burst(fresh)
+            self._last_fed = now
+
+    async def _feed_burst(self, groups: list[FileGroup]) -> None:
+        if self._feed is not None:
+            try:
+                self._feed.put(groups)
+                return
+            except FeedClosed:
+                self._feed = None  # its job ended (cancelled, or the daemon stopping)
+        feed = GroupFeed()
+        feed.put(groups)
+        name = f"{Path(self._root).name or self._root} (watched, {datetime.now():%Y-%m-%d %H:%M})"
+        session_id: uuid.UUID = await sessions_service.start_fed(
+            self._context.pool,
+            self._context.registrations,
+            self._context.coldpreview_dir,
+            feed,
+            name=name,
+            folder=Path(self._root),
+            recursive=self.row.recursive,
+            photographer_id=self.row.photographer_id,
+            watched_folder_id=self.row.id,
+        )
+        log.info("%s: new photos go to session %s", self._root, session_id)
+        self._feed = feed
+
+    def _close_burst(self) -> None:
+        if self._feed is not None:
+            self._feed.close()
+            self._feed = None
+
+    def _spawn(self, work: Coroutine[Any, Any, None], name: str) -> asyncio.Task[None]:
+        task = asyncio.create_task(work, name=f"watch-{name}")
+        self._tasks.add(task)
+        task.add_done_callback(self._task_ended)
+        return task
+
+    def _task_ended(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if task.cancelled():
+            return
+        exc = task.exception()
+        if exc is None:
+            return
+        if connection_lost(exc):
+            self._rescan_wanted = True
+            return
+        log.error("%s: %s failed", self._root, task.get_name(), exc_info=exc)
+        self._failed(f"{type(exc).__name__}: {exc}")
+
+
+async def _identity(path: str) -> tuple[int, int]:
+    """The folder's device and inode; OSError when it cannot be reached in time."""
+    try:
+        stat = await asyncio.wait_for(asyncio.to_thread(os.stat, path), ROOT_CHECK_TIMEOUT)
+    except TimeoutError:
+        raise OSError(errno.ETIMEDOUT, "no answer from the disk or share") from None
+    if not stat_module.S_ISDIR(stat.st_mode):
+        raise OSError(errno.ENOTDIR, "not a folder any more")
+    return stat.st_dev, stat.st_ino
+
+
+def _unreadable(problems: list[ScanProblem]) -> str:
+    """The state detail for what a scan had to leave out."""
+    if not problems:
+        return ""
+    first = problems[0]
+    more = f" (and {len(problems) - 1} more; see the log)" if len(problems) > 1 else ""
+    return f"cannot register everything: {first.path}: {first.error}{more}"
+
+
+def _observe(
+    observer: BaseObserver, handler: FileSystemEventHandler, path: str, recursive: bool
+) -> BaseObserver:
+    folders = _count_folders(path) if recursive and not isinstance(observer, PollingObserver) else 1
+    observer.schedule(handler, path, recursive=recursive, event_filter=EVENTS)
+    try:
+        observer.start()
+        if not isinstance(observer, PollingObserver):
+            short = folders - _watches(observer)
+            if short > 0:
+                # watchdog gives up on a subfolder it cannot watch without a word: events
+                # there would never come.
+                raise OSError(errno.ENOSPC, f"inotify watch limit reached ({short} folders)")
+    except BaseException:
+        _unobserve(observer)
+        raise
+    return observer
+
+
+def _count_folders(path: str) -> int:
+    """The folders an inotify observer of `path` needs a watch for (as watchdog walks)."""
+    return 1 + sum(
+        sum(not os.path.islink(os.path.join(root, name)) for name in names)
+        for root, names, _ in os.walk(path)
+    )
+
+
+def _watches(observer: BaseObserver) -> int:
+    """The inotify watches the observer holds (watchdog keeps no public count)."""
+    return sum(
+        len(getattr(getattr(emitter, "_inotify", None), "_active_callbacks_by_path", ()))
+        for emitter in observer.emitters
+    )
+
+
+def _unobserve(observer: BaseObserver) -> None:
+    with contextlib.suppress(Exception):
+        observer.stop()
+        observer.join(timeout=10)
+
+
+def _regroup(keys_by_folder: dict[str, set[str]]) -> list[FileGroup]:
+    """The groups of these photos, from every file of theirs now in their folders."""
+    groups: list[FileGroup] = []
+    for folder, stems in keys_by_folder.items():
+        try:
+            with os.scandir(folder) as entries:
+                names = [
+                    entry.name
+                    for entry in entries
+                    if not ignored(entry.name)
+                    and photo_key(entry.path)[1] in stems
+                    and entry.is_file(follow_symlinks=True)
+                ]
+        except OSError:
+            continue  # the folder went meanwhile: its files are gone, not ready
+        groups.extend(group_directory(folder, names))
+    return groups
