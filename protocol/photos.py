@@ -18,8 +18,9 @@ Hothash = Annotated[str, msgspec.Meta(pattern=HOTHASH_PATTERN)]
 Accuracy = Literal["second", "hour", "day", "month", "year"]
 LocationAccuracy = Literal["exact", "street", "city", "region", "country"]
 Rating = Annotated[int, msgspec.Meta(ge=1, le=5)]
-Tag = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
-Tags = Annotated[list[Tag], msgspec.Meta(max_length=200)]
+MAX_TAG_LENGTH, MAX_TAGS = 100, 200
+Tag = Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_TAG_LENGTH)]
+Tags = Annotated[list[Tag], msgspec.Meta(max_length=MAX_TAGS)]
 # taken_at is the camera's wall-clock time (its offset, when known, is a field of its
 # own): JSON without a zone, so not an RFC 3339 date-time.
 WallTime = Annotated[

@@ -81,6 +81,13 @@ class DirectoryCounts(msgspec.Struct):
     ignored: int = 0
 
 
+def skipped_folder(name: str) -> bool:
+    """Folders whose files are not the user's photos: OS and NAS housekeeping, and
+    Safari's download bundles (`IMG.jpg.download/`), whose file inside is incomplete.
+    (Hidden folders are skipped like every hidden entry.)"""
+    return name in SYSTEM_FOLDERS or name.lower().endswith(".download")
+
+
 def file_type(name: str) -> str | None:
     """The catalog file type for a file name, or None when Hotprevue ignores it."""
     return FILE_TYPES.get(os.path.splitext(name)[1].lower())
@@ -168,7 +175,7 @@ def scan(
                     except OSError:
                         continue  # a dangling link or a file that vanished
                     if is_dir:
-                        if not recursive or entry.name in SYSTEM_FOLDERS or entry.path in pseudo:
+                        if not recursive or skipped_folder(entry.name) or entry.path in pseudo:
                             continue
                         if linked:
                             problem = _linked_folder(entry.path, real_root)

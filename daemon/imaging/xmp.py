@@ -22,13 +22,9 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser
 
 from daemon.values import normalise_tag, normalise_tags
+from protocol.photos import MAX_TAG_LENGTH, MAX_TAGS
 
 MAX_BYTES = 4 * 1024 * 1024
-# What the catalog accepts for one photo (protocol.photos.Tag and Tags); a keyword
-# beyond either limit is dropped, never the photo.
-MAX_KEYWORD_LENGTH = 100
-MAX_KEYWORDS = 200
-
 _RDF = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}"
 RDF_ROOT = f"{_RDF}RDF"
 DESCRIPTION = f"{_RDF}Description"
@@ -196,9 +192,9 @@ def _keywords(raw: Iterable[str]) -> tuple[str, ...]:
     kept: dict[str, None] = {}
     for keyword in raw:
         tag = normalise_tag(keyword)
-        if tag and len(tag) <= MAX_KEYWORD_LENGTH:
+        if tag and len(tag) <= MAX_TAG_LENGTH:
             kept[tag] = None
-            if len(kept) == MAX_KEYWORDS:
+            if len(kept) == MAX_TAGS:
                 break
     return tuple(normalise_tags(kept))
 

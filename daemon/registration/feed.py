@@ -25,6 +25,8 @@ class GroupFeed:
         self.outcome: str | None = None
         self.groups_fed = 0
         self.files_fed = 0
+        # Every file given, until the job ends: a scan meanwhile must not give them again.
+        self.paths: set[str] = set()
 
     @property
     def closed(self) -> bool:
@@ -44,6 +46,7 @@ class GroupFeed:
             self._groups.append(group)
             self.groups_fed += 1
             self.files_fed += len(group.files)
+            self.paths.update(ref.path for ref in group.files)
         self._changed.set()
 
     def close(self) -> None:

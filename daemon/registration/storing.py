@@ -11,6 +11,7 @@ import os
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import asyncpg
 
@@ -23,7 +24,7 @@ from daemon.store import input_sessions as sessions_store
 from daemon.store import registration as store
 from daemon.store.base import UNSTORABLE_TEXT, Conn
 from daemon.values import camera_time, normalise_tags
-from protocol.photos import Source
+from protocol.photos import MAX_TAGS, Source
 
 # What PostgreSQL refuses in one file's values (text it cannot hold, a number outside
 # its column's range, a CHECK, which the connection raises as Invalid): that file fails
@@ -171,15 +172,26 @@ async def _store_group(
 
 async def _moved_here(conn: Conn, photo_id: uuid.UUID, group: FileGroup) -> bool:
     """Moved is not new: when the photo's master file no longer exists where the catalog
-    has it, this group is that file in its new place, and the photo's files follow it."""
+    has it, in a folder that is there (a folder that is not, an unplugged disk say, says
+    nothing about the file), this group is that file in its new place: the master's path
+    follows it, and so do the companions that left the old folder with it."""
     files = await store.files_of(conn, photo_id)
     master = next((f for f in files if f.is_master), None)
-    if master is None:
+    if master is None or master.state == "offline":
         return False
-    vanished = await asyncio.to_thread(lambda: {f.id for f in files if not os.path.lexists(f.path)})
-    if master.id not in vanished:
+    old_folder = Path(master.path).parent
+
+    def look() -> set[uuid.UUID] | None:
+        if not old_folder.is_dir() or os.path.lexists(master.path):
+            return None
+        return {f.id for f in files if not os.path.lexists(f.path)}
+
+    vanished = await asyncio.to_thread(look)
+    if vanished is None:
         return False
-    await store.forget_files(conn, [f.id for f in files if f.id in vanished and f is not master])
+    left = [f for f in files if f.id in vanished and f is not master]
+    await store.forget_files(conn, [f.id for f in left if Path(f.path).parent == old_folder])
+    await store.mark_missing(conn, [f.id for f in left if Path(f.path).parent != old_folder])
     await store.move_file(conn, master.id, group.master.path)
     await store.add_files(conn, photo_id, [(f.path, f.file_type, False) for f in group.companions])
     return True
@@ -194,9 +206,12 @@ def _rating(defaults: PhotoDefaults, previews: Previews) -> int | None:
 
 
 def _tags(defaults: PhotoDefaults, previews: Previews) -> list[str]:
-    """A new photo's tags: the session's or upload's, and its XMP keywords."""
+    """A new photo's tags: the session's or upload's, then its XMP keywords, within what
+    the catalog accepts for one photo."""
+    given = normalise_tags(defaults.tags)
     keywords = previews.xmp.keywords if previews.xmp is not None else ()
-    return normalise_tags((*defaults.tags, *keywords))
+    extra = [tag for tag in normalise_tags(keywords) if tag not in given]
+    return sorted(given + extra[: max(MAX_TAGS - len(given), 0)])
 
 
 async def known_group(

@@ -133,14 +133,16 @@ async def start_fed(
 ) -> uuid.UUID:
     """Open a session that registers the groups a watched folder hands it through `feed`."""
     async with pool.acquire() as conn:
-        photographer = photographer_id or (await photographers_store.get_default(conn)).id
+        # The folder's photographer may have been deleted since the watcher read it.
+        if photographer_id is None or await photographers_store.get(conn, photographer_id) is None:
+            photographer_id = (await photographers_store.get_default(conn)).id
         system = await settings_store.get(conn)
         session = await store.insert(
             conn,
             name=name,
             source_path=str(folder),
             recursive=recursive,
-            photographer_id=photographer,
+            photographer_id=photographer_id,
             event_id=None,
             watched_folder_id=watched_folder_id,
         )

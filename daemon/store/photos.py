@@ -35,8 +35,12 @@ SORTS = {
 NOT_IN_STREAM = (
     "EXISTS (SELECT 1 FROM categories c WHERE c.id = p.category_id AND c.excluded_from_stream)"
 )
-# Every photo has one master file (image_files_one_master).
-MASTER_FILE_STATE = "(SELECT f.state FROM image_files f WHERE f.photo_id = p.id AND f.is_master)"
+# Every photo has one master file (image_files_one_master); image_files_not_online
+# serves the two rarer states.
+MASTER_FILE_IN_STATE = (
+    "EXISTS (SELECT 1 FROM image_files f WHERE f.photo_id = p.id AND f.is_master "
+    "AND f.state = {state})"
+)
 GET = "SELECT * FROM photos WHERE hothash = $1"
 FILES = """
 SELECT id, file_path, file_type, is_master, state, state_changed_at FROM image_files
@@ -116,7 +120,7 @@ def _where(f: PhotoFilter) -> tuple[str, list[Any]]:
     if f.taken_before is not None:
         clauses.append(f"p.taken_at < {arg(f.taken_before)}")
     if f.file_state is not None:
-        clauses.append(f"{MASTER_FILE_STATE} = {arg(f.file_state)}")
+        clauses.append(MASTER_FILE_IN_STATE.format(state=arg(f.file_state)))
     return " AND ".join(clauses), args
 
 

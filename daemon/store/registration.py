@@ -49,7 +49,13 @@ SELECT $1, $2, $3 WHERE NOT EXISTS (SELECT 1 FROM image_files WHERE file_path = 
 ON CONFLICT (file_path) DO NOTHING
 """
 
-FILES_OF = "SELECT id, file_path AS path, file_type, is_master FROM image_files WHERE photo_id = $1"
+FILES_OF = """
+SELECT id, file_path AS path, file_type, is_master, state FROM image_files WHERE photo_id = $1
+"""
+MARK_MISSING = """
+UPDATE image_files SET state = 'missing', state_changed_at = clock_timestamp()
+WHERE id = ANY($1::uuid[])
+"""
 FORGET_FILES = "DELETE FROM image_files WHERE id = ANY($1::uuid[])"
 MOVE_FILE = """
 UPDATE image_files SET file_path = $2, state = 'online', state_changed_at = clock_timestamp()
@@ -163,6 +169,7 @@ class StoredFile(msgspec.Struct, frozen=True):
     path: str
     file_type: str
     is_master: bool
+    state: str
 
 
 async def files_of(conn: Conn, photo_id: uuid.UUID) -> list[StoredFile]:
@@ -174,6 +181,12 @@ async def forget_files(conn: Conn, file_ids: list[uuid.UUID]) -> None:
     """Drop file rows (companions that went away when their photo moved)."""
     if file_ids:
         await conn.execute(FORGET_FILES, file_ids)
+
+
+async def mark_missing(conn: Conn, file_ids: list[uuid.UUID]) -> None:
+    """These files are no longer where the catalog has them."""
+    if file_ids:
+        await conn.execute(MARK_MISSING, file_ids)
 
 
 async def move_file(conn: Conn, file_id: uuid.UUID, path: str) -> None:

@@ -18,6 +18,16 @@ SCANNED = "UPDATE watched_folders SET last_scan_at = clock_timestamp() WHERE id 
 FILES_UNDER = """
 SELECT file_path, state FROM image_files WHERE file_path ~>=~ $1 AND file_path ~<~ $2
 """
+ANY_UNDER = """
+SELECT EXISTS (SELECT 1 FROM image_files WHERE file_path ~>=~ $1 AND file_path ~<~ $2)
+"""
+# The last failure of each file in this folder's sessions.
+FAILED_SINCE = """
+SELECT e.file_path, max(e.occurred_at) AS occurred_at
+FROM session_errors e JOIN input_sessions s ON s.id = e.session_id
+WHERE s.watched_folder_id = $1 AND e.file_path = ANY($2::text[])
+GROUP BY e.file_path
+"""
 SET_STATE = """
 UPDATE image_files SET state = $2, state_changed_at = clock_timestamp()
 WHERE file_path = ANY($1::text[]) AND state <> $2
@@ -93,8 +103,24 @@ async def files_under(conn: Conn, prefix: str) -> dict[str, str]:
     return {row["file_path"]: row["state"] for row in rows}
 
 
+async def any_under(conn: Conn, prefix: str) -> bool:
+    """Whether the catalog has any file under the folder `prefix`."""
+    return bool(await conn.fetchval(ANY_UNDER, *prefix_bounds(prefix)))
+
+
+async def failed_since(conn: Conn, folder_id: uuid.UUID, paths: list[str]) -> dict[str, float]:
+    """Of these paths, those a session of the folder could not register, with the Unix
+    time of the last failure."""
+    if not paths:
+        return {}
+    rows = await conn.fetch(FAILED_SINCE, folder_id, paths)
+    return {row["file_path"]: row["occurred_at"].timestamp() for row in rows}
+
+
 async def set_state(conn: Conn, paths: list[str], state: str) -> int:
     """Give these files a state; how many changed."""
+    if not paths:
+        return 0
     result = await conn.execute(SET_STATE, paths, state)
     return int(result.split()[-1])
 

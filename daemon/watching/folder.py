@@ -1,11 +1,12 @@
 """One watched folder: its OS watch, its scans, and the sessions its new photos go to.
 
 Events arrive on watchdog's threads and are handed to the event loop; everything
-else runs on the loop, so a folder's state has one writer. Nothing is registered
-straight from an event: changed files wait in the `Settler` until they are quiet,
-and then go, a photo's files together, to the folder's open session (its *burst*).
-Scans (at start, when the folder comes back, hourly, and after the OS dropped
-events) find what events missed and tell which known files are gone.
+else runs on the loop (disk look-ups on threads, their results applied on the
+loop), so a folder's state has one writer. Nothing is registered straight from an
+event: changed files wait in the `Settler` until they are quiet, and then go, a
+photo's files together, to the folder's open session (its *burst*). Scans (at
+start, when the folder comes back, hourly, and after the OS dropped events) find
+what events missed and tell which known files are missing or back.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import stat as stat_module
 import time
 import uuid
 from collections.abc import Coroutine, Iterator
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import islice
@@ -88,6 +90,8 @@ NO_WATCHES = (
 )
 LOGGED_PROBLEMS = 20  # a scan logs at most this many unreadable files and folders
 OFFLINE = "the folder cannot be reached ({error}); waiting for it to come back"
+UNMOUNTED = "its disk seems unmounted: an empty folder on another device is in its place"
+NO_ANSWER = "no answer from the disk or share"
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +102,18 @@ class Context:
     registrations: Registrations
     coldpreview_dir: Path
     data_dir: Path
+    # Looks at folder roots: a share that hangs keeps one of these threads, never one
+    # the rest of the daemon needs.
+    probes: Executor
+
+
+@dataclass(frozen=True, slots=True)
+class _Root:
+    """What one look at the folder itself found."""
+
+    device: int
+    inode: int
+    empty: bool
 
 
 class _Handler(FileSystemEventHandler):
@@ -127,22 +143,32 @@ class FolderWatch:
         self._context = context
         self._root = row.path
         self._prefix = row.path.rstrip(os.sep) + os.sep
-        self._data_prefix = str(context.data_dir).rstrip(os.sep) + os.sep
+        # The API refuses to watch them, but a data or coldpreview folder moved into a
+        # watched folder later must still never have its previews registered as photos.
+        self._own_prefixes = tuple(
+            str(folder).rstrip(os.sep) + os.sep
+            for folder in (context.data_dir, context.coldpreview_dir)
+        )
         self.settler = Settler(quiet, photo_key)
         self._rescan_every = rescan
         self._events: asyncio.Queue[FileSystemEvent] = asyncio.Queue()
         self._observer: BaseObserver | None = None
         self._polling = False
         self._watch_detail = ""  # why the folder is polled, while it is
-        self._identity: tuple[int, int] | None = None
+        self._identity: _Root | None = None
+        self._unmounted = False
+        self._probe: asyncio.Future[_Root] | None = None
+        self._probe_started = 0.0
         self._tasks: set[asyncio.Task[None]] = set()
         self._scan: asyncio.Task[None] | None = None
         self._rescan_wanted = False
         self._next_rescan = math.inf
         self._next_root_check = 0.0
         self._retry_at = math.inf
-        self._gone: dict[str, float] = {}
-        self._feed: GroupFeed | None = None
+        # Deleted paths, when and whether a folder, until they are confirmed gone.
+        self._gone: dict[str, tuple[float, bool]] = {}
+        self._feed: GroupFeed | None = None  # the open burst
+        self._feeds: list[GroupFeed] = []  # every burst whose job has not ended
         self._last_fed = 0.0
 
     # Life cycle -----------------------------------------------------------------
@@ -150,20 +176,29 @@ class FolderWatch:
     async def start(self) -> None:
         """Watch, then catch up with what happened while nobody watched."""
         try:
-            self._identity = await _identity(self._root)
+            self._identity = await asyncio.wait_for(self._look_at_root(), ROOT_CHECK_TIMEOUT)
+        except TimeoutError:
+            await self._go_offline(NO_ANSWER)
+            return
         except OSError as exc:
-            await self._go_offline(exc)
+            await self._go_offline(exc.strerror or str(exc))
+            return
+        # Empty while the catalog has files from it: the folder left behind by a disk
+        # that is not mounted (never "every photo deleted" without a look at the disk).
+        self._unmounted = self._identity.empty and await self._known_files()
+        if self._unmounted:
+            await self._go_offline(UNMOUNTED)
             return
         self._spawn(self._consume(), "events")
         try:
             await self._start_observer()
         except OSError as exc:
             await self._stop_observer()
-            self._failed(f"cannot watch the folder: {exc.strerror or exc}")
+            self.fail(f"cannot watch the folder: {exc.strerror or exc}")
             return
         self._start_scan(full=True)
 
-    def _failed(self, detail: str) -> None:
+    def fail(self, detail: str) -> None:
         """Report the error, and try the folder again later."""
         log.error("%s: %s", self._root, detail)
         self.state, self.detail = "error", detail
@@ -177,6 +212,13 @@ class FolderWatch:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks.clear()
         self._close_burst()
+
+    def retime(self, quiet: float, rescan: float) -> None:
+        """New watch settings, taken on the fly."""
+        self.settler.quiet = quiet
+        if rescan != self._rescan_every and self._next_rescan != math.inf:
+            self._next_rescan += rescan - self._rescan_every
+        self._rescan_every = rescan
 
     def rescan(self) -> bool:
         """Walk the folder again as soon as possible; False when it is offline."""
@@ -194,65 +236,79 @@ class FolderWatch:
 
     @property
     def pending_files(self) -> int:
-        """Files seen changing and not yet handed to a session."""
-        return len(self.settler) + (self._feed.backlog if self._feed is not None else 0)
+        """Files seen changing and not yet taken by a session's job."""
+        return len(self.settler) + sum(feed.backlog for feed in self._feeds)
 
     async def tick(self, now: float, wall_now: float) -> None:
         """Everything that is due: the folder's presence, rescans, quiet files, bursts."""
         if self.state == "error":
             if now >= self._retry_at:
-                await self.stop()
-                self.state, self.detail = "starting", ""
-                await self.start()
+                await self._restart()
             return
-        if now >= self._next_root_check:
-            self._next_root_check = now + ROOT_CHECK
-            if not await self._check_root():
-                return
-        if self.state == "offline":
+        if not await self._present(now) or self.state == "offline":
             return
         scanning = self._scan is not None and not self._scan.done()
         if not scanning and (self._rescan_wanted or now >= self._next_rescan):
             self._start_scan(full=True)
         if len(self.settler):
-            # In a thread: stat calls on a slow disk or share must not hold up the loop.
-            ready = await asyncio.to_thread(self.settler.due, now, wall_now)
+            # The look in a thread: stat calls on a slow disk must not hold up the loop.
+            looks = await asyncio.to_thread(Settler.look, self.settler.paths())
+            ready = self.settler.due(looks, now, wall_now)
             if ready:
                 await self._hand_over(ready, now)
         if self._gone:
             await self._confirm_gone(now)
-        if self._feed is not None and self._feed.outcome in ("interrupted", "failed"):
-            # Its job lost the database (or broke): what it was given and did not
-            # store is found again by a scan.
-            self._feed = None
-            self._rescan_wanted = True
-        elif (
-            self._feed is not None
-            and self._feed.backlog == 0
-            and now - self._last_fed > BURST_GAP_QUIETS * self.settler.quiet
-        ):
-            self._close_burst()
+        self._follow_bursts(now)
+
+    async def _restart(self) -> None:
+        await self.stop()
+        self.state, self.detail = "starting", ""
+        await self.start()
 
     # The folder's presence --------------------------------------------------------
 
-    async def _check_root(self) -> bool:
-        """Go offline when the folder is gone (or is another folder now); come back
-        with a catch-up scan. False while offline."""
+    async def _look_at_root(self) -> _Root:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._context.probes, _look_at_root, self._root)
+
+    async def _present(self, now: float) -> bool:
+        """Follow the folder's presence with at most one look at a time: go offline
+        when it is gone, unmounted or does not answer; come back with a catch-up scan
+        (also when another folder now has its name). False once it went offline here."""
+        if self._probe is None:
+            if now >= self._next_root_check:
+                self._probe = asyncio.ensure_future(self._look_at_root())
+                self._probe_started = now
+            return True
+        if not self._probe.done():
+            if now - self._probe_started > ROOT_CHECK_TIMEOUT and self.state != "offline":
+                await self._go_offline(NO_ANSWER)
+                return False
+            return True
+        probe, self._probe = self._probe, None
+        self._next_root_check = now + ROOT_CHECK
         try:
-            identity = await _identity(self._root)
+            root = probe.result()
         except OSError as exc:
             if self.state != "offline":
-                await self._go_offline(exc)
+                await self._go_offline(exc.strerror or str(exc))
             return False
-        if self.state == "offline" or identity != self._identity:
+        known = self._identity
+        if root.empty and (self._unmounted or (known is not None and root.device != known.device)):
+            if self.state != "offline":
+                self._unmounted = True
+                await self._go_offline(UNMOUNTED)
+            return False
+        same = known is not None and (root.device, root.inode) == (known.device, known.inode)
+        if self.state == "offline" or not same:
             log.info("%s is back; catching up", self._root)
-            await self.stop()
-            self.state, self.detail = "starting", ""
-            await self.start()
+            await self._restart()
+        elif self._observer is not None and not self._observer.is_alive():
+            log.warning("%s: the file watch stopped; starting it again", self._root)
+            await self._restart()
         return True
 
-    async def _go_offline(self, error: OSError) -> None:
-        reason = error.strerror or str(error)
+    async def _go_offline(self, reason: str) -> None:
         log.warning("%s is offline: %s", self._root, reason)
         await self.stop()
         self.state, self.detail = "offline", OFFLINE.format(error=reason)
@@ -260,6 +316,10 @@ class FolderWatch:
         self._gone.clear()
         async with self._context.pool.acquire() as conn:
             await store.set_state_under(conn, self._prefix, "offline", ["online"])
+
+    async def _known_files(self) -> bool:
+        async with self._context.pool.acquire() as conn:
+            return await store.any_under(conn, self._prefix)
 
     # The OS watch -----------------------------------------------------------------
 
@@ -273,18 +333,33 @@ class FolderWatch:
         except OSError as exc:
             if exc.errno not in (errno.ENOSPC, errno.EMFILE):
                 raise
-            log.warning("%s: %s", self._root, NO_WATCHES.format(error=exc.strerror))
-            self._observer = await asyncio.to_thread(
-                _observe,
-                PollingObserver(timeout=POLL_INTERVAL),
-                handler,
-                self._root,
-                self.row.recursive,
-            )
-            self._polling = True
-            self._watch_detail = NO_WATCHES.format(error=exc.strerror)
+            await self._start_polling(handler, exc)
         self.detail = self._watch_detail
         self.state = "polling" if self._polling else "watching"
+
+    async def _start_polling(self, handler: _Handler, why: OSError) -> None:
+        self._watch_detail = NO_WATCHES.format(error=why.strerror)
+        log.warning("%s: %s", self._root, self._watch_detail)
+        self._observer = await asyncio.to_thread(
+            _observe,
+            PollingObserver(timeout=POLL_INTERVAL),
+            handler,
+            self._root,
+            self.row.recursive,
+        )
+        self._polling = True
+
+    async def _short_of_watches(self) -> None:
+        """After a scan: watchdog drops a watch it cannot have for a new subfolder
+        without a word, so compare, and poll the folder when watches are missing."""
+        observer = self._observer
+        if observer is None or self._polling or not self.row.recursive:
+            return
+        short = await asyncio.to_thread(lambda: _count_folders(self._root) - _watches(observer))
+        if short > 0:
+            await self._stop_observer()
+            why = OSError(errno.ENOSPC, f"inotify watch limit reached ({short} folders)")
+            await self._start_polling(_Handler(asyncio.get_running_loop(), self._events), why)
 
     async def _stop_observer(self) -> None:
         observer, self._observer = self._observer, None
@@ -305,43 +380,50 @@ class FolderWatch:
                 log.exception("%s: could not handle %r", self._root, event)
 
     async def _on_event(self, event: FileSystemEvent) -> None:
+        if event.is_synthetic:
+            # watchdog's own events for the contents of a folder moved or created: the
+            # folder's move or its part-scan covers them.
+            return
         now = time.monotonic()
         source = os.fsdecode(event.src_path)
+        if not storable(source):
+            return  # never registered (its name cannot be stored), so nothing to follow
         if isinstance(event, FileMovedEvent | DirMovedEvent):
             await self._moved(event, source, os.fsdecode(event.dest_path), now)
         elif isinstance(event, DirCreatedEvent):
             self._start_scan(full=False, under=source)
         elif isinstance(event, FileDeletedEvent | DirDeletedEvent):
-            prefix = source + os.sep
             self.settler.forget(source)
             if event.is_directory:
-                self.settler.forget_under(prefix)
-            self._gone[source] = now
+                self.settler.forget_under(source + os.sep)
+                self._gone[source] = (now, True)
+            elif self._wanted(source):
+                self._gone[source] = (now, False)
         elif self._wanted(source):
             self.settler.touch(source, now)
 
     async def _moved(
         self, event: FileSystemEvent, source: str, destination: str, now: float
     ) -> None:
-        inside = self._inside(destination)
+        inside = self._inside(destination) and storable(destination)
         if event.is_directory:
             self.settler.forget_under(source + os.sep)
             if not inside:
-                self._gone[source] = now
+                self._gone[source] = (now, True)
                 return
             try:
                 async with self._context.pool.acquire() as conn, conn.transaction():
                     await store.move_folder(conn, source + os.sep, destination + os.sep)
             except Conflict:
-                self._gone[source] = now  # paths already known there: scans sort it out
+                self._gone[source] = (now, True)  # paths already known there: scans sort it
             self._start_scan(full=False, under=destination)
             return
         was_pending = source in self.settler
         self.settler.forget(source)
         if not inside or not self._wanted(destination):
-            self._gone[source] = now  # renamed to a name the watcher ignores, or away
+            self._gone[source] = (now, False)  # renamed to a name ignored, or away
             return
-        if was_pending or ignored(source):
+        if was_pending or ignored(source, self._root):
             # A temp-then-rename writer (browser, rsync, sync tools): the new name is
             # the file's first appearance.
             self.settler.touch(destination, now)
@@ -349,6 +431,8 @@ class FolderWatch:
         async with self._context.pool.acquire() as conn, conn.transaction():
             moved = await store.move_file(conn, source, destination)
         if not moved:
+            # Unknown before, or renamed over another known file: look at both.
+            self._gone[source] = (now, False)
             self.settler.touch(destination, now)
 
     def _inside(self, path: str) -> bool:
@@ -359,26 +443,33 @@ class FolderWatch:
     def _wanted(self, path: str) -> bool:
         return (
             self._inside(path)
-            and not path.startswith(self._data_prefix)
-            and not ignored(path)
+            and not path.startswith(self._own_prefixes)
+            and not ignored(path, self._root)
             and storable(path)
         )
 
     async def _confirm_gone(self, now: float) -> None:
         """Deleted paths that stayed gone for the quiet window are missing files; a
         file replaced by a save (written beside, renamed over) is not."""
-        due = [path for path, seen in self._gone.items() if now - seen >= self.settler.quiet]
+        due = [
+            (path, is_dir)
+            for path, (seen, is_dir) in self._gone.items()
+            if now - seen >= self.settler.quiet
+        ]
         if not due:
             return
-        for path in due:
+        for path, _ in due:
             del self._gone[path]
-        gone = await asyncio.to_thread(lambda: [p for p in due if not os.path.lexists(p)])
+        gone = await asyncio.to_thread(
+            lambda: [(p, is_dir) for p, is_dir in due if not os.path.lexists(p)]
+        )
         if not gone:
             return
         async with self._context.pool.acquire() as conn:
-            await store.set_state(conn, gone, "missing")
-            for path in gone:
-                await store.set_state_under(conn, path + os.sep, "missing", ["online"])
+            await store.set_state(conn, [path for path, is_dir in gone if not is_dir], "missing")
+            for path, is_dir in gone:
+                if is_dir:
+                    await store.set_state_under(conn, path + os.sep, "missing", ["online"])
 
     # Scans ------------------------------------------------------------------------
 
@@ -401,32 +492,28 @@ class FolderWatch:
             self.state = "scanning"
         seen: set[str] = set()
         problems: list[ScanProblem] = []
-        recursive = self.row.recursive
-        items: Iterator[FileGroup | ScanProblem] = scan(top, recursive=recursive)
+        items: Iterator[FileGroup | ScanProblem] = scan(top, recursive=self.row.recursive)
         try:
             while True:
                 chunk = await asyncio.to_thread(lambda: list(islice(items, SCAN_CHUNK)))
                 if not chunk:
                     break
                 problems.extend(item for item in chunk if isinstance(item, ScanProblem))
-                groups = [
-                    group
+                paths = [
+                    ref.path
                     for group in chunk
                     if isinstance(group, FileGroup)
-                    and not group.master.path.startswith(self._data_prefix)
+                    and not group.master.path.startswith(self._own_prefixes)
+                    for ref in group.files
                 ]
-                paths = [ref.path for group in groups for ref in group.files]
                 seen.update(paths)
-                async with self._context.pool.acquire() as conn:
-                    known = await registration_store.known_paths(conn, paths)
-                for path in paths:
-                    if path not in known:
-                        self.settler.found(path)
+                for path in await self._unknown(paths):
+                    self.settler.found(path)
                 # Polled: the backlog shrinks in ticks and in the job, with no event of its own.
                 while self.pending_files > SCAN_BACKLOG:  # noqa: ASYNC110
                     await asyncio.sleep(0.5)
             if full:
-                await self._reconcile(seen)
+                await self._reconcile(seen, problems)
                 async with self._context.pool.acquire() as conn:
                     await store.scanned(conn, self.row.id)
         finally:
@@ -434,21 +521,50 @@ class FolderWatch:
                 self.state = state_before if state_before != "scanning" else self._watch_state()
                 self._next_rescan = time.monotonic() + self._rescan_every
         if full:
+            await self._short_of_watches()
+            self.state = self._watch_state()
             self.detail = _unreadable(problems) or self._watch_detail
             for problem in problems[:LOGGED_PROBLEMS]:
                 log.warning("%s: %s", problem.path, problem.error)
 
+    async def _unknown(self, paths: list[str]) -> list[str]:
+        """The paths a scan should hand over: not in the catalog, not with a session's
+        job already, and not a file that failed and is unchanged since (each scan would
+        fail it again)."""
+        in_flight = [path for path in paths if any(path in feed.paths for feed in self._feeds)]
+        async with self._context.pool.acquire() as conn:
+            known = await registration_store.known_paths(conn, paths)
+            candidates = [path for path in paths if path not in known and path not in in_flight]
+            failed = await store.failed_since(conn, self.row.id, candidates)
+        if not failed:
+            return candidates
+        changed = await asyncio.to_thread(_changed_since, failed)
+        return [path for path in candidates if path not in failed or path in changed]
+
     def _watch_state(self) -> WatchState:
         return "polling" if self._polling else "watching"
 
-    async def _reconcile(self, seen: set[str]) -> None:
+    async def _reconcile(self, seen: set[str], problems: list[ScanProblem]) -> None:
         async with self._context.pool.acquire() as conn:
             known = await store.files_under(conn, self._prefix)
         if not self.row.recursive:
             known = {p: s for p, s in known.items() if os.path.dirname(p) == self._root}
+        # A file under a folder the scan could not read is not known to be gone.
+        unread = tuple(problem.path.rstrip(os.sep) + os.sep for problem in problems)
         back = [path for path, state in known.items() if path in seen and state != "online"]
-        unseen = [path for path, state in known.items() if path not in seen and state != "missing"]
-        gone = await asyncio.to_thread(lambda: [p for p in unseen if not os.path.lexists(p)])
+        unseen = [
+            path
+            for path, state in known.items()
+            if path not in seen and state != "missing" and not path.startswith(unread)
+        ]
+
+        def settle() -> tuple[list[str], list[str]]:
+            return (
+                [p for p in back if os.path.lexists(p)],
+                [p for p in unseen if not os.path.lexists(p)],
+            )
+
+        back, gone = await asyncio.to_thread(settle)
         async with self._context.pool.acquire() as conn:
             if back:
                 await store.set_state(conn, back, "online")
@@ -465,7 +581,7 @@ class FolderWatch:
         for paths in ready:
             folder, stem = photo_key(paths[0])
             keys_by_folder.setdefault(folder, set()).add(stem)
-        groups = await asyncio.to_thread(_regroup, keys_by_folder)
+        groups = await asyncio.to_thread(_regroup, keys_by_folder, self._root)
         groups = [group for group in groups if self._wanted(group.master.path)]
         if not groups:
             return
@@ -504,6 +620,25 @@ class FolderWatch:
         )
         log.info("%s: new photos go to session %s", self._root, session_id)
         self._feed = feed
+        self._feeds.append(feed)
+
+    def _follow_bursts(self, now: float) -> None:
+        """Close the open burst after its gap; act on bursts whose job has ended."""
+        if (
+            self._feed is not None
+            and self._feed.backlog == 0
+            and now - self._last_fed > BURST_GAP_QUIETS * self.settler.quiet
+        ):
+            self._close_burst()
+        for feed in [feed for feed in self._feeds if feed.outcome is not None]:
+            self._feeds.remove(feed)
+            if feed is self._feed:
+                self._feed = None
+            if feed.outcome == "interrupted":
+                # Its job lost the database: a scan finds what it did not store.
+                self._rescan_wanted = True
+            elif feed.outcome == "failed":
+                self.fail("registering this folder's new photos failed; see the session")
 
     def _close_burst(self) -> None:
         if self._feed is not None:
@@ -527,18 +662,29 @@ class FolderWatch:
             self._rescan_wanted = True
             return
         log.error("%s: %s failed", self._root, task.get_name(), exc_info=exc)
-        self._failed(f"{type(exc).__name__}: {exc}")
+        self.fail(f"{type(exc).__name__}: {exc}")
 
 
-async def _identity(path: str) -> tuple[int, int]:
-    """The folder's device and inode; OSError when it cannot be reached in time."""
-    try:
-        stat = await asyncio.wait_for(asyncio.to_thread(os.stat, path), ROOT_CHECK_TIMEOUT)
-    except TimeoutError:
-        raise OSError(errno.ETIMEDOUT, "no answer from the disk or share") from None
+def _look_at_root(path: str) -> _Root:
+    """The folder's device, inode and emptiness; OSError when it is not a folder."""
+    stat = os.stat(path)
     if not stat_module.S_ISDIR(stat.st_mode):
         raise OSError(errno.ENOTDIR, "not a folder any more")
-    return stat.st_dev, stat.st_ino
+    with os.scandir(path) as entries:
+        empty = next(entries, None) is None
+    return _Root(stat.st_dev, stat.st_ino, empty)
+
+
+def _changed_since(failed: dict[str, float]) -> set[str]:
+    """The files modified (or gone) after their last failure (Unix times)."""
+    changed = set()
+    for path, when in failed.items():
+        try:
+            if os.stat(path).st_mtime > when:
+                changed.add(path)
+        except OSError:
+            changed.add(path)
+    return changed
 
 
 def _unreadable(problems: list[ScanProblem]) -> str:
@@ -553,16 +699,16 @@ def _unreadable(problems: list[ScanProblem]) -> str:
 def _observe(
     observer: BaseObserver, handler: FileSystemEventHandler, path: str, recursive: bool
 ) -> BaseObserver:
-    folders = _count_folders(path) if recursive and not isinstance(observer, PollingObserver) else 1
+    inotify = not isinstance(observer, PollingObserver)
+    folders = _count_folders(path) if recursive and inotify else 1
     observer.schedule(handler, path, recursive=recursive, event_filter=EVENTS)
     try:
         observer.start()
-        if not isinstance(observer, PollingObserver):
-            short = folders - _watches(observer)
-            if short > 0:
-                # watchdog gives up on a subfolder it cannot watch without a word: events
-                # there would never come.
-                raise OSError(errno.ENOSPC, f"inotify watch limit reached ({short} folders)")
+        short = folders - _watches(observer) if inotify else 0
+        if short > 0:
+            # watchdog gives up on a subfolder it cannot watch without a word: events
+            # there would never come.
+            raise OSError(errno.ENOSPC, f"inotify watch limit reached ({short} folders)")
     except BaseException:
         _unobserve(observer)
         raise
@@ -578,7 +724,8 @@ def _count_folders(path: str) -> int:
 
 
 def _watches(observer: BaseObserver) -> int:
-    """The inotify watches the observer holds (watchdog keeps no public count)."""
+    """The inotify watches the observer holds (watchdog 7 keeps no public count; the
+    version is pinned, and the watch-limit test fails if this stops counting)."""
     return sum(
         len(getattr(getattr(emitter, "_inotify", None), "_active_callbacks_by_path", ()))
         for emitter in observer.emitters
@@ -591,7 +738,7 @@ def _unobserve(observer: BaseObserver) -> None:
         observer.join(timeout=10)
 
 
-def _regroup(keys_by_folder: dict[str, set[str]]) -> list[FileGroup]:
+def _regroup(keys_by_folder: dict[str, set[str]], root: str) -> list[FileGroup]:
     """The groups of these photos, from every file of theirs now in their folders."""
     groups: list[FileGroup] = []
     for folder, stems in keys_by_folder.items():
@@ -600,7 +747,7 @@ def _regroup(keys_by_folder: dict[str, set[str]]) -> list[FileGroup]:
                 names = [
                     entry.name
                     for entry in entries
-                    if not ignored(entry.name)
+                    if not ignored(entry.path, root)
                     and photo_key(entry.path)[1] in stems
                     and entry.is_file(follow_symlinks=True)
                 ]

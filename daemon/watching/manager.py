@@ -7,6 +7,8 @@ import contextlib
 import logging
 import time
 import uuid
+from collections.abc import Awaitable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import asyncpg
@@ -21,6 +23,7 @@ from protocol.watched_folders import WatchState
 log = logging.getLogger(__name__)
 
 TICK = 0.5  # seconds between looks at quiet files, bursts and folders
+PROBE_THREADS = 4  # looks at folder roots at once (a hung share holds one)
 # watchdog logs the kernel's queue overflow here (and rebuilds its watches): the
 # events in between are lost, so every folder watched through inotify is rescanned.
 INOTIFY_LOGGER = "watchdog.observers.inotify_c"
@@ -58,11 +61,15 @@ class Watcher:
         self, pool: asyncpg.Pool, registrations: Registrations, settings: Settings
     ) -> None:
         self._pool = pool
-        self._context = Context(pool, registrations, settings.coldpreview_dir, settings.data_dir)
+        self._context = Context(
+            pool,
+            registrations,
+            settings.coldpreview_dir,
+            settings.data_dir,
+            ThreadPoolExecutor(PROBE_THREADS, thread_name_prefix="watch-probe"),
+        )
         self._reload = asyncio.Event()
-        self._reload.set()
         self._folders: dict[uuid.UUID, FolderWatch] = {}
-        self._config: tuple[object, ...] | None = None
 
     def reload(self) -> None:
         """Read the folders and the watch settings again (they changed)."""
@@ -86,9 +93,14 @@ class Watcher:
             folder.overflowed()
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Watch until the daemon stops."""
+        """Watch until the daemon stops (after a crash the supervisor runs it again,
+        and it starts from the database anew)."""
+        self._reload.set()
         signal = _OverflowSignal(asyncio.get_running_loop(), self)
-        logging.getLogger(INOTIFY_LOGGER).addHandler(signal)
+        inotify_log = logging.getLogger(INOTIFY_LOGGER)
+        # Its warning is the only sign of an overflow: keep it whatever the log level.
+        inotify_log.setLevel(logging.WARNING)
+        inotify_log.addHandler(signal)
         try:
             while not stop.is_set():
                 try:
@@ -104,7 +116,7 @@ class Watcher:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), TICK)
         finally:
-            logging.getLogger(INOTIFY_LOGGER).removeHandler(signal)
+            inotify_log.removeHandler(signal)
             await self._stop_all()
 
     async def _step(self) -> None:
@@ -113,7 +125,7 @@ class Watcher:
             await self._follow_database()
         now, wall_now = time.monotonic(), time.time()
         for folder in list(self._folders.values()):
-            await folder.tick(now, wall_now)
+            await _guarded(folder, folder.tick(now, wall_now))
 
     async def _follow_database(self) -> None:
         """Start what is new or changed, stop what is gone, paused or switched off."""
@@ -121,25 +133,33 @@ class Watcher:
             watch = await store.settings(conn)
             rows = await store.folders(conn)
         wanted = {row.id: row for row in rows if watch.watching_enabled and not row.paused}
-        timing = (watch.watch_quiet_seconds, watch.watch_rescan_minutes)
+        quiet, rescan = watch.watch_quiet_seconds, watch.watch_rescan_minutes * 60.0
         for folder_id, folder in list(self._folders.items()):
             row = wanted.get(folder_id)
-            if row is None or row != folder.row or timing != self._config:
+            if row is None or row != folder.row:
                 del self._folders[folder_id]
                 await folder.stop()
-        self._config = timing
+            else:
+                folder.retime(quiet, rescan)
         for folder_id, row in wanted.items():
             if folder_id not in self._folders:
-                folder = FolderWatch(
-                    row,
-                    self._context,
-                    quiet=watch.watch_quiet_seconds,
-                    rescan=watch.watch_rescan_minutes * 60.0,
-                )
+                folder = FolderWatch(row, self._context, quiet=quiet, rescan=rescan)
                 self._folders[folder_id] = folder
-                await folder.start()
+                await _guarded(folder, folder.start())
 
     async def _stop_all(self) -> None:
         folders, self._folders = list(self._folders.values()), {}
         for folder in folders:
             await folder.stop()
+
+
+async def _guarded(folder: FolderWatch, step: Awaitable[None]) -> None:
+    """One folder's trouble is that folder's error, never every folder's: it is
+    reported in its state and tried again later. A lost database is everyone's."""
+    try:
+        await step
+    except Exception as exc:
+        if connection_lost(exc):
+            raise
+        log.exception("%s failed", folder.row.path)
+        folder.fail(f"{type(exc).__name__}: {exc}")

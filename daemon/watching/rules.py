@@ -1,26 +1,23 @@
-"""Which files the watcher ignores, and which files belong to one photo."""
+"""Which files the watcher ignores, and which files belong to one photo: the rules a
+scan of the folder follows (daemon/imaging/grouping.py), applied to single paths."""
 
 from __future__ import annotations
 
 import os
 
-from daemon.imaging.grouping import file_type, photo_stem
-
-# Names of files still being written by their program: they are renamed when complete.
-PARTIAL_SUFFIXES = (".part", ".partial", ".crdownload", ".download", ".tmp", ".temp", "~")
-# Files operating systems leave beside photos.
-OS_LITTER = frozenset({"thumbs.db", "desktop.ini", "ehthumbs.db"})
+from daemon.imaging.grouping import file_type, photo_stem, skipped_folder
 
 
-def ignored(path: str) -> bool:
-    """True for names the watcher never registers: partial downloads and temporary
-    files, hidden files (which includes `._*` and `.DS_Store`), OS litter, and every
-    file type Hotprevue does not catalog."""
-    name = os.path.basename(path)
-    lowered = name.lower()
-    if not name or name.startswith(".") or lowered in OS_LITTER:
+def ignored(path: str, root: str) -> bool:
+    """True for a path under `root` that a scan of `root` would leave out: hidden files
+    and folders (which covers `._*`, `.DS_Store` and rsync's temporary names), OS and
+    NAS housekeeping folders, and every file type Hotprevue does not catalog (partial
+    downloads such as `.part`, `.crdownload`, `.tmp` and `~` among them)."""
+    relative = os.path.relpath(path, root)
+    *folders, name = relative.split(os.sep)
+    if relative.startswith(os.pardir) or not name or name.startswith("."):
         return True
-    if lowered.endswith(PARTIAL_SUFFIXES):
+    if any(folder.startswith(".") or skipped_folder(folder) for folder in folders):
         return True
     return file_type(name) is None
 

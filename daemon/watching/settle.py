@@ -15,6 +15,12 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
+# Sizes and mtimes as one look at the disk found them (None: the file was gone).
+Looks = dict[str, tuple[int, int] | None]
+# A 0-byte file is held this many quiet windows: browsers create the final name empty
+# beside their partial download and fill it at the end.
+EMPTY_QUIETS = 12
+
 
 @dataclass(slots=True)
 class _Pending:
@@ -27,7 +33,8 @@ class _Pending:
 class Settler:
     """The files seen changing and not yet registered, keyed by path.
 
-    `due` runs on a thread while events may add files on the loop: it walks a copy."""
+    Only `look` touches the disk, on a thread; every decision and every change to the
+    pending files happens on the event loop."""
 
     def __init__(self, quiet: float, group_key: Callable[[str], tuple[str, str]]) -> None:
         self.quiet = quiet
@@ -58,30 +65,54 @@ class Settler:
         for path in [path for path in self._files if path.startswith(prefix)]:
             del self._files[path]
 
-    def due(self, now: float, wall_now: float) -> list[list[str]]:
-        """Take the groups whose files are all quiet: each a list of paths of one photo."""
-        quiet_by_group: dict[tuple[str, str], bool] = {}
-        members: dict[tuple[str, str], list[str]] = {}
-        for path, entry in list(self._files.items()):
+    def paths(self) -> list[str]:
+        """The pending paths, for `look`."""
+        return list(self._files)
+
+    @staticmethod
+    def look(paths: list[str]) -> Looks:
+        """Size and mtime of each path (blocking: run it on a thread)."""
+        looks: Looks = {}
+        for path in paths:
             try:
                 stat = os.stat(path)
             except OSError:
-                self._files.pop(path, None)  # gone before it settled: renamed or deleted
+                looks[path] = None
+            else:
+                looks[path] = (stat.st_size, stat.st_mtime_ns)
+        return looks
+
+    def due(self, looks: Looks, now: float, wall_now: float) -> list[list[str]]:
+        """Take the groups whose files are all quiet by these looks (taken at `now`):
+        each a list of paths of one photo."""
+        quiet_by_group: dict[tuple[str, str], bool] = {}
+        members: dict[tuple[str, str], list[str]] = {}
+        for path, entry in list(self._files.items()):
+            if path not in looks or entry.changed > now:
+                quiet = False  # added or changed since the look: wait for the next one
+            elif (look := looks[path]) is None:
+                del self._files[path]  # gone before it settled: renamed or deleted
                 continue
-            if (stat.st_size, stat.st_mtime_ns) != (entry.size, entry.mtime_ns):
-                if entry.size >= 0:
-                    entry.changed = now
-                entry.size, entry.mtime_ns = stat.st_size, stat.st_mtime_ns
-            mtime_age = wall_now - stat.st_mtime_ns / 1e9
-            # An mtime in the future (a clock that differs) says nothing about quiet.
-            quiet = now - entry.changed >= self.quiet and (
-                mtime_age >= self.quiet or mtime_age < -1
-            )
+            else:
+                quiet = self._quiet(entry, look, now, wall_now)
             key = self._group_key(path)
             quiet_by_group[key] = quiet_by_group.get(key, True) and quiet
             members.setdefault(key, []).append(path)
         ready = [members[key] for key, quiet in quiet_by_group.items() if quiet]
         for paths in ready:
             for path in paths:
-                self._files.pop(path, None)
+                del self._files[path]
         return ready
+
+    def _quiet(self, entry: _Pending, look: tuple[int, int], now: float, wall_now: float) -> bool:
+        if look != (entry.size, entry.mtime_ns):
+            if entry.size >= 0:
+                entry.changed = now
+            entry.size, entry.mtime_ns = look
+        mtime_age = wall_now - entry.mtime_ns / 1e9
+        if mtime_age < -1 and entry.changed == -math.inf:
+            # An mtime in the future (a card's local-time clock, a share's skew) says
+            # nothing: the window starts at this first look instead.
+            entry.changed = now
+        window = self.quiet * (EMPTY_QUIETS if entry.size == 0 else 1)
+        return now - entry.changed >= window and (mtime_age >= window or mtime_age < -1)

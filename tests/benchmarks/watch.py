@@ -31,6 +31,7 @@ import psutil
 from PIL import Image
 
 from tests.daemon_process import DaemonProcess
+from tests.factories import register_measured
 
 QUIET = 5.0  # the default quiet window, which the figures are for
 IDLE_SECONDS = 60.0
@@ -119,6 +120,13 @@ def burst(daemon: DaemonProcess, root: Path, count: int) -> None:
     print(f"    last file closed -> last photo registered: {last - closed:.1f} s")
     assert len(found) == registered == count, "each photo registered exactly once"
     assert duplicates == errors == 0
+    # The baseline in the same run: `register` decodes the same files (as duplicates).
+    seconds, session, _ = register_measured(daemon, source)
+    assert session["duplicate_count"] == count, session
+    print(
+        f"    baseline, the same files registered as a folder: {seconds:.1f} s; "
+        f"burst minus the quiet window: {last - closed - QUIET:.1f} s"
+    )
 
 
 def latency(daemon: DaemonProcess, root: Path, drops: int) -> None:

@@ -16,6 +16,7 @@ from daemon.imaging import xmp
 from daemon.imaging.previews import init_decoders, make_previews
 from daemon.imaging.xmp import XmpData, XmpError
 from daemon.registration.workers import WorkerPool
+from protocol.photos import MAX_TAG_LENGTH, MAX_TAGS
 from tests import xmp_files
 from tests.images import photo_like
 from tests.xmp_files import container, hierarchical, leaves, packet
@@ -119,13 +120,13 @@ def test_without_dc_subject_the_leaves_of_keyword_paths_are_the_keywords() -> No
 
 
 def test_keywords_the_catalog_would_refuse_are_dropped_and_the_rest_capped() -> None:
-    longest, too_long = "k" * xmp.MAX_KEYWORD_LENGTH, "x" * (xmp.MAX_KEYWORD_LENGTH + 1)
+    longest, too_long = "k" * MAX_TAG_LENGTH, "x" * (MAX_TAG_LENGTH + 1)
     body = container("dc:subject", [too_long, f"  {longest.upper()}  ", "ok"])
     assert xmp.parse(packet(body)).keywords == (longest, "ok")
     many = [f"tag {n:03}" for n in range(250, 0, -1)]  # document order: tag 250 first
     kept = xmp.parse(packet(container("dc:subject", many))).keywords
-    assert len(kept) == xmp.MAX_KEYWORDS
-    assert kept == tuple(sorted(many[: xmp.MAX_KEYWORDS]))  # the first ones written, sorted
+    assert len(kept) == MAX_TAGS
+    assert kept == tuple(sorted(many[:MAX_TAGS]))  # the first ones written, sorted
 
 
 def test_text_with_markup_inside_a_keyword_is_not_a_keyword() -> None:

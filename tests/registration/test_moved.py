@@ -57,3 +57,33 @@ async def test_a_copy_whose_original_is_still_there_is_a_duplicate(
     second = await register(client, tmp_path / "b")
     assert second["duplicate_count"] == 1
     assert [path for _, path, _, _ in await _files(pool)] == [str(tmp_path / "a" / "IMG_1.JPG")]
+
+
+async def test_a_copy_while_the_original_disk_is_away_is_a_duplicate(
+    client: Client, pool: asyncpg.Pool, tmp_path: Path
+) -> None:
+    """An unplugged disk (its folder gone, or its files offline) says nothing about a
+    file having moved: a copy registered meanwhile must not take over the photo."""
+    disk, laptop = tmp_path / "disk", tmp_path / "laptop"
+    write_jpeg(disk / "card" / "IMG_1.JPG", 800, 600, seed=3)
+    (disk / "card" / "IMG_1.CR2").write_bytes(b"raw companion")
+    write_jpeg(disk / "IMG_2.JPG", 800, 600, seed=4)
+    await register(client, disk)
+    laptop.mkdir()
+    for name in ("IMG_1.JPG", "IMG_2.JPG"):
+        source = disk / "card" / name if name == "IMG_1.JPG" else disk / name
+        (laptop / name).write_bytes(source.read_bytes())
+    (disk / "card" / "IMG_1.JPG").unlink()
+    (disk / "card" / "IMG_1.CR2").unlink()
+    (disk / "card").rmdir()  # IMG_1's folder is gone
+    async with pool.acquire() as conn:  # IMG_2's folder is there, its file known offline
+        await conn.execute(
+            "UPDATE image_files SET state = 'offline' WHERE file_path LIKE '%IMG_2%'"
+        )
+    (disk / "IMG_2.JPG").unlink()
+    second = await register(client, laptop)
+    assert second["duplicate_count"] == 2
+    paths = [path for _, path, _, _ in await _files(pool)]
+    assert str(disk / "card" / "IMG_1.CR2") in paths
+    assert str(laptop / "IMG_1.JPG") not in paths
+    assert str(laptop / "IMG_2.JPG") not in paths

@@ -36,6 +36,20 @@ class Watching:
     def __init__(self, pool: asyncpg.Pool, watcher: Watcher) -> None:
         self.pool = pool
         self.watcher = watcher
+        self._stop = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        """Run the watcher (again), as the daemon's start does."""
+        self._stop = asyncio.Event()
+        self._task = asyncio.create_task(self.watcher.run(self._stop))
+
+    async def stop(self) -> None:
+        """Stop the watcher, as the daemon's stop does."""
+        self._stop.set()
+        if self._task is not None:
+            await self._task
+            self._task = None
 
     async def add(self, folder: Path, *, recursive: bool = True) -> uuid.UUID:
         """Watch a folder (as the API does: a row, then reload)."""
@@ -99,12 +113,10 @@ async def watching(pool: asyncpg.Pool, settings: Settings) -> AsyncIterator[Watc
     async with pool.acquire() as conn:
         await conn.execute("UPDATE system_settings SET watch_quiet_seconds = $1", QUIET)
     registrations = Registrations(pool, workers=2)
-    watcher = Watcher(pool, registrations, settings)
-    stop = asyncio.Event()
-    task = asyncio.create_task(watcher.run(stop))
+    watching = Watching(pool, Watcher(pool, registrations, settings))
+    watching.start()
     try:
-        yield Watching(pool, watcher)
+        yield watching
     finally:
-        stop.set()
-        await task
+        await watching.stop()
         await registrations.stop()

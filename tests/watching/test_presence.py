@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from tests.watching.conftest import Watching, write_photo
@@ -72,5 +73,73 @@ async def test_not_recursive_leaves_subfolders_alone(watching: Watching, tmp_pat
     write_photo(folder / "sub" / "later.jpg", seed=402)
     write_photo(folder / "later top.jpg", seed=403)
     await watching.settled(2)
+    await asyncio.sleep(2)  # four quiet windows: time enough for the one below too
     assert sorted(Path(p).name for p in await watching.files()) == ["later top.jpg", "top.jpg"]
     assert await _folder_state(watching, folder_id) == "watching"
+
+
+async def test_paused_and_switched_off_register_nothing_until_back(
+    watching: Watching, tmp_path: Path
+) -> None:
+    folder = tmp_path / "inbox"
+    folder_id = await watching.add(folder)
+    await watching.until(lambda: _is_watching(watching, folder_id), what="watching")
+    for step, sql in enumerate(
+        (
+            "UPDATE watched_folders SET paused = true",
+            "UPDATE system_settings SET watching_enabled = false",
+        )
+    ):
+        async with watching.pool.acquire() as conn:
+            await conn.execute(sql)
+        watching.watcher.reload()
+        await watching.until(
+            lambda: _is_not_followed(watching, folder_id), what="the folder to be let go"
+        )
+        write_photo(folder / f"while off {step}.jpg", seed=450 + step)
+        await asyncio.sleep(2)  # four quiet windows: a watched folder would have it by now
+        assert await watching.photos() == step
+        async with watching.pool.acquire() as conn:
+            await conn.execute("UPDATE watched_folders SET paused = false")
+            await conn.execute("UPDATE system_settings SET watching_enabled = true")
+        watching.watcher.reload()
+        await watching.settled(step + 1)
+
+
+async def _is_watching(watching: Watching, folder_id: object) -> bool:
+    return await _folder_state(watching, folder_id) == "watching"
+
+
+async def _is_not_followed(watching: Watching, folder_id: object) -> bool:
+    return await _folder_state(watching, folder_id) == "starting"  # the watcher let it go
+
+
+async def test_an_emptied_mount_point_is_offline_not_missing(
+    watching: Watching, tmp_path: Path
+) -> None:
+    folder = tmp_path / "disk"
+    for n in range(2):
+        write_photo(folder / f"{n}.jpg", seed=460 + n)
+    folder_id = await watching.add(folder)
+    await watching.settled(2)
+    await watching.stop()
+    for path in list(folder.iterdir()):  # the disk is unmounted: its mount point stays
+        path.unlink()
+    watching.start()
+
+    async def offline() -> bool:
+        states = {state for _, state, _ in (await watching.files()).values()}
+        return await _folder_state(watching, folder_id) == "offline" and states == {"offline"}
+
+    await watching.until(offline, what="the files to be offline, not missing")
+    assert "unmounted" in watching.watcher.status(folder_id).detail
+    write_photo(folder / "0.jpg", seed=460)  # the disk is back (here: one file of it)
+
+    async def back() -> bool:
+        states = sorted(state for _, state, _ in (await watching.files()).values())
+        return await _folder_state(watching, folder_id) == "watching" and states == [
+            "missing",
+            "online",
+        ]
+
+    await watching.until(back, what="the folder to be caught up")

@@ -1,4 +1,4 @@
-"""Which names the watcher ignores, and which files it treats as one photo."""
+"""Which paths the watcher ignores, and which files it treats as one photo."""
 
 from __future__ import annotations
 
@@ -6,31 +6,36 @@ import pytest
 
 from daemon.watching.rules import ignored, photo_key
 
+ROOT = "/photos"
+
 
 @pytest.mark.parametrize(
-    "name",
+    "relative",
     [
         "IMG_1.jpg.part",
         "IMG_1.JPG.crdownload",
         "IMG_1.jpg.tmp",
         "IMG_1.jpg~",
-        "IMG_1.jpg.download",
         ".IMG_1.jpg.Xa12bc",  # rsync's temporary name
         "._IMG_1.jpg",  # macOS resource fork
         ".DS_Store",
         "Thumbs.db",
-        "desktop.ini",
         "notes.txt",
         "IMG_1",
-        "",
+        ".Trash-1000/files/IMG_1.jpg",
+        "2024/.stversions/IMG_1.jpg",  # Syncthing's old versions
+        "@eaDir/IMG_1.jpg/SYNOPHOTO_THUMB_XL.jpg",  # Synology thumbnails
+        "$RECYCLE.BIN/IMG_1.jpg",
+        "IMG_1.jpg.download/IMG_1.jpg",  # Safari's download bundle
+        "../elsewhere/IMG_1.jpg",
     ],
 )
-def test_ignored(name: str) -> None:
-    assert ignored(f"/photos/{name}")
+def test_ignored(relative: str) -> None:
+    assert ignored(f"{ROOT}/{relative}", ROOT)
 
 
 @pytest.mark.parametrize(
-    "name",
+    "relative",
     [
         "IMG_1.jpg",
         "IMG_1.JPEG",
@@ -40,12 +45,12 @@ def test_ignored(name: str) -> None:
         "IMG_1.CR2.xmp",
         "IMG_1.heic",
         "tmp.jpg",
-        "part.jpg",
+        "2024/part/IMG_1.jpg",
         "ø\x07 control.jpg",
     ],
 )
-def test_not_ignored(name: str) -> None:
-    assert not ignored(f"/photos/{name}")
+def test_not_ignored(relative: str) -> None:
+    assert not ignored(f"{ROOT}/{relative}", ROOT)
 
 
 def test_files_of_one_photo_share_a_key() -> None:
