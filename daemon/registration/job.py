@@ -146,8 +146,8 @@ class RegistrationJob:
             finally:
                 if self.spec.feed is not None:
                     self.spec.feed.close()  # whatever arrives now goes to a new session
-            if self.spec.feed is not None:
-                await self._record_fed_totals(self.spec.feed)
+            if (feed := self.spec.feed) is not None:
+                await self._record_totals(files=feed.files_fed, ignored=0, groups=feed.groups_fed)
             if self._cancelled.is_set():
                 status = "cancelled"
             elif stop.is_set():
@@ -227,28 +227,15 @@ class RegistrationJob:
             )
 
         groups = await asyncio.to_thread(count)
-        self.progress.groups_total = groups
-        self.progress.files_found = counts.files
-        async with self._pool.acquire() as conn:
-            await sessions_store.set_scan_totals(
-                conn,
-                self.spec.session_id,
-                files=counts.files,
-                ignored=counts.ignored,
-                groups=groups,
-            )
+        await self._record_totals(files=counts.files, ignored=counts.ignored, groups=groups)
 
-    async def _record_fed_totals(self, feed: GroupFeed) -> None:
-        """A fed session's totals are what it was given (nothing of it is ignored)."""
-        self.progress.groups_total = feed.groups_fed
-        self.progress.files_found = feed.files_fed
+    async def _record_totals(self, *, files: int, ignored: int, groups: int) -> None:
+        """The session's totals, once known (a fed session's: what it was given)."""
+        self.progress.groups_total = groups
+        self.progress.files_found = files
         async with self._pool.acquire() as conn:
             await sessions_store.set_scan_totals(
-                conn,
-                self.spec.session_id,
-                files=feed.files_fed,
-                ignored=0,
-                groups=feed.groups_fed,
+                conn, self.spec.session_id, files=files, ignored=ignored, groups=groups
             )
 
     async def _forget_vanished_duplicates(self) -> None:

@@ -19,8 +19,6 @@ import argparse
 import os
 import statistics
 import tempfile
-import time
-from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from functools import partial
 from pathlib import Path
@@ -28,6 +26,7 @@ from pathlib import Path
 import rawpy
 
 from daemon.imaging.previews import init_decoders, make_previews
+from tests.benchmarks.registration import pool_rate, read_all
 from tests.raw_files import PreviewPlace, write_dng
 
 KINDS: dict[str, tuple[PreviewPlace, int]] = {
@@ -86,20 +85,6 @@ def decode(path: Path, coldpreview_max_px: int) -> None:
     make_previews(path, coldpreview_max_px=coldpreview_max_px, quality=85)
 
 
-def pool_rate(function: Callable[[Path], None], paths: list[Path], processes: int) -> float:
-    with ProcessPoolExecutor(processes, initializer=init_decoders) as pool:
-        list(pool.map(function, paths[: processes * 2]))  # warm the workers
-        began = time.perf_counter()
-        list(pool.map(function, paths))
-        return len(paths) / (time.perf_counter() - began)
-
-
-def read_all(paths: list[Path]) -> None:
-    """Put the files in the page cache, so every pipeline reads from memory."""
-    for path in paths:
-        path.read_bytes()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--photos", type=int, default=16)
@@ -138,7 +123,12 @@ def main() -> None:
     for _ in range(args.runs):
         for label, kind, cold in pipelines:
             rates[label].append(
-                pool_rate(partial(decode, coldpreview_max_px=cold), files[kind], processes)
+                pool_rate(
+                    partial(decode, coldpreview_max_px=cold),
+                    files[kind],
+                    processes,
+                    initializer=init_decoders,
+                )
             )
     median = {label: statistics.median(values) for label, values in rates.items()}
 

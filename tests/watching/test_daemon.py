@@ -37,24 +37,41 @@ def _wait_for(daemon: DaemonProcess, done: Any, timeout: float = 120) -> dict[st
         time.sleep(0.2)
 
 
-def test_killed_while_files_arrive(tmp_path: Path, daemons: list[DaemonProcess]) -> None:
-    data, folder = tmp_path / "data", tmp_path / "inbox"
-    folder.mkdir()
-    first = DaemonProcess(data)
-    daemons.append(first)
-    first.start().wait_healthy()
-    status, body = first.request("PATCH", "/api/settings", {"watch_quiet_seconds": 0.5})
+def _watching(daemon: DaemonProcess, folder: Path) -> None:
+    """Start the daemon and have it watch `folder` with a short quiet window."""
+    folder.mkdir(exist_ok=True)
+    daemon.start().wait_healthy()
+    status, body = daemon.request("PATCH", "/api/settings", {"watch_quiet_seconds": 0.5})
     assert status == 200, body
-    status, body = first.request("POST", "/api/watched-folders", {"path": str(folder)})
+    status, body = daemon.request("POST", "/api/watched-folders", {"path": str(folder)})
     assert status == 201, body
 
-    def copy_slowly() -> None:
+
+def _copying_slowly(folder: Path, seed: int) -> threading.Thread:
+    """A camera card's worth of photos arriving one every 0.1 s, on a thread."""
+
+    def copy() -> None:
         for n in range(FILES):
-            (folder / f"IMG_{n:04}.jpg").write_bytes(photo(700 + n, size=(640, 480)))
+            (folder / f"IMG_{n:04}.jpg").write_bytes(photo(seed + n, size=(640, 480)))
             time.sleep(0.1)
 
-    writer = threading.Thread(target=copy_slowly)
+    writer = threading.Thread(target=copy)
     writer.start()
+    return writer
+
+
+def _all_registered(catalog: dict[str, Any]) -> bool:
+    return len(catalog["photos"]) == FILES and all(
+        s["status"] not in ("pending", "running") for s in catalog["sessions"]
+    )
+
+
+def test_killed_while_files_arrive(tmp_path: Path, daemons: list[DaemonProcess]) -> None:
+    data, folder = tmp_path / "data", tmp_path / "inbox"
+    first = DaemonProcess(data)
+    daemons.append(first)
+    _watching(first, folder)
+    writer = _copying_slowly(folder, seed=700)
     _wait_for(first, lambda c: len(c["photos"]) >= 10)
     first.kill_daemon()
     writer.join()
@@ -62,13 +79,7 @@ def test_killed_while_files_arrive(tmp_path: Path, daemons: list[DaemonProcess])
     second = DaemonProcess(data)
     daemons.append(second)
     second.start().wait_healthy()
-    catalog = _wait_for(
-        second,
-        lambda c: (
-            len(c["photos"]) == FILES
-            and all(s["status"] not in ("pending", "running") for s in c["sessions"])
-        ),
-    )
+    catalog = _wait_for(second, _all_registered)
     statuses = [s["status"] for s in catalog["sessions"]]
     assert "interrupted" in statuses, statuses
     assert sum(s["photo_count"] for s in catalog["sessions"]) == FILES
@@ -81,32 +92,13 @@ def test_killed_while_files_arrive(tmp_path: Path, daemons: list[DaemonProcess])
 
 def test_postgres_killed_while_files_arrive(tmp_path: Path, daemons: list[DaemonProcess]) -> None:
     folder = tmp_path / "inbox"
-    folder.mkdir()
     daemon = DaemonProcess(tmp_path / "data")
     daemons.append(daemon)
-    daemon.start().wait_healthy()
-    status, body = daemon.request("PATCH", "/api/settings", {"watch_quiet_seconds": 0.5})
-    assert status == 200, body
-    status, body = daemon.request("POST", "/api/watched-folders", {"path": str(folder)})
-    assert status == 201, body
-
-    def copy_slowly() -> None:
-        for n in range(FILES):
-            (folder / f"IMG_{n:04}.jpg").write_bytes(photo(900 + n, size=(640, 480)))
-            time.sleep(0.1)
-
-    writer = threading.Thread(target=copy_slowly)
-    writer.start()
+    _watching(daemon, folder)
+    writer = _copying_slowly(folder, seed=900)
     _wait_for(daemon, lambda c: len(c["photos"]) >= 10)
     os.kill(daemon.postmaster_pid(), signal.SIGKILL)
     writer.join()
-    catalog = _wait_for(
-        daemon,
-        lambda c: (
-            len(c["photos"]) == FILES
-            and all(s["status"] not in ("pending", "running") for s in c["sessions"])
-        ),
-        timeout=180,
-    )
+    catalog = _wait_for(daemon, _all_registered, timeout=180)
     assert sum(s["photo_count"] for s in catalog["sessions"]) == FILES
     assert sum(s["duplicate_count"] for s in catalog["sessions"]) == 0
