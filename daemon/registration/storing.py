@@ -20,6 +20,7 @@ from daemon.imaging import coldpreviews
 from daemon.imaging.grouping import FileGroup
 from daemon.imaging.previews import Previews
 from daemon.paths import storable_text
+from daemon.store import image_files
 from daemon.store import input_sessions as sessions_store
 from daemon.store import registration as store
 from daemon.store.base import UNSTORABLE_TEXT, Conn
@@ -175,7 +176,7 @@ async def _moved_here(conn: Conn, photo_id: uuid.UUID, group: FileGroup) -> bool
     has it, in a folder that is there (a folder that is not, an unplugged disk say, says
     nothing about the file), this group is that file in its new place: the master's path
     follows it, and so do the companions that left the old folder with it."""
-    files = await store.files_of(conn, photo_id)
+    files = await image_files.files_of(conn, photo_id)
     master = next((f for f in files if f.is_master), None)
     if master is None or master.state == "offline":
         return False
@@ -189,10 +190,13 @@ async def _moved_here(conn: Conn, photo_id: uuid.UUID, group: FileGroup) -> bool
     vanished = await asyncio.to_thread(look)
     if vanished is None:
         return False
+    if not await image_files.move_file(conn, master.path, group.master.path):
+        return False  # the new path became a file of the catalog meanwhile
     left = [f for f in files if f.id in vanished and f is not master]
-    await store.forget_files(conn, [f.id for f in left if Path(f.path).parent == old_folder])
-    await store.mark_missing(conn, [f.id for f in left if Path(f.path).parent != old_folder])
-    await store.move_file(conn, master.id, group.master.path)
+    await image_files.forget_files(conn, [f.id for f in left if Path(f.path).parent == old_folder])
+    await image_files.set_state(
+        conn, [f.path for f in left if Path(f.path).parent != old_folder], "missing"
+    )
     await store.add_files(conn, photo_id, [(f.path, f.file_type, False) for f in group.companions])
     return True
 

@@ -49,19 +49,6 @@ SELECT $1, $2, $3 WHERE NOT EXISTS (SELECT 1 FROM image_files WHERE file_path = 
 ON CONFLICT (file_path) DO NOTHING
 """
 
-FILES_OF = """
-SELECT id, file_path AS path, file_type, is_master, state FROM image_files WHERE photo_id = $1
-"""
-MARK_MISSING = """
-UPDATE image_files SET state = 'missing', state_changed_at = clock_timestamp()
-WHERE id = ANY($1::uuid[])
-"""
-FORGET_FILES = "DELETE FROM image_files WHERE id = ANY($1::uuid[])"
-MOVE_FILE = """
-UPDATE image_files SET file_path = $2, state = 'online', state_changed_at = clock_timestamp()
-WHERE id = $1
-"""
-
 
 class KnownPath(msgspec.Struct, frozen=True):
     """A path the catalog already has, as a photo's file or as a duplicate."""
@@ -160,35 +147,3 @@ async def add_duplicate(
 ) -> None:
     """Record a file whose picture is already in the catalog under another path."""
     await conn.execute(ADD_DUPLICATE, photo_id, path, session_id)
-
-
-class StoredFile(msgspec.Struct, frozen=True):
-    """One of a photo's files as the catalog has it."""
-
-    id: uuid.UUID
-    path: str
-    file_type: str
-    is_master: bool
-    state: str
-
-
-async def files_of(conn: Conn, photo_id: uuid.UUID) -> list[StoredFile]:
-    """A photo's files."""
-    return [StoredFile(**dict(row)) for row in await conn.fetch(FILES_OF, photo_id)]
-
-
-async def forget_files(conn: Conn, file_ids: list[uuid.UUID]) -> None:
-    """Drop file rows (companions that went away when their photo moved)."""
-    if file_ids:
-        await conn.execute(FORGET_FILES, file_ids)
-
-
-async def mark_missing(conn: Conn, file_ids: list[uuid.UUID]) -> None:
-    """These files are no longer where the catalog has them."""
-    if file_ids:
-        await conn.execute(MARK_MISSING, file_ids)
-
-
-async def move_file(conn: Conn, file_id: uuid.UUID, path: str) -> None:
-    """The file now lives at `path`."""
-    await conn.execute(MOVE_FILE, file_id, path)

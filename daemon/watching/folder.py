@@ -52,6 +52,7 @@ from daemon.paths import storable
 from daemon.registration.feed import FeedClosed, GroupFeed
 from daemon.registration.manager import Registrations
 from daemon.services import input_sessions as sessions_service
+from daemon.store import image_files
 from daemon.store import registration as registration_store
 from daemon.store import watching as store
 from daemon.store.watching import WatchedFolderRow
@@ -315,11 +316,11 @@ class FolderWatch:
         self.settler.forget_under(self._prefix)
         self._gone.clear()
         async with self._context.pool.acquire() as conn:
-            await store.set_state_under(conn, self._prefix, "offline", ["online"])
+            await image_files.set_state_under(conn, self._prefix, "offline", ["online"])
 
     async def _known_files(self) -> bool:
         async with self._context.pool.acquire() as conn:
-            return await store.any_under(conn, self._prefix)
+            return await image_files.any_under(conn, self._prefix)
 
     # The OS watch -----------------------------------------------------------------
 
@@ -413,7 +414,7 @@ class FolderWatch:
                 return
             try:
                 async with self._context.pool.acquire() as conn, conn.transaction():
-                    await store.move_folder(conn, source + os.sep, destination + os.sep)
+                    await image_files.move_folder(conn, source + os.sep, destination + os.sep)
             except Conflict:
                 self._gone[source] = (now, True)  # paths already known there: scans sort it
             self._start_scan(full=False, under=destination)
@@ -429,7 +430,7 @@ class FolderWatch:
             self.settler.touch(destination, now)
             return
         async with self._context.pool.acquire() as conn, conn.transaction():
-            moved = await store.move_file(conn, source, destination)
+            moved = await image_files.move_file(conn, source, destination)
         if not moved:
             # Unknown before, or renamed over another known file: look at both.
             self._gone[source] = (now, False)
@@ -466,10 +467,12 @@ class FolderWatch:
         if not gone:
             return
         async with self._context.pool.acquire() as conn:
-            await store.set_state(conn, [path for path, is_dir in gone if not is_dir], "missing")
+            await image_files.set_state(
+                conn, [path for path, is_dir in gone if not is_dir], "missing"
+            )
             for path, is_dir in gone:
                 if is_dir:
-                    await store.set_state_under(conn, path + os.sep, "missing", ["online"])
+                    await image_files.set_state_under(conn, path + os.sep, "missing", ["online"])
 
     # Scans ------------------------------------------------------------------------
 
@@ -546,7 +549,7 @@ class FolderWatch:
 
     async def _reconcile(self, seen: set[str], problems: list[ScanProblem]) -> None:
         async with self._context.pool.acquire() as conn:
-            known = await store.files_under(conn, self._prefix)
+            known = await image_files.files_under(conn, self._prefix)
         if not self.row.recursive:
             known = {p: s for p, s in known.items() if os.path.dirname(p) == self._root}
         # A file under a folder the scan could not read is not known to be gone.
@@ -567,9 +570,9 @@ class FolderWatch:
         back, gone = await asyncio.to_thread(settle)
         async with self._context.pool.acquire() as conn:
             if back:
-                await store.set_state(conn, back, "online")
+                await image_files.set_state(conn, back, "online")
             if gone:
-                await store.set_state(conn, gone, "missing")
+                await image_files.set_state(conn, gone, "missing")
         if back or gone:
             log.info("%s: %d file(s) back, %d missing", self._root, len(back), len(gone))
 
@@ -591,7 +594,7 @@ class FolderWatch:
             )
             back = [path for path, seen in known.items() if seen.is_file]
             if back:
-                await store.set_state(conn, back, "online")
+                await image_files.set_state(conn, back, "online")
         fresh = [group for group in groups if any(ref.path not in known for ref in group.files)]
         if fresh:
             await self._feed_burst(fresh)
