@@ -63,6 +63,18 @@ class Watching:
         self.watcher.reload()
         return folder_id
 
+    def state(self, folder_id: uuid.UUID) -> str:
+        """What the watcher says it does with the folder (`starting` when it has let it go)."""
+        return self.watcher.status(folder_id).state
+
+    async def reaches(self, folder_id: uuid.UUID, state: str, timeout: float = 30.0) -> None:
+        """Until the watcher is in this state with the folder."""
+
+        async def check() -> bool:
+            return self.state(folder_id) == state
+
+        await self.until(check, timeout, f"the folder to be {state}")
+
     async def files(self) -> dict[str, tuple[str, str, bool]]:
         """Every file row: path → (hothash, state, is_master)."""
         async with self.pool.acquire() as conn:

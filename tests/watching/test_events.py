@@ -12,10 +12,7 @@ from tests.xmp_files import lightroom
 
 async def test_a_burst_registers_each_photo_once(watching: Watching, tmp_path: Path) -> None:
     folder = tmp_path / "watched"
-    await watching.add(folder)
-    await watching.until(
-        lambda: _state(watching, folder, "watching"), what="the folder to be watched"
-    )
+    await watching.reaches(await watching.add(folder), "watching")
     source = tmp_path / "card"
     for n in range(40):
         write_photo(source / f"IMG_{n:04}.JPG", seed=n)
@@ -33,8 +30,7 @@ async def test_a_burst_registers_each_photo_once(watching: Watching, tmp_path: P
 
 async def test_a_slow_writer_registers_once_and_whole(watching: Watching, tmp_path: Path) -> None:
     folder = tmp_path / "watched"
-    await watching.add(folder)
-    await watching.until(lambda: _state(watching, folder, "watching"), what="watching")
+    await watching.reaches(await watching.add(folder), "watching")
     data = photo(7, size=(1600, 1200))
     target = folder / "slow.jpg"
     with target.open("wb") as out:
@@ -51,8 +47,7 @@ async def test_a_slow_writer_registers_once_and_whole(watching: Watching, tmp_pa
 
 async def test_temp_then_rename_registers_once(watching: Watching, tmp_path: Path) -> None:
     folder = tmp_path / "watched"
-    await watching.add(folder)
-    await watching.until(lambda: _state(watching, folder, "watching"), what="watching")
+    await watching.reaches(await watching.add(folder), "watching")
     (folder / "download.jpg.crdownload").write_bytes(photo(1))
     (folder / ".rsync.jpg.Xy12ab").write_bytes(photo(2))
     (folder / "partial.jpg.part").write_bytes(photo(3))
@@ -74,8 +69,7 @@ async def test_raw_jpeg_and_xmp_3_s_apart_make_one_photo(
     async with watching.pool.acquire() as conn:
         await conn.execute("UPDATE system_settings SET watch_quiet_seconds = 4")
     folder = tmp_path / "watched"
-    await watching.add(folder)
-    await watching.until(lambda: _state(watching, folder, "watching"), what="watching")
+    await watching.reaches(await watching.add(folder), "watching")
     write_photo(folder / "IMG_1234.JPG", seed=5)
     await asyncio.sleep(3)
     (folder / "IMG_1234.CR2").write_bytes(b"raw bytes are not decoded when a JPEG is master")
@@ -96,8 +90,7 @@ async def test_a_renamed_file_keeps_its_photo_without_a_decode(
     watching: Watching, tmp_path: Path
 ) -> None:
     folder = tmp_path / "watched"
-    await watching.add(folder)
-    await watching.until(lambda: _state(watching, folder, "watching"), what="watching")
+    await watching.reaches(await watching.add(folder), "watching")
     write_photo(folder / "a.jpg", seed=21)
     await watching.settled(1)
     sessions = await watching.count("SELECT count(*) FROM input_sessions")
@@ -114,8 +107,7 @@ async def test_a_renamed_file_keeps_its_photo_without_a_decode(
 
 async def test_a_moved_file_keeps_its_photo(watching: Watching, tmp_path: Path) -> None:
     folder = tmp_path / "watched"
-    await watching.add(folder)
-    await watching.until(lambda: _state(watching, folder, "watching"), what="watching")
+    await watching.reaches(await watching.add(folder), "watching")
     write_photo(folder / "a.jpg", seed=11)
     await watching.settled(1)
     before = await watching.files()
@@ -135,8 +127,7 @@ async def test_a_moved_file_keeps_its_photo(watching: Watching, tmp_path: Path) 
 
 async def test_a_deleted_file_is_missing_not_deleted(watching: Watching, tmp_path: Path) -> None:
     folder = tmp_path / "watched"
-    await watching.add(folder)
-    await watching.until(lambda: _state(watching, folder, "watching"), what="watching")
+    await watching.reaches(await watching.add(folder), "watching")
     write_photo(folder / "gone.jpg", seed=12)
     await watching.settled(1)
     (folder / "gone.jpg").unlink()
@@ -146,11 +137,3 @@ async def test_a_deleted_file_is_missing_not_deleted(watching: Watching, tmp_pat
 
     await watching.until(missing, what="the file to be marked missing")
     assert await watching.photos() == 1
-
-
-async def _state(watching: Watching, folder: Path, state: str) -> bool:
-    async with watching.pool.acquire() as conn:
-        folder_id = await conn.fetchval(
-            "SELECT id FROM watched_folders WHERE path = $1", str(folder.resolve())
-        )
-    return folder_id is not None and watching.watcher.status(folder_id).state == state

@@ -52,9 +52,7 @@ async def test_a_queue_overflow_is_caught_up_by_a_rescan(
 ) -> None:
     folder = tmp_path / "flooded"
     folder_id = await watching.add(folder)
-    await watching.until(
-        lambda: _is(watching, folder_id, "watching"), what="the folder to be watched"
-    )
+    await watching.reaches(folder_id, "watching")
     photos = tmp_path / "photos"
     photos.mkdir()
     for n in range(3):
@@ -85,14 +83,10 @@ async def test_no_watches_left_falls_back_to_polling(watching: Watching, tmp_pat
     MAX_WATCHES.write_text("3\n")
     try:
         folder_id = await watching.add(folder)
-        await watching.until(lambda: _is(watching, folder_id, "polling"), what="polling")
+        await watching.reaches(folder_id, "polling")
     finally:
         MAX_WATCHES.write_text(limit)
     assert "max_user_watches" in watching.watcher.status(folder_id).detail
     (folder / "c" / "deeper" / "late.jpg").write_bytes(photo(600))
     await watching.settled(1, timeout=POLL_INTERVAL * 3)
     assert watching.watcher.status(folder_id).state == "polling"
-
-
-async def _is(watching: Watching, folder_id: object, state: str) -> bool:
-    return watching.watcher.status(folder_id).state == state  # type: ignore[arg-type]

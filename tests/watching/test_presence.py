@@ -8,10 +8,6 @@ from pathlib import Path
 from tests.watching.conftest import Watching, write_photo
 
 
-async def _folder_state(watching: Watching, folder_id: object) -> str:
-    return watching.watcher.status(folder_id).state  # type: ignore[arg-type]
-
-
 async def test_a_folder_renamed_away_and_back(watching: Watching, tmp_path: Path) -> None:
     folder = tmp_path / "card"
     for n in range(3):
@@ -24,7 +20,7 @@ async def test_a_folder_renamed_away_and_back(watching: Watching, tmp_path: Path
 
     async def offline() -> bool:
         states = {state for _, state, _ in (await watching.files()).values()}
-        return await _folder_state(watching, folder_id) == "offline" and states == {"offline"}
+        return watching.state(folder_id) == "offline" and states == {"offline"}
 
     await watching.until(offline, what="the folder and its files to be offline")
     assert watching.watcher.status(folder_id).detail
@@ -47,7 +43,7 @@ async def test_a_folder_renamed_away_and_back(watching: Watching, tmp_path: Path
 
     await watching.until(caught_up, what="the catch-up scan")
     await watching.settled(4)
-    assert await _folder_state(watching, folder_id) == "watching"
+    assert watching.state(folder_id) == "watching"
 
 
 async def test_files_present_before_watching_are_registered(
@@ -75,7 +71,7 @@ async def test_not_recursive_leaves_subfolders_alone(watching: Watching, tmp_pat
     await watching.settled(2)
     await asyncio.sleep(2)  # four quiet windows: time enough for the one below too
     assert sorted(Path(p).name for p in await watching.files()) == ["later top.jpg", "top.jpg"]
-    assert await _folder_state(watching, folder_id) == "watching"
+    assert watching.state(folder_id) == "watching"
 
 
 async def test_paused_and_switched_off_register_nothing_until_back(
@@ -83,7 +79,7 @@ async def test_paused_and_switched_off_register_nothing_until_back(
 ) -> None:
     folder = tmp_path / "inbox"
     folder_id = await watching.add(folder)
-    await watching.until(lambda: _is_watching(watching, folder_id), what="watching")
+    await watching.reaches(folder_id, "watching")
     for step, sql in enumerate(
         (
             "UPDATE watched_folders SET paused = true",
@@ -93,9 +89,7 @@ async def test_paused_and_switched_off_register_nothing_until_back(
         async with watching.pool.acquire() as conn:
             await conn.execute(sql)
         watching.watcher.reload()
-        await watching.until(
-            lambda: _is_not_followed(watching, folder_id), what="the folder to be let go"
-        )
+        await watching.reaches(folder_id, "starting")  # the watcher let it go
         write_photo(folder / f"while off {step}.jpg", seed=450 + step)
         await asyncio.sleep(2)  # four quiet windows: a watched folder would have it by now
         assert await watching.photos() == step
@@ -104,14 +98,6 @@ async def test_paused_and_switched_off_register_nothing_until_back(
             await conn.execute("UPDATE system_settings SET watching_enabled = true")
         watching.watcher.reload()
         await watching.settled(step + 1)
-
-
-async def _is_watching(watching: Watching, folder_id: object) -> bool:
-    return await _folder_state(watching, folder_id) == "watching"
-
-
-async def _is_not_followed(watching: Watching, folder_id: object) -> bool:
-    return await _folder_state(watching, folder_id) == "starting"  # the watcher let it go
 
 
 async def test_an_emptied_mount_point_is_offline_not_missing(
@@ -129,7 +115,7 @@ async def test_an_emptied_mount_point_is_offline_not_missing(
 
     async def offline() -> bool:
         states = {state for _, state, _ in (await watching.files()).values()}
-        return await _folder_state(watching, folder_id) == "offline" and states == {"offline"}
+        return watching.state(folder_id) == "offline" and states == {"offline"}
 
     await watching.until(offline, what="the files to be offline, not missing")
     assert "unmounted" in watching.watcher.status(folder_id).detail
@@ -137,7 +123,7 @@ async def test_an_emptied_mount_point_is_offline_not_missing(
 
     async def back() -> bool:
         states = sorted(state for _, state, _ in (await watching.files()).values())
-        return await _folder_state(watching, folder_id) == "watching" and states == [
+        return watching.state(folder_id) == "watching" and states == [
             "missing",
             "online",
         ]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
 from pathlib import Path
 
 from tests.watching.conftest import Watching, write_photo
@@ -45,7 +44,7 @@ async def test_a_cancelled_burst_does_not_stop_the_folder(
 ) -> None:
     folder = tmp_path / "inbox"
     folder_id = await watching.add(folder)
-    await watching.until(lambda: _is(watching, folder_id, "watching"), what="watching")
+    await watching.reaches(folder_id, "watching")
     for n in range(30):
         write_photo(folder / f"{n}.jpg", seed=800 + n, size=(1600, 1200))
     await watching.until(lambda: _running(watching), what="the burst's session")
@@ -95,7 +94,3 @@ async def _all_done(watching: Watching, check: object) -> bool:
 
 async def _running(watching: Watching) -> bool:
     return any(s["status"] == "running" for s in await _sessions(watching))
-
-
-async def _is(watching: Watching, folder_id: uuid.UUID, state: str) -> bool:
-    return watching.watcher.status(folder_id).state == state
