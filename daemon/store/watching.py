@@ -1,4 +1,4 @@
-"""SQL the watcher needs of its own: its folders, its settings, what it failed on."""
+"""SQL the watcher needs of its own: its folders, and the files it failed on."""
 
 from __future__ import annotations
 
@@ -9,9 +9,6 @@ import msgspec
 from daemon.store.base import Conn
 
 FOLDERS = "SELECT id, path, recursive, photographer_id, paused FROM watched_folders ORDER BY path"
-SETTINGS = """
-SELECT watching_enabled, watch_quiet_seconds, watch_rescan_minutes FROM system_settings
-"""
 SCANNED = "UPDATE watched_folders SET last_scan_at = clock_timestamp() WHERE id = $1"
 # The last failure of each file in this folder's sessions.
 FAILED_SINCE = """
@@ -32,24 +29,9 @@ class WatchedFolderRow(msgspec.Struct, frozen=True):
     paused: bool
 
 
-class WatchSettings(msgspec.Struct, frozen=True):
-    """The installation's watch settings."""
-
-    watching_enabled: bool
-    watch_quiet_seconds: float
-    watch_rescan_minutes: int
-
-
 async def folders(conn: Conn) -> list[WatchedFolderRow]:
     """Every watched folder."""
     return [WatchedFolderRow(**dict(row)) for row in await conn.fetch(FOLDERS)]
-
-
-async def settings(conn: Conn) -> WatchSettings:
-    """Whether and how folders are watched."""
-    row = await conn.fetchrow(SETTINGS)
-    assert row is not None  # the settings row is made at first start
-    return WatchSettings(**dict(row))
 
 
 async def scanned(conn: Conn, folder_id: uuid.UUID) -> None:

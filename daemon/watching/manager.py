@@ -16,6 +16,7 @@ import asyncpg
 from daemon.config import Settings
 from daemon.database import connection_lost
 from daemon.registration.manager import Registrations
+from daemon.store import settings as settings_store
 from daemon.store import watching as store
 from daemon.watching.folder import Context, FolderWatch
 from protocol.watched_folders import WatchState
@@ -130,7 +131,7 @@ class Watcher:
     async def _follow_database(self) -> None:
         """Start what is new or changed, stop what is gone, paused or switched off."""
         async with self._pool.acquire() as conn:
-            watch = await store.settings(conn)
+            watch = await settings_store.get(conn)
             rows = await store.folders(conn)
         wanted = {row.id: row for row in rows if watch.watching_enabled and not row.paused}
         quiet, rescan = watch.watch_quiet_seconds, watch.watch_rescan_minutes * 60.0
