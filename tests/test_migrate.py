@@ -24,6 +24,11 @@ CATALOG_TABLES = {
     "collection_items",
     "photo_corrections",
     "watched_folders",
+    "sync_tombstones",
+    "sync_targets",
+    "sync_log",
+    "registered_machines",
+    "machine_tokens",
     "schema_migrations",
 }
 

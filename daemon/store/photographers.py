@@ -12,14 +12,14 @@ ENSURE_SPECIAL = """
 INSERT INTO photographers (name, is_default, is_unknown)
 SELECT $1, $2, $3
 WHERE NOT EXISTS (
-    SELECT 1 FROM photographers WHERE (is_default AND $2) OR (is_unknown AND $3)
+    SELECT 1 FROM photographers WHERE origin IS NULL AND ((is_default AND $2) OR (is_unknown AND $3))
 )
 """
 LIST = (
     "SELECT * FROM photographers ORDER BY is_default DESC, is_unknown DESC, lower(name), created_at"
 )
 GET = "SELECT * FROM photographers WHERE id = $1"
-GET_DEFAULT = "SELECT * FROM photographers WHERE is_default"
+GET_DEFAULT = "SELECT * FROM photographers WHERE is_default AND origin IS NULL"
 INSERT = """
 INSERT INTO photographers (name, website, bio, notes) VALUES ($1, $2, $3, $4) RETURNING *
 """

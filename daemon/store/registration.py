@@ -40,7 +40,7 @@ RESTORE = (
 )
 ADD_FILE = """
 INSERT INTO image_files (photo_id, file_path, file_type, is_master) VALUES ($1, $2, $3, $4)
-ON CONFLICT (file_path) DO NOTHING
+ON CONFLICT (file_path) WHERE origin IS NULL DO NOTHING
 """
 # A path that is some photo's file is never also a duplicate.
 ADD_DUPLICATE = """

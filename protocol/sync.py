@@ -1,0 +1,409 @@
+"""Sync: what a machine pushes to a central server, and the local API that drives it.
+
+The rows a push carries mirror the catalog's tables, field for field (a field's name is
+its column's), except where a machine's own ids would mean nothing on central: a file,
+a correction and a deletion of a photo name the photo by its hothash.
+
+Every sync request carries `SYNC_VERSION_HEADER`; central refuses another version
+with 409 and a detail naming both, before it reads the body.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+import msgspec
+
+from protocol.base import Request, Response
+from protocol.photos import FileState, Hothash, WallTime
+
+SYNC_PROTOCOL_VERSION = 1
+SYNC_VERSION_HEADER = "X-Hotprevue-Sync"
+INSTALLATION_HEADER = "X-Installation-Id"
+# A coldpreview upload's SHA-256, hex: central refuses bytes that do not match it.
+CONTENT_SHA256_HEADER = "X-Content-SHA256"
+# Machine tokens go as `Authorization: Bearer <token>`; they open the sync endpoints only.
+TOKEN_PREFIX = "hpm_"
+
+# The largest coldpreview central accepts: the largest size any machine may configure.
+MAX_COLDPREVIEW_PX = 8000
+MAX_COLDPREVIEW_BYTES = 32 * 1024 * 1024
+# A push's batch: at most this many rows, and a body of at most this many bytes.
+MAX_BATCH_ROWS = 500
+MAX_BATCH_BYTES = 16 * 1024 * 1024
+# What central accepts for one batch (a photo row with its hotpreview is ~10 kB).
+MAX_RECEIVE_BYTES = 64 * 1024 * 1024
+
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+# The tables a push carries, in the order central applies them.
+Entity = Literal[
+    "photographers",
+    "categories",
+    "events",
+    "input_sessions",
+    "photos",
+    "image_files",
+    "collections",
+    "text_items",
+    "collection_items",
+    "photo_corrections",
+]
+# Groups of a photo's fields that change together; see SyncPhoto.edited_at.
+EditGroup = Literal[
+    "taken_at",
+    "location",
+    "tags",
+    "category",
+    "rating",
+    "photographer",
+    "input_session",
+    "event",
+    "stack",
+    "deleted",
+]
+
+
+class SyncPhotographer(Request):
+    """A row of `photographers`."""
+
+    id: uuid.UUID
+    name: str
+    website: str
+    bio: str
+    notes: str
+    is_default: bool
+    is_unknown: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+class SyncCategory(Request):
+    """A row of `categories`."""
+
+    id: uuid.UUID
+    name: str
+    excluded_from_stream: bool
+    display_order: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class SyncEvent(Request):
+    """A row of `events`."""
+
+    id: uuid.UUID
+    name: str
+    description: str
+    date: date | None
+    location: str
+    parent_id: uuid.UUID | None
+    cover_hothash: Hothash | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class SyncInputSession(Request):
+    """A row of `input_sessions` (its watched folder, this machine's configuration, stays)."""
+
+    id: uuid.UUID
+    name: str
+    source_path: str
+    recursive: bool
+    default_photographer_id: uuid.UUID
+    default_event_id: uuid.UUID | None
+    status: str
+    started_at: datetime | None
+    completed_at: datetime | None
+    photo_count: int
+    duplicate_count: int
+    error_count: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class SyncPhoto(Request):
+    """A row of `photos`, keyed by its hothash (each machine has its own `id`)."""
+
+    hothash: Hothash
+    # Central recomputes SHA-256 of the decoded bytes and refuses a photo that differs.
+    hotpreview_b64: str
+    exif_data: dict[str, Any]
+    taken_at: WallTime | None
+    # The offset in seconds east of UTC (an interval has no portable JSON form).
+    taken_at_offset_seconds: int | None
+    taken_at_source: int
+    taken_at_accuracy: str
+    location_lat: float | None
+    location_lng: float | None
+    location_source: int | None
+    location_accuracy: str | None
+    camera_make: str | None
+    camera_model: str | None
+    lens_model: str | None
+    iso: int | None
+    shutter_speed: str | None
+    aperture: float | None
+    focal_length: float | None
+    tags: list[str]
+    category_id: uuid.UUID | None
+    rating: int | None
+    photographer_id: uuid.UUID
+    input_session_id: uuid.UUID | None
+    event_id: uuid.UUID | None
+    stack_id: uuid.UUID | None
+    is_stack_cover: bool
+    registered_at: datetime
+    deleted_at: datetime | None
+    # When each group of fields was last changed at the origin. Where two machines hold
+    # the photo, central keeps each group from the machine that changed it last; a group
+    # never changed since registration loses to any change, and between two such the
+    # first machine to send the photo keeps it.
+    edited_at: dict[EditGroup, datetime]
+    updated_at: datetime
+    # Whether this machine has a coldpreview to upload when central asks for it.
+    has_coldpreview: bool
+
+
+class SyncImageFile(Request):
+    """A row of `image_files`: where this machine has the photo's files."""
+
+    id: uuid.UUID
+    hothash: Hothash
+    file_path: str
+    file_type: str
+    is_master: bool
+    state: FileState
+    created_at: datetime
+    updated_at: datetime
+
+
+class SyncCollection(Request):
+    """A row of `collections`."""
+
+    id: uuid.UUID
+    name: str
+    description: str
+    cover_hothash: Hothash | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class SyncTextItem(Request):
+    """A row of `text_items` (a collection's text cards)."""
+
+    id: uuid.UUID
+    title: str
+    body: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class SyncCollectionItem(Request):
+    """A row of `collection_items`: a photo or a text card at a position."""
+
+    id: uuid.UUID
+    collection_id: uuid.UUID
+    hothash: Hothash | None
+    text_item_id: uuid.UUID | None
+    position: int
+    caption: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class SyncPhotoCorrection(Request):
+    """A row of `photo_corrections`; where two machines correct a photo, the later wins."""
+
+    hothash: Hothash
+    rotation: int
+    horizon_angle: float
+    exposure_ev: float
+    crop_left: float
+    crop_top: float
+    crop_right: float
+    crop_bottom: float
+    updated_at: datetime
+
+
+class SyncDeletion(Request):
+    """A row deleted at the origin: its table and key (photos and corrections: hothash)."""
+
+    entity: Entity
+    key: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+
+
+class SyncBatch(Request):
+    """`POST /api/sync/receive`: one bounded batch of a push (current states of rows).
+
+    Deletions are applied first: a row sent beside its own deletion was created again."""
+
+    machine_name: Name
+    photographers: list[SyncPhotographer] = []
+    categories: list[SyncCategory] = []
+    events: list[SyncEvent] = []
+    input_sessions: list[SyncInputSession] = []
+    photos: list[SyncPhoto] = []
+    image_files: list[SyncImageFile] = []
+    collections: list[SyncCollection] = []
+    text_items: list[SyncTextItem] = []
+    collection_items: list[SyncCollectionItem] = []
+    photo_corrections: list[SyncPhotoCorrection] = []
+    deletions: list[SyncDeletion] = []
+
+    def row_count(self) -> int:
+        """How many rows and deletions the batch carries."""
+        return sum(len(getattr(self, field)) for field in self.__struct_fields__[1:])
+
+
+class RefusedPhoto(Response):
+    """A photo central did not take, and why."""
+
+    hothash: str
+    reason: str
+
+
+class SyncReceipt(Response):
+    """Central's answer to a batch."""
+
+    version: int
+    # Central's own installation id: another one than last time means a new central.
+    central_id: uuid.UUID
+    # Rows inserted or updated (photos refused not among them).
+    received: int
+    # Photos central had already (from this machine or another one).
+    skipped_duplicates: int
+    deleted: int
+    refused: list[RefusedPhoto] = []
+    # Photos of the batch whose coldpreview central lacks: upload those next.
+    coldpreviews_wanted: list[str] = []
+
+
+class ColdpreviewReceipt(Response):
+    """`POST /api/sync/coldpreview/{hothash}`: stored, or central had it already."""
+
+    hothash: str
+    stored: bool
+
+
+# -- this machine's targets and runs (local API) ------------------------------------
+
+
+class SyncTargetCreate(Request):
+    """`POST /api/sync/targets`: a central server to push to."""
+
+    url: Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
+    token: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    # How this machine is named there (default: the installation's name, else the host's).
+    machine_name: Name | None = None
+    # What this machine calls the target (default: the URL's host).
+    name: Name | None = None
+    # A CA certificate (PEM) to trust for this target, for a private CA.
+    ca_file: Annotated[str, msgspec.Meta(min_length=1, max_length=4096)] | None = None
+
+
+class SyncTarget(Response):
+    """A sync target (its token is never shown again)."""
+
+    id: uuid.UUID
+    name: str
+    url: str
+    machine_name: str
+    ca_file: str | None
+    # False for plain http (allowed to loopback and private-network addresses only).
+    encrypted: bool
+    created_at: datetime
+    last_success_at: datetime | None
+    last_error: str | None
+    last_error_at: datetime | None
+
+
+RunState = Literal["running", "succeeded", "failed", "cancelled"]
+
+
+class SyncRunCreate(Request):
+    """`POST /api/sync/runs`: push to a target now (its name, URL or id; default: the only one)."""
+
+    target: Annotated[str, msgspec.Meta(min_length=1, max_length=2000)] | None = None
+    # Send everything again, as to a new central.
+    full: bool = False
+
+
+class SyncRun(Response):
+    """A push, running or finished, with its progress."""
+
+    id: uuid.UUID
+    target_id: uuid.UUID
+    target_name: str
+    state: RunState
+    started_at: datetime
+    finished_at: datetime | None
+    # Rows (and deletions) to send, counted at the start; rows sent so far.
+    rows_total: int
+    rows_sent: int
+    photos_sent: int
+    # Coldpreviews central asked for so far, and those uploaded.
+    coldpreviews_wanted: int
+    coldpreviews_sent: int
+    bytes_sent: int
+    # Connection errors and 5xx answers retried so far.
+    retries: int
+    refused: list[RefusedPhoto]
+    error: str | None
+
+
+class SyncTargetStatus(Response):
+    """One target in `GET /api/sync/status`."""
+
+    id: uuid.UUID
+    name: str
+    url: str
+    encrypted: bool
+    last_success_at: datetime | None
+    last_error: str | None
+    last_error_at: datetime | None
+    # Changed rows (and deletions) not yet on the target; photos among them; new
+    # photos' coldpreviews not yet there.
+    pending_rows: int
+    pending_photos: int
+    pending_coldpreviews: int
+    # The run pushing to it now, if any.
+    running: uuid.UUID | None
+
+
+class SyncStatus(Response):
+    """`GET /api/sync/status`: cheap enough for a tray to ask every second."""
+
+    targets: list[SyncTargetStatus]
+
+
+# -- central's machines -------------------------------------------------------------
+
+
+class MachineCreate(Request):
+    """`POST /api/machines` (central): a token for a machine to push with."""
+
+    name: Name
+
+
+class MachineToken(Response):
+    """The new token, shown this once (central keeps only its hash)."""
+
+    id: uuid.UUID
+    name: str
+    token: str
+
+
+class Machine(Response):
+    """A machine token and the installation it is bound to (after its first push)."""
+
+    id: uuid.UUID
+    name: str
+    installation_id: uuid.UUID | None
+    machine_name: str | None
+    created_at: datetime
+    last_used_at: datetime | None
+    first_sync_at: datetime | None
+    last_sync_at: datetime | None
+    revoked_at: datetime | None
