@@ -22,6 +22,8 @@ from litestar.openapi.spec import (
 )
 from litestar.status_codes import (
     HTTP_400_BAD_REQUEST,
+    HTTP_401_UNAUTHORIZED,
+    HTTP_403_FORBIDDEN,
     HTTP_404_NOT_FOUND,
     HTTP_409_CONFLICT,
     HTTP_422_UNPROCESSABLE_ENTITY,
@@ -33,23 +35,27 @@ from daemon import __version__, database
 from daemon.api.batches import BatchesController
 from daemon.api.bodies import StrictBodies
 from daemon.api.categories import CategoriesController
+from daemon.api.central import SyncReceiveController
 from daemon.api.collections import CollectionsController, TextItemsController
 from daemon.api.events import EventsController
 from daemon.api.input_sessions import InputSessionsController
+from daemon.api.machines import MachinesController
 from daemon.api.photographers import PhotographersController
 from daemon.api.photos import PhotosController, TagsController
 from daemon.api.settings import SettingsController
 from daemon.api.stacks import DuplicatesController, StacksController
+from daemon.api.sync import SyncController
 from daemon.api.system import SystemController
 from daemon.api.watched_folders import WatchedFoldersController
 from daemon.config import Mode, Settings
-from daemon.errors import Conflict, DomainError, Invalid, NotFound
+from daemon.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, Unauthorized
 from daemon.lifespan import lifespan
 from daemon.runtime import Runtime
 from daemon.security import (
     API_KEY_HEADER,
     ApiKeyGuard,
     LoopbackHostGuard,
+    MirrorGuard,
     load_or_create_api_key,
 )
 from daemon.store.base import UNSTORABLE_TEXT
@@ -61,18 +67,25 @@ _DOMAIN_STATUS = {
     NotFound: HTTP_404_NOT_FOUND,
     Conflict: HTTP_409_CONFLICT,
     Invalid: HTTP_422_UNPROCESSABLE_ENTITY,
+    Unauthorized: HTTP_401_UNAUTHORIZED,
+    Forbidden: HTTP_403_FORBIDDEN,
 }
+# Central only: machines push to it, and it lists and revokes their tokens.
+_CENTRAL_CONTROLLERS = [SyncReceiveController, MachinesController]
 
 
 def create_app(
     settings: Settings, *, request_shutdown: Callable[[], None] | None = None
 ) -> Litestar:
     """Build the daemon's HTTP application for these settings."""
-    api_key = load_or_create_api_key(settings.paths.api_key)
+    api_key = settings.api_key or load_or_create_api_key(settings.paths.api_key)
     middleware: list[ASGIMiddleware] = []
     if settings.mode is Mode.LOCAL:
         middleware.append(LoopbackHostGuard())
-    middleware.append(ApiKeyGuard(api_key))
+    central = settings.mode is Mode.CENTRAL
+    middleware.append(ApiKeyGuard(api_key, machine_paths=central))
+    if central:
+        middleware.append(MirrorGuard())
     app = Litestar(
         route_handlers=[
             SystemController,
@@ -89,6 +102,7 @@ def create_app(
             DuplicatesController,
             TagsController,
             WatchedFoldersController,
+            *(_CENTRAL_CONTROLLERS if central else [SyncController]),
         ],
         lifespan=[lifespan],
         state=State(
@@ -123,7 +137,13 @@ def create_app(
                         name=API_KEY_HEADER,
                         security_scheme_in="header",
                         description="the key in the data directory's api_key file",
-                    )
+                    ),
+                    "machineToken": SecurityScheme(
+                        type="http",
+                        scheme="bearer",
+                        description="central: a machine's token (`hotprevue machines add`), "
+                        "for the sync endpoints only",
+                    ),
                 }
             ),
         ),
@@ -148,10 +168,12 @@ def _document_wall_times(app: Litestar) -> None:
 
 
 _ERRORS = {
-    "401": "missing or wrong X-API-Key",
-    "403": "the request's Host is not this machine",
+    "401": "missing or wrong X-API-Key (central's sync endpoints: machine token)",
+    "403": "the request's Host is not this machine (central: the machine token belongs to "
+    "another installation)",
     "404": "not found",
-    "409": "the request breaks a rule of the catalog",
+    "409": "the request breaks a rule of the catalog (central: a read-only mirror, or "
+    "another sync protocol version)",
     "413": "request body too large",
     "422": "invalid input; `detail` names the field",
     "503": "the catalog database is not answering; try again shortly",

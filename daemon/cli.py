@@ -1,4 +1,4 @@
-"""The `hotprevue` command: run, status, stop, register, watch."""
+"""The `hotprevue` command: run, status, stop, register, watch, sync, machines."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import sys
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 import filelock
 
@@ -114,7 +115,62 @@ def _parser() -> argparse.ArgumentParser:
         each = actions.add_parser(action, parents=[common], help=description)
         each.add_argument("folder", metavar="PATH-or-ID", help="the folder's path or id")
         each.set_defaults(handler=_watch, action=action)
+    _sync_parser(commands, common)
+    _machines_parser(commands, common)
     return parser
+
+
+def _machines_parser(
+    commands: argparse._SubParsersAction[Any], common: argparse.ArgumentParser
+) -> None:
+    machines = commands.add_parser(
+        "machines", help="central: the tokens machines push with (central must run)"
+    )
+    actions = machines.add_subparsers(title="actions", required=True, metavar="ACTION")
+    add = actions.add_parser(
+        "add", parents=[common], help="make a token for a machine (shown once)"
+    )
+    add.add_argument("name", help="what to call the machine here")
+    add.set_defaults(handler=_machines, action="add")
+    listing = actions.add_parser("list", parents=[common], help="the machine tokens")
+    listing.set_defaults(handler=_machines, action="list")
+    revoke = actions.add_parser("revoke", parents=[common], help="revoke a machine's token")
+    revoke.add_argument("machine", metavar="NAME-or-ID", help="the token's name or id")
+    revoke.set_defaults(handler=_machines, action="revoke")
+
+
+def _sync_parser(
+    commands: argparse._SubParsersAction[Any], common: argparse.ArgumentParser
+) -> None:
+    sync = commands.add_parser(
+        "sync",
+        parents=[common],
+        help="push the catalog to a central server, or manage its targets (daemon must run)",
+    )
+    sync.add_argument(
+        "--target", metavar="NAME", help="target name, URL or id (default: the only one)"
+    )
+    sync.add_argument("--full", action="store_true", help="send everything again")
+    sync.set_defaults(handler=_sync, action=None)
+    # The actions take --data-dir too, without a default of their own: one given before
+    # the action (`sync --data-dir D targets`) is kept.
+    data_dir = argparse.ArgumentParser(add_help=False)
+    data_dir.add_argument("--data-dir", type=Path, default=argparse.SUPPRESS, help="as above")
+    actions = sync.add_subparsers(title="actions", required=False, metavar="ACTION")
+    add = actions.add_parser("add-target", parents=[data_dir], help="add a central server")
+    add.add_argument("url", metavar="URL", help="the central server's address (https://…)")
+    add.add_argument("--token", required=True, help="this machine's token there (- reads stdin)")
+    add.add_argument("--name", help="this machine's name there (default: the installation's)")
+    add.add_argument("--label", help="what to call the target here (default: its host)")
+    add.add_argument("--ca-file", type=Path, metavar="PEM", help="a CA certificate to trust")
+    add.set_defaults(action="add-target")
+    listing = actions.add_parser("targets", parents=[data_dir], help="the sync targets")
+    listing.set_defaults(action="targets")
+    remove = actions.add_parser(
+        "remove-target", parents=[data_dir], help="forget a target (what it has stays there)"
+    )
+    remove.add_argument("target_ref", metavar="NAME-or-URL-or-ID", help="the target")
+    remove.set_defaults(action="remove-target")
 
 
 def _run(settings: Settings, _args: argparse.Namespace) -> int:
@@ -145,7 +201,8 @@ def _running(settings: Settings) -> bool:
 
 
 def _client(settings: Settings, info: RuntimeInfo) -> DaemonClient:
-    api_key = settings.paths.api_key.read_text(encoding="utf-8").strip()
+    # The same key the daemon took: HOTPREVUE_API_KEY when set, else its file.
+    api_key = settings.api_key or settings.paths.api_key.read_text(encoding="utf-8").strip()
     return DaemonClient(info.url, api_key)
 
 
@@ -178,6 +235,24 @@ def _watch(settings: Settings, args: argparse.Namespace) -> int:
     from daemon import cli_watch
 
     return cli_watch.watch(client, args)
+
+
+def _sync(settings: Settings, args: argparse.Namespace) -> int:
+    client = _connect(settings)
+    if client is None:
+        return EXIT_NOT_RUNNING
+    from daemon import cli_sync
+
+    return cli_sync.sync(client, args)
+
+
+def _machines(settings: Settings, args: argparse.Namespace) -> int:
+    client = _connect(settings)
+    if client is None:
+        return EXIT_NOT_RUNNING
+    from daemon import cli_machines
+
+    return cli_machines.machines(client, args)
 
 
 def _status(settings: Settings, _args: argparse.Namespace) -> int:

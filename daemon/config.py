@@ -5,17 +5,22 @@ from __future__ import annotations
 import enum
 import ipaddress
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from protocol.local import DataPaths, default_data_dir
+from protocol.sync import MAX_BATCH_ROWS
 
 DEFAULT_PORT = 8000
 LOCAL_HOST = "127.0.0.1"
 CENTRAL_HOST = "0.0.0.0"  # noqa: S104 - central mode serves other machines on purpose
 DEFAULT_DECODE_MEMORY_MB = 1536
 MIN_DECODE_MEMORY_MB = 384
+MIN_API_KEY_LENGTH = 32
+# Printable ASCII without spaces: the key travels in an HTTP header.
+_API_KEY = re.compile(r"[!-~]+")
 
 
 class Mode(enum.StrEnum):
@@ -47,6 +52,10 @@ class Settings:
     upload_idle_timeout: float = 1800.0
     # Memory the daemon and its decoding workers may use together (PostgreSQL aside).
     decode_memory_mb: int = DEFAULT_DECODE_MEMORY_MB
+    # Rows a push sends per batch (fewer make more, smaller acknowledgements).
+    sync_batch_rows: int = MAX_BATCH_ROWS
+    # The API key from HOTPREVUE_API_KEY; None: the data directory's api_key file holds it.
+    api_key: str | None = field(default=None, repr=False)
     paths: DataPaths = field(init=False)
 
     def __post_init__(self) -> None:
@@ -126,7 +135,23 @@ def load_settings(
         pg_start_timeout=float(_env_int(env, "HOTPREVUE_PG_START_TIMEOUT", 600)),
         upload_idle_timeout=_upload_idle_timeout(env),
         decode_memory_mb=_decode_memory_mb(env),
+        sync_batch_rows=_sync_batch_rows(env),
+        api_key=_api_key(env),
     )
+
+
+def _api_key(env: Mapping[str, str]) -> str | None:
+    # HOTPREVUE_API_KEY: a key chosen by the operator (a container's secret) replaces the
+    # generated file; empty counts as unset, so a compose file may pass it through blank.
+    key = env.get("HOTPREVUE_API_KEY")
+    if not key:
+        return None
+    if len(key) < MIN_API_KEY_LENGTH or not _API_KEY.fullmatch(key):
+        raise ConfigError(
+            f"HOTPREVUE_API_KEY must be at least {MIN_API_KEY_LENGTH} printable ASCII "
+            "characters without spaces (e.g. the output of `openssl rand -hex 32`)"
+        )
+    return key
 
 
 def _upload_idle_timeout(env: Mapping[str, str]) -> float:
@@ -146,6 +171,16 @@ def _decode_memory_mb(env: Mapping[str, str]) -> int:
             f"(the daemon, one worker and room for one large photo), not {megabytes}"
         )
     return megabytes
+
+
+def _sync_batch_rows(env: Mapping[str, str]) -> int:
+    # HOTPREVUE_SYNC_BATCH_ROWS: rows per batch a push sends, at most MAX_BATCH_ROWS.
+    rows = _env_int(env, "HOTPREVUE_SYNC_BATCH_ROWS", MAX_BATCH_ROWS)
+    if not 1 <= rows <= MAX_BATCH_ROWS:
+        raise ConfigError(
+            f"HOTPREVUE_SYNC_BATCH_ROWS must be between 1 and {MAX_BATCH_ROWS}, not {rows}"
+        )
+    return rows
 
 
 def _env_path(env: Mapping[str, str], name: str) -> Path | None:

@@ -92,11 +92,15 @@ class PostmasterPid:
 
 
 class EmbeddedPostgres:
-    """One PostgreSQL cluster in ``pgdata``, owned by this process while it runs."""
+    """One PostgreSQL cluster in ``pgdata``, owned by this process while it runs.
 
-    def __init__(self, pgdata: Path, *, start_timeout: float = 600.0) -> None:
+    It listens on a private socket folder, or with ``tcp`` (always on Windows) on
+    127.0.0.1 at a free port, where a password is required."""
+
+    def __init__(self, pgdata: Path, *, start_timeout: float = 600.0, tcp: bool = False) -> None:
         self.pgdata = pgdata.resolve()
         self.start_timeout = start_timeout
+        self._tcp = tcp or IS_WINDOWS
         self.log_file = self.pgdata / "postgres.log"
         self._run_as = ROOT_RUN_AS if not IS_WINDOWS and os.geteuid() == 0 else None
         self._postmaster: psutil.Process | None = None
@@ -170,6 +174,11 @@ class EmbeddedPostgres:
 
     def _ensure_initialized(self) -> None:
         if (self.pgdata / "PG_VERSION").exists():
+            if self._tcp and not (self.pgdata / _PASSWORD_FILE).exists():
+                raise EmbeddedPostgresError(
+                    f"{self.pgdata} was made for a socket and trusts every connection; "
+                    "it cannot be served over TCP"
+                )
             return
         if self.pgdata.exists() and any(self.pgdata.iterdir()):
             raise EmbeddedPostgresError(
@@ -184,10 +193,15 @@ class EmbeddedPostgres:
         self._hand_over(staging)
         args = ["--encoding=UTF8", "--locale=C", f"--username={SUPERUSER}", "-D", str(staging)]
         password_file: Path | None = None
-        if IS_WINDOWS:
+        if self._tcp:
             # TCP on loopback is reachable by every local user: require a password.
             password_file = staging.parent / (self.pgdata.name + ".pw.tmp")
-            password_file.write_text(_new_password(), encoding="utf-8")
+            password_file.unlink(missing_ok=True)
+            fd = os.open(password_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(_new_password())
+            # initdb may run as the PostgreSQL user, which must read the file.
+            self._hand_over(password_file)
             args += ["--auth=scram-sha-256", f"--pwfile={password_file}"]
         else:
             # The socket lives in a folder only this user can enter.
@@ -209,8 +223,13 @@ class EmbeddedPostgres:
     def _write_conf(self) -> None:
         """Write the settings that depend on this start (socket folder, port)."""
         lines = ["# Written by Hotprevue at every start; edits are lost."]
-        if IS_WINDOWS:
-            lines += ["listen_addresses = '127.0.0.1'", f"port = {_free_port()}"]
+        if self._tcp:
+            lines += [
+                "listen_addresses = '127.0.0.1'",
+                f"port = {_free_port()}",
+                # No socket in a shared folder such as /tmp: TCP is the only way in.
+                "unix_socket_directories = ''",
+            ]
         else:
             socket_dir = self._socket_dir()
             escaped = str(socket_dir).replace("'", "''")
@@ -302,7 +321,7 @@ class EmbeddedPostgres:
 
     def _dsn_for(self, info: PostmasterPid) -> str:
         port = info.port or 5432
-        if IS_WINDOWS:
+        if self._tcp:
             password = (self.pgdata / _PASSWORD_FILE).read_text(encoding="utf-8").strip()
             return f"postgresql://{SUPERUSER}:{quote(password, safe='')}@127.0.0.1:{port}/postgres"
         socket_dir = info.socket_dir or str(self.pgdata)

@@ -27,6 +27,14 @@ class Invalid(DomainError):
     """The request is well-formed but its values cannot be accepted (422)."""
 
 
+class Unauthorized(DomainError):
+    """The request's credentials are missing, unknown or revoked (401)."""
+
+
+class Forbidden(DomainError):
+    """The credentials are good, but not for this (403)."""
+
+
 def found(value: T | None, what: str) -> T:
     """Return the value, or raise NotFound naming what was looked for."""
     if value is None:

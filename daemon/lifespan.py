@@ -23,6 +23,7 @@ from daemon.runtime import Runtime
 from daemon.services import input_sessions as input_sessions_service
 from daemon.services import settings as settings_service
 from daemon.supervisor import Supervisor, Worker
+from daemon.sync.runs import SyncRuns
 from daemon.watching.manager import Watcher
 
 log = logging.getLogger(__name__)
@@ -93,6 +94,13 @@ async def lifespan(app: Litestar) -> AsyncIterator[None]:
             ),
         )
         watcher = Watcher(pool, registrations, settings)
+        sync_runs = SyncRuns(
+            pool,
+            installation_id=system.installation_id,
+            coldpreview_root=settings.coldpreview_dir,
+            batch_rows=settings.sync_batch_rows,
+        )
+        stack.push_async_callback(sync_runs.stop)
         supervisor.start("watcher", watcher.run)
         app.state.runtime = Runtime(
             settings=settings,
@@ -101,6 +109,7 @@ async def lifespan(app: Litestar) -> AsyncIterator[None]:
             supervisor=supervisor,
             registrations=registrations,
             watcher=watcher,
+            sync_runs=sync_runs,
             request_shutdown=app.state.request_shutdown,
         )
         log.info(

@@ -11,6 +11,7 @@ import asyncpg
 from daemon.config import Settings
 from daemon.registration.manager import Registrations
 from daemon.supervisor import Supervisor
+from daemon.sync.runs import SyncRuns
 from daemon.watching.manager import Watcher
 
 
@@ -24,4 +25,5 @@ class Runtime:
     supervisor: Supervisor
     registrations: Registrations
     watcher: Watcher
+    sync_runs: SyncRuns
     request_shutdown: Callable[[], None]

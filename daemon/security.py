@@ -8,8 +8,13 @@ import secrets
 from pathlib import Path
 
 from litestar.enums import ScopeType
-from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.exceptions import (
+    ClientException,
+    NotAuthorizedException,
+    PermissionDeniedException,
+)
 from litestar.middleware import ASGIMiddleware
+from litestar.status_codes import HTTP_409_CONFLICT
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 API_KEY_HEADER = "X-API-Key"
@@ -18,6 +23,14 @@ API_KEY_HEADER = "X-API-Key"
 # so "localhost.", "localhost:evil.com", "[::1]evil.com" or "localhost@evil.com" fail.
 _LOOPBACK_HOST = re.compile(r"(?:localhost|127\.0\.0\.1|\[::1\])(?::(?P<port>[0-9]{1,5}))?")
 PUBLIC_PATHS = frozenset({"/health", "/api/health"})
+# Central: the endpoints machines push to. They take a machine token instead of the API
+# key (their handlers check it); the token opens nothing else.
+_MACHINE_PATHS = re.compile(r"/api/sync/(?:receive|coldpreview/[^/]+)/?")
+# Central: the writes a read-only mirror still takes (sync, its tokens, running it).
+_MIRROR_WRITABLE = re.compile(
+    r"/api/(?:sync/receive|sync/coldpreview/[^/]+|machines(?:/.*)?|shutdown|settings)/?"
+)
+_WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 def load_or_create_api_key(path: Path) -> str:
@@ -66,17 +79,20 @@ class LoopbackHostGuard(ASGIMiddleware):
 
 
 class ApiKeyGuard(ASGIMiddleware):
-    """Every /api call but health carries the installation's API key."""
+    """Every /api call but health carries the installation's API key (on central, the
+    sync endpoints take a machine token instead)."""
 
     scopes = (ScopeType.HTTP, ScopeType.WEBSOCKET)
 
-    def __init__(self, api_key: str) -> None:
+    def __init__(self, api_key: str, *, machine_paths: bool = False) -> None:
         self._key = api_key.encode()
+        self._machine_paths = machine_paths
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         """Check the key on /api paths."""
         path: str = scope["path"]
-        if path.startswith("/api/") and path not in PUBLIC_PATHS:
+        machine_path = self._machine_paths and _MACHINE_PATHS.fullmatch(path) is not None
+        if path.startswith("/api/") and path not in PUBLIC_PATHS and not machine_path:
             given = b""
             for name, value in scope["headers"]:
                 if name == b"x-api-key":
@@ -85,6 +101,30 @@ class ApiKeyGuard(ASGIMiddleware):
             if not given or not secrets.compare_digest(given, self._key):
                 raise NotAuthorizedException(
                     detail=f"missing or wrong {API_KEY_HEADER} header; "
-                    "the key is in the file 'api_key' of the data directory"
+                    "the key is in the file 'api_key' of the data directory "
+                    "(or in HOTPREVUE_API_KEY where the daemon was given one)"
                 )
+        await next_app(scope, receive, send)
+
+
+class MirrorGuard(ASGIMiddleware):
+    """Central mirrors the machines that push to it: the catalog changes only through
+    their pushes, so every other write to the API is refused."""
+
+    scopes = (ScopeType.HTTP,)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        """Refuse writes to /api paths other than sync, machines, settings and shutdown."""
+        path: str = scope["path"]
+        if (
+            scope["type"] == ScopeType.HTTP
+            and scope["method"] in _WRITES
+            and path.startswith("/api/")
+            and _MIRROR_WRITABLE.fullmatch(path) is None
+        ):
+            raise ClientException(
+                status_code=HTTP_409_CONFLICT,
+                detail="central is a read-only mirror of the machines that sync to it: "
+                "change this on the machine that owns it",
+            )
         await next_app(scope, receive, send)

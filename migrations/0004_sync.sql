@@ -94,6 +94,12 @@ BEGIN
         EXECUTE format('CREATE TRIGGER %I AFTER DELETE ON %I FOR EACH ROW '
                        'EXECUTE FUNCTION note_deletion(%L)', synced || '_sync_delete', synced,
                        synced_key);
+        -- A mirrored row keeps the updated_at its origin sent: central settles two
+        -- machines' corrections of a photo by those times, not by when each arrived.
+        EXECUTE format('DROP TRIGGER %I ON %I', synced || '_updated_at', synced);
+        EXECUTE format('CREATE TRIGGER %I BEFORE UPDATE ON %I FOR EACH ROW '
+                       'WHEN (NEW.origin IS NULL) EXECUTE FUNCTION set_updated_at()',
+                       synced || '_updated_at', synced);
     END LOOP;
 END;
 $$;

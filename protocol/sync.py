@@ -25,7 +25,7 @@ INSTALLATION_HEADER = "X-Installation-Id"
 # A coldpreview upload's SHA-256, hex: central refuses bytes that do not match it.
 CONTENT_SHA256_HEADER = "X-Content-SHA256"
 # Machine tokens go as `Authorization: Bearer <token>`; they open the sync endpoints only.
-TOKEN_PREFIX = "hpm_"
+TOKEN_PREFIX = "hpm_"  # noqa: S105 - a prefix that marks tokens, not a secret
 
 # The largest coldpreview central accepts: the largest size any machine may configure.
 MAX_COLDPREVIEW_PX = 8000
@@ -240,17 +240,17 @@ class SyncBatch(Request):
     Deletions are applied first: a row sent beside its own deletion was created again."""
 
     machine_name: Name
-    photographers: list[SyncPhotographer] = []
-    categories: list[SyncCategory] = []
-    events: list[SyncEvent] = []
-    input_sessions: list[SyncInputSession] = []
-    photos: list[SyncPhoto] = []
-    image_files: list[SyncImageFile] = []
-    collections: list[SyncCollection] = []
-    text_items: list[SyncTextItem] = []
-    collection_items: list[SyncCollectionItem] = []
-    photo_corrections: list[SyncPhotoCorrection] = []
-    deletions: list[SyncDeletion] = []
+    photographers: list[SyncPhotographer] = msgspec.field(default_factory=list)
+    categories: list[SyncCategory] = msgspec.field(default_factory=list)
+    events: list[SyncEvent] = msgspec.field(default_factory=list)
+    input_sessions: list[SyncInputSession] = msgspec.field(default_factory=list)
+    photos: list[SyncPhoto] = msgspec.field(default_factory=list)
+    image_files: list[SyncImageFile] = msgspec.field(default_factory=list)
+    collections: list[SyncCollection] = msgspec.field(default_factory=list)
+    text_items: list[SyncTextItem] = msgspec.field(default_factory=list)
+    collection_items: list[SyncCollectionItem] = msgspec.field(default_factory=list)
+    photo_corrections: list[SyncPhotoCorrection] = msgspec.field(default_factory=list)
+    deletions: list[SyncDeletion] = msgspec.field(default_factory=list)
 
     def row_count(self) -> int:
         """How many rows and deletions the batch carries."""
@@ -275,9 +275,9 @@ class SyncReceipt(Response):
     # Photos central had already (from this machine or another one).
     skipped_duplicates: int
     deleted: int
-    refused: list[RefusedPhoto] = []
+    refused: list[RefusedPhoto] = msgspec.field(default_factory=list)
     # Photos of the batch whose coldpreview central lacks: upload those next.
-    coldpreviews_wanted: list[str] = []
+    coldpreviews_wanted: list[str] = msgspec.field(default_factory=list)
 
 
 class ColdpreviewReceipt(Response):

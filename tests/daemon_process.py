@@ -6,6 +6,7 @@ import contextlib
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -36,12 +37,27 @@ def cli(
     )
 
 
+def free_port() -> int:
+    """A TCP port on loopback that nothing listens on now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
 def clean_env(**extra: str) -> dict[str, str]:
     """The test's environment without anything that would point the daemon elsewhere."""
     env = {
         k: v
         for k, v in os.environ.items()
-        if k not in ("DATABASE_URL", "COLDPREVIEW_DIR", "HOTPREVUE_DATA_DIR", "HOTPREVUE_PORT")
+        if k
+        not in (
+            "DATABASE_URL",
+            "COLDPREVIEW_DIR",
+            "HOTPREVUE_DATA_DIR",
+            "HOTPREVUE_PORT",
+            "HOTPREVUE_API_KEY",
+        )
     }
     env.update(extra)
     return env
@@ -109,7 +125,8 @@ class DaemonProcess:
 
     @property
     def api_key(self) -> str:
-        return self.paths.api_key.read_text().strip()
+        """The key the daemon took: HOTPREVUE_API_KEY when it was given one, else its file."""
+        return self.env.get("HOTPREVUE_API_KEY") or self.paths.api_key.read_text().strip()
 
     def request(
         self, method: str, path: str, body: Any = None, *, timeout: float = 10

@@ -84,3 +84,19 @@ def test_bad_numbers_are_reported(tmp_path: Path) -> None:
         load_settings(data_dir=tmp_path, env={"HOTPREVUE_PORT": "eighty"})
     with pytest.raises(ConfigError, match="out of range"):
         load_settings(data_dir=tmp_path, port=70000, env={})
+
+
+def test_an_api_key_from_the_environment_replaces_the_file(tmp_path: Path) -> None:
+    key = "k" * 32
+    settings = load_settings(data_dir=tmp_path, env={"HOTPREVUE_API_KEY": key})
+    assert settings.api_key == key
+    assert key not in repr(settings)
+    # Blank, as a compose file passes an unset variable through: the file decides.
+    assert load_settings(data_dir=tmp_path, env={"HOTPREVUE_API_KEY": ""}).api_key is None
+    assert load_settings(data_dir=tmp_path, env={}).api_key is None
+
+
+@pytest.mark.parametrize("key", ["k" * 31, "k" * 31 + " ", "k" * 31 + "\n", "k" * 31 + "æ"])
+def test_a_weak_or_unsendable_api_key_is_refused(tmp_path: Path, key: str) -> None:
+    with pytest.raises(ConfigError, match="HOTPREVUE_API_KEY must be at least 32"):
+        load_settings(data_dir=tmp_path, env={"HOTPREVUE_API_KEY": key})

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import asyncpg
 import psutil
@@ -101,6 +102,48 @@ def test_adopts_a_server_left_running(tmp_path: Path) -> None:
     finally:
         second.stop()
     assert first.processes() == []
+
+
+def test_a_tcp_server_wants_its_password(tmp_path: Path) -> None:
+    """As a central's database server: on 127.0.0.1 only, and only with the password."""
+    pgdata = tmp_path / "pgdata"
+    server = EmbeddedPostgres(pgdata, tcp=True)
+    dsn = server.start()
+    try:
+        url = urlsplit(dsn)
+        assert (url.hostname, url.username) == ("127.0.0.1", "postgres")
+        assert url.password
+        assert not list(pgdata.glob(".s.PGSQL.*")), "a socket would bypass the password"
+
+        async def attempts() -> None:
+            conn = await asyncpg.connect(dsn)
+            try:
+                listening = await conn.fetchval("SELECT current_setting('listen_addresses')")
+            finally:
+                await conn.close()
+            assert listening == "127.0.0.1"
+            with pytest.raises(asyncpg.InvalidPasswordError):
+                await asyncpg.connect(
+                    host="127.0.0.1",
+                    port=url.port,
+                    user="postgres",
+                    password="wrong",
+                    database="postgres",
+                )
+
+        asyncio.run(attempts())
+    finally:
+        server.stop()
+
+
+def test_a_socket_cluster_is_not_served_over_tcp(tmp_path: Path) -> None:
+    """A cluster made for the private socket trusts every connection: never on TCP."""
+    pgdata = tmp_path / "pgdata"
+    made = EmbeddedPostgres(pgdata)
+    made.start()
+    made.stop()
+    with pytest.raises(EmbeddedPostgresError, match="made for a socket"):
+        EmbeddedPostgres(pgdata, tcp=True).start()
 
 
 def _binary_version() -> str:

@@ -12,7 +12,8 @@ ENSURE_SPECIAL = """
 INSERT INTO photographers (name, is_default, is_unknown)
 SELECT $1, $2, $3
 WHERE NOT EXISTS (
-    SELECT 1 FROM photographers WHERE origin IS NULL AND ((is_default AND $2) OR (is_unknown AND $3))
+    SELECT 1 FROM photographers
+    WHERE origin IS NULL AND ((is_default AND $2) OR (is_unknown AND $3))
 )
 """
 LIST = (

@@ -1,0 +1,89 @@
+"""`hotprevue machines` (central): the tokens machines push with: add, list, revoke."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+
+from daemon.paths import escaped
+from protocol.client import DaemonClient, DaemonError, DaemonUnreachable
+from protocol.sync import Machine, MachineCreate, MachineToken
+
+API = "/api/machines"
+
+
+class _Refused(Exception):
+    """The command cannot go on; the message says why."""
+
+
+def machines(client: DaemonClient, args: argparse.Namespace) -> int:
+    """Run one `machines` action; exit code 0 when it did what was asked."""
+    actions: dict[str, Callable[[DaemonClient, argparse.Namespace], None]] = {
+        "add": _add,
+        "list": _list,
+        "revoke": _revoke,
+    }
+    try:
+        actions[args.action](client, args)
+    except DaemonError as exc:
+        print(f"hotprevue machines {args.action}: {escaped(exc.detail)}", file=sys.stderr)
+        return 1
+    except (DaemonUnreachable, _Refused) as exc:
+        print(f"hotprevue machines {args.action}: {escaped(str(exc))}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _add(client: DaemonClient, args: argparse.Namespace) -> None:
+    made = client.post(API, MachineToken, MachineCreate(name=args.name))
+    print(f"Token for {escaped(made.name)} (shown this once; central keeps only its hash):")
+    print(made.token)
+    print(f"On that machine: hotprevue sync add-target URL --token {made.token}")
+
+
+def _list(client: DaemonClient, _args: argparse.Namespace) -> None:
+    listed = client.get(API, list[Machine])
+    if not listed:
+        print("No machine tokens; make one with `hotprevue machines add NAME`")
+        return
+    rows = [("NAME", "STATE", "MACHINE", "LAST SYNC", "ID")]
+    rows += [
+        (
+            escaped(machine.name),
+            "revoked" if machine.revoked_at else "active",
+            escaped(machine.machine_name) if machine.machine_name else "-",
+            _when(machine.last_sync_at),
+            str(machine.id),
+        )
+        for machine in listed
+    ]
+    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]) - 1)]
+    for row in rows:
+        cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
+        print("  ".join([*cells, row[-1]]))
+
+
+def _revoke(client: DaemonClient, args: argparse.Namespace) -> None:
+    machine = client.post(f"{API}/{_target(client, args.machine).id}/revoke", Machine)
+    print(f"Revoked the token of {escaped(machine.name)}: it can no longer push here")
+
+
+def _target(client: DaemonClient, wanted: str) -> Machine:
+    """The token an argument names: its id, or the name of an active token."""
+    listed = client.get(API, list[Machine])
+    try:
+        token_id = uuid.UUID(wanted)
+    except ValueError:
+        matches = [m for m in listed if m.name == wanted and m.revoked_at is None]
+    else:
+        matches = [m for m in listed if m.id == token_id]
+    if not matches:
+        raise _Refused(f"no active machine token {wanted!r} (see `hotprevue machines list`)")
+    return matches[0]
+
+
+def _when(moment: datetime | None) -> str:
+    return "never" if moment is None else moment.astimezone().strftime("%Y-%m-%d %H:%M")

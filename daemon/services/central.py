@@ -1,0 +1,245 @@
+"""Central's side of sync: a machine's batches go into the mirror, its coldpreviews beside."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import hashlib
+import io
+import uuid
+from collections import Counter
+from collections.abc import Iterable
+from pathlib import Path
+
+import asyncpg
+import msgspec
+from PIL import Image
+
+from daemon.errors import DomainError, Forbidden, Invalid, NotFound
+from daemon.imaging import coldpreviews
+from daemon.store import central as store
+from daemon.store.base import Conn
+from protocol.sync import (
+    MAX_COLDPREVIEW_PX,
+    SYNC_PROTOCOL_VERSION,
+    ColdpreviewReceipt,
+    RefusedPhoto,
+    SyncBatch,
+    SyncDeletion,
+    SyncPhoto,
+    SyncReceipt,
+)
+
+TAMPERED = "hotpreview does not match its hothash"
+# Tables whose rows other rows refer to with ON DELETE RESTRICT: a batch may move those
+# rows away and delete their target, so these deletions come after the batch's rows.
+_DELETED_LAST = ("events", "photographers")
+
+
+async def receive(pool: asyncpg.Pool, origin: uuid.UUID, batch: SyncBatch) -> SyncReceipt:
+    """Apply one batch of a machine's push in one transaction: all of it or nothing,
+    except photos whose hotpreview does not match their hothash, which are left out."""
+    _check_unique(batch)
+    accepted, refused = _verified(batch.photos)
+    async with pool.acquire() as conn:
+        try:
+            async with conn.transaction():
+                await store.defer_constraints(conn)
+                receipt = await _apply(conn, origin, batch, accepted, refused)
+        except DomainError as exc:
+            if isinstance(exc.__cause__, asyncpg.ForeignKeyViolationError):
+                # Checked at commit: some row names one central never got.
+                raise Invalid(
+                    f"the batch is refused as a whole, it refers to a row central does "
+                    f"not have (or deletes one still referred to): {exc.detail}"
+                ) from exc
+            raise
+    return receipt
+
+
+async def _apply(
+    conn: Conn,
+    origin: uuid.UUID,
+    batch: SyncBatch,
+    photos: list[SyncPhoto],
+    refused: list[RefusedPhoto],
+) -> SyncReceipt:
+    deleted = await _delete(conn, origin, _deletions(batch, last=False))
+    received = 0
+    for table in ("photographers", "categories", "input_sessions"):
+        received += await store.upsert(conn, table, origin, getattr(batch, table))
+    new, known = await store.upsert_photos(conn, origin, photos)
+    received += new
+    # A refused photo central lacks takes the rows that name it with it; a cover that
+    # shows it is left without one.
+    on_central = await store.existing(conn, sorted(_named_photos(batch)))
+    gone = {photo.hothash for photo in refused} - on_central
+    missing = _named_photos(batch) - on_central - gone
+    if missing:
+        raise Invalid(
+            f"the batch names photos central does not have and the batch does not carry: "
+            f"{', '.join(sorted(missing)[:5])}"
+        )
+    events = [
+        msgspec.structs.replace(e, cover_hothash=None) if e.cover_hothash in gone else e
+        for e in batch.events
+    ]
+    collections = [
+        msgspec.structs.replace(c, cover_hothash=None) if c.cover_hothash in gone else c
+        for c in batch.collections
+    ]
+    for table, rows in (
+        ("events", events),
+        ("image_files", [f for f in batch.image_files if f.hothash not in gone]),
+        ("collections", collections),
+        ("text_items", batch.text_items),
+        ("collection_items", [i for i in batch.collection_items if i.hothash not in gone]),
+    ):
+        received += await store.upsert(conn, table, origin, rows)
+    received += await store.upsert_corrections(
+        conn, origin, [c for c in batch.photo_corrections if c.hothash not in gone]
+    )
+    deleted += await _delete(conn, origin, _deletions(batch, last=True))
+    await store.synced(conn, origin, batch.machine_name)
+    wanted = [photo.hothash for photo in photos if photo.has_coldpreview]
+    return SyncReceipt(
+        version=SYNC_PROTOCOL_VERSION,
+        central_id=await store.central_id(conn),
+        received=received,
+        skipped_duplicates=known,
+        deleted=deleted,
+        refused=refused,
+        coldpreviews_wanted=await store.held_without_coldpreview(conn, origin, wanted),
+    )
+
+
+def _check_unique(batch: SyncBatch) -> None:
+    """A row twice in one batch is a client's bug (one statement cannot write it twice)."""
+    keyed: list[tuple[str, Iterable[object]]] = [
+        (table, (row.id for row in getattr(batch, table))) for table in store.MACHINE_TABLES
+    ]
+    keyed.append(("photos", (photo.hothash for photo in batch.photos)))
+    keyed.append(("photo_corrections", (c.hothash for c in batch.photo_corrections)))
+    for table, keys in keyed:
+        twice = [key for key, n in Counter(keys).items() if n > 1]
+        if twice:
+            raise Invalid(f"{table}: {twice[0]} appears twice in the batch")
+
+
+def _verified(photos: list[SyncPhoto]) -> tuple[list[SyncPhoto], list[RefusedPhoto]]:
+    """The photos whose hotpreview is the JPEG their hothash names, and the others."""
+    accepted, refused = [], []
+    for photo in photos:
+        try:
+            jpeg = base64.b64decode(photo.hotpreview_b64, validate=True)
+        except (binascii.Error, ValueError):
+            jpeg = None
+        if jpeg is not None and hashlib.sha256(jpeg).hexdigest() == photo.hothash:
+            accepted.append(photo)
+        else:
+            refused.append(RefusedPhoto(hothash=photo.hothash, reason=TAMPERED))
+    return accepted, refused
+
+
+def _named_photos(batch: SyncBatch) -> set[str]:
+    """Every hothash the batch's other rows refer to."""
+    named = {f.hothash for f in batch.image_files}
+    named |= {c.hothash for c in batch.photo_corrections}
+    named |= {i.hothash for i in batch.collection_items if i.hothash is not None}
+    named |= {e.cover_hothash for e in batch.events if e.cover_hothash is not None}
+    named |= {c.cover_hothash for c in batch.collections if c.cover_hothash is not None}
+    return named
+
+
+def _deletions(batch: SyncBatch, *, last: bool) -> list[SyncDeletion]:
+    """The batch's deletions that go first, or those that go last; a deletion that goes
+    last of a row the batch carries too is dropped (the row was created again)."""
+    if not last:
+        return [d for d in batch.deletions if d.entity not in _DELETED_LAST]
+    carried = {(table, str(row.id)) for table in _DELETED_LAST for row in getattr(batch, table)}
+    return [
+        d
+        for d in batch.deletions
+        if d.entity in _DELETED_LAST and (d.entity, str(_uuid(d.key))) not in carried
+    ]
+
+
+def _uuid(key: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(key)
+    except ValueError:
+        raise Invalid(f"deletions: {key!r} is not the id of a row") from None
+
+
+async def _delete(conn: Conn, origin: uuid.UUID, deletions: list[SyncDeletion]) -> int:
+    """Delete what the machine deleted, of its own rows only; returns rows deleted."""
+    keys: dict[str, list[str]] = {}
+    for deletion in deletions:
+        keys.setdefault(deletion.entity, []).append(deletion.key)
+    deleted = 0
+    for entity, entity_keys in keys.items():
+        if entity == "photos":
+            deleted += await store.release_photos(conn, origin, entity_keys)
+        elif entity == "photo_corrections":
+            deleted += await store.delete_corrections(conn, origin, entity_keys)
+        else:
+            ids = [_uuid(key) for key in entity_keys]
+            deleted += await store.delete(conn, entity, origin, ids)
+    return deleted
+
+
+async def store_coldpreview(
+    pool: asyncpg.Pool,
+    coldpreview_dir: Path,
+    origin: uuid.UUID,
+    hothash: str,
+    data: bytes,
+    sha256_hex: str,
+) -> ColdpreviewReceipt:
+    """Keep a photo's coldpreview, uploaded by a machine that holds the photo."""
+    if hashlib.sha256(data).hexdigest() != sha256_hex.lower():
+        raise Invalid("coldpreview bytes do not match X-Content-SHA256")
+    # The photo's row stays locked while its file is checked and written: two machines
+    # uploading it at once write one after the other, and the second finds the file.
+    async with pool.acquire() as conn, conn.transaction():
+        path = await _held(conn, hothash, origin)
+        if path is not None and (coldpreview_dir / path).is_file():
+            return ColdpreviewReceipt(hothash=hothash, stored=False)
+        await asyncio.to_thread(_check_jpeg, data)
+        relative = await asyncio.to_thread(coldpreviews.write, coldpreview_dir, hothash, data)
+        await store.set_coldpreview(conn, hothash, relative)
+    return ColdpreviewReceipt(hothash=hothash, stored=True)
+
+
+async def _held(conn: Conn, hothash: str, origin: uuid.UUID) -> str | None:
+    """The photo's coldpreview path, if the machine holds the photo (else 404 or 403);
+    its row is locked until the transaction ends."""
+    try:
+        path, held = await store.coldpreview_of(conn, hothash, origin)
+    except LookupError:
+        raise NotFound(f"photo {hothash} not found: push it before its coldpreview") from None
+    if not held:
+        raise Forbidden("only a machine that holds the photo may upload its coldpreview")
+    return path
+
+
+def _check_jpeg(data: bytes) -> None:
+    """Raise Invalid unless the bytes are a JPEG central would serve as a coldpreview."""
+    # The size is checked before any decode, and 8000 x 8000 px stays under Pillow's
+    # decompression-bomb limit. A decode at 1/8 scale still reads every coded block, so
+    # damaged data fails it, at a fraction of a full decode's time and memory.
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            if image.format != "JPEG":
+                raise Invalid(f"a coldpreview is a JPEG, not {image.format or 'unknown'}")
+            width, height = image.size
+            if max(width, height) > MAX_COLDPREVIEW_PX:
+                raise Invalid(
+                    f"a coldpreview is at most {MAX_COLDPREVIEW_PX} px on its long side, "
+                    f"not {max(width, height)}"
+                )
+            image.draft(image.mode, (max(1, width // 8), max(1, height // 8)))
+            image.load()
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+        raise Invalid(f"coldpreview is not a readable JPEG: {exc}") from None

@@ -1,0 +1,366 @@
+"""SQL for central's mirror: each machine's rows, kept under its installation id (`origin`).
+
+Every entity of a batch goes in one statement: its rows travel as one jsonb array that
+`jsonb_to_recordset` turns back into typed columns. Rows of one machine never touch
+another machine's rows, except photos, which machines share by hothash.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from daemon.store.base import Conn
+
+# Each machine-scoped table: its columns as a batch carries them, with their SQL types.
+_MACHINE_TABLES: dict[str, tuple[tuple[str, str], ...]] = {
+    "photographers": (
+        ("id", "uuid"),
+        ("name", "text"),
+        ("website", "text"),
+        ("bio", "text"),
+        ("notes", "text"),
+        ("is_default", "boolean"),
+        ("is_unknown", "boolean"),
+        ("created_at", "timestamptz"),
+        ("updated_at", "timestamptz"),
+    ),
+    "categories": (
+        ("id", "uuid"),
+        ("name", "text"),
+        ("excluded_from_stream", "boolean"),
+        ("display_order", "integer"),
+        ("created_at", "timestamptz"),
+        ("updated_at", "timestamptz"),
+    ),
+    "events": (
+        ("id", "uuid"),
+        ("name", "text"),
+        ("description", "text"),
+        ("date", "date"),
+        ("location", "text"),
+        ("parent_id", "uuid"),
+        ("cover_hothash", "text"),
+        ("created_at", "timestamptz"),
+        ("updated_at", "timestamptz"),
+    ),
+    # Its watched folder is the origin's configuration: watched_folder_id stays NULL.
+    "input_sessions": (
+        ("id", "uuid"),
+        ("name", "text"),
+        ("source_path", "text"),
+        ("recursive", "boolean"),
+        ("default_photographer_id", "uuid"),
+        ("default_event_id", "uuid"),
+        ("status", "text"),
+        ("started_at", "timestamptz"),
+        ("completed_at", "timestamptz"),
+        ("photo_count", "integer"),
+        ("duplicate_count", "integer"),
+        ("error_count", "integer"),
+        ("created_at", "timestamptz"),
+        ("updated_at", "timestamptz"),
+    ),
+    # The message names the photo by hothash; central's own photos.id goes in.
+    "image_files": (
+        ("id", "uuid"),
+        ("photo_id", "uuid"),
+        ("file_path", "text"),
+        ("file_type", "text"),
+        ("is_master", "boolean"),
+        ("state", "text"),
+        ("created_at", "timestamptz"),
+        ("updated_at", "timestamptz"),
+    ),
+    "collections": (
+        ("id", "uuid"),
+        ("name", "text"),
+        ("description", "text"),
+        ("cover_hothash", "text"),
+        ("created_at", "timestamptz"),
+        ("updated_at", "timestamptz"),
+    ),
+    "text_items": (
+        ("id", "uuid"),
+        ("title", "text"),
+        ("body", "text"),
+        ("created_at", "timestamptz"),
+        ("updated_at", "timestamptz"),
+    ),
+    "collection_items": (
+        ("id", "uuid"),
+        ("collection_id", "uuid"),
+        ("hothash", "text"),
+        ("text_item_id", "uuid"),
+        ("position", "integer"),
+        ("caption", "text"),
+        ("created_at", "timestamptz"),
+        ("updated_at", "timestamptz"),
+    ),
+}
+MACHINE_TABLES = tuple(_MACHINE_TABLES)
+
+
+def _record(columns: Sequence[tuple[str, str]]) -> str:
+    return ", ".join(f'"{name}" {kind}' for name, kind in columns)
+
+
+def _upsert(table: str, columns: Sequence[tuple[str, str]]) -> str:
+    """Insert or update one machine's rows by id; another machine's row of that id stays."""
+    names = [name for name, _ in columns]
+    listed = ", ".join(f'"{name}"' for name in names)
+    assigned = ", ".join(f'"{name}" = EXCLUDED."{name}"' for name in names if name != "id")
+    source = f"jsonb_to_recordset($1::jsonb) AS r({_record(columns)})"
+    selected = ", ".join(f'r."{name}"' for name in names)
+    if table == "image_files":
+        # The file's photo by hothash; a hothash central lacks was refused before.
+        source = (
+            "jsonb_to_recordset($1::jsonb) AS r("
+            + _record([c for c in columns if c[0] != "photo_id"] + [("hothash", "text")])
+            + ") JOIN photos p ON p.hothash = r.hothash"
+        )
+        selected = selected.replace('r."photo_id"', "p.id")
+    return f"""
+        INSERT INTO {table} ({listed}, origin)
+        SELECT {selected}, $2 FROM {source} ORDER BY r.id
+        ON CONFLICT (id) DO UPDATE SET {assigned}
+        WHERE {table}.origin = $2
+        RETURNING id
+    """  # noqa: S608 - table and column names are the constants above
+
+
+UPSERTS = {table: _upsert(table, columns) for table, columns in _MACHINE_TABLES.items()}
+DELETES = {
+    table: f"DELETE FROM {table} WHERE id = ANY($1::uuid[]) AND origin = $2"  # noqa: S608
+    for table in MACHINE_TABLES
+}
+
+# Fields of a photo that change together (protocol.sync.EditGroup): where two machines
+# hold a photo, each group comes from the machine that changed it last.
+EDIT_GROUPS: dict[str, tuple[str, ...]] = {
+    "taken_at": ("taken_at", "taken_at_offset", "taken_at_source", "taken_at_accuracy"),
+    "location": ("location_lat", "location_lng", "location_source", "location_accuracy"),
+    "tags": ("tags",),
+    "category": ("category_id",),
+    "rating": ("rating",),
+    "photographer": ("photographer_id",),
+    "input_session": ("input_session_id",),
+    "event": ("event_id",),
+    "stack": ("stack_id", "is_stack_cover"),
+    "deleted": ("deleted_at",),
+}
+_PHOTO_RECORD = _record(
+    (
+        ("hothash", "text"),
+        ("hotpreview_b64", "text"),
+        ("exif_data", "jsonb"),
+        ("taken_at", "timestamp"),
+        ("taken_at_offset_seconds", "integer"),
+        ("taken_at_source", "smallint"),
+        ("taken_at_accuracy", "text"),
+        ("location_lat", "double precision"),
+        ("location_lng", "double precision"),
+        ("location_source", "smallint"),
+        ("location_accuracy", "text"),
+        ("camera_make", "text"),
+        ("camera_model", "text"),
+        ("lens_model", "text"),
+        ("iso", "integer"),
+        ("shutter_speed", "text"),
+        ("aperture", "real"),
+        ("focal_length", "real"),
+        ("tags", "text[]"),
+        ("category_id", "uuid"),
+        ("rating", "smallint"),
+        ("photographer_id", "uuid"),
+        ("input_session_id", "uuid"),
+        ("event_id", "uuid"),
+        ("stack_id", "uuid"),
+        ("is_stack_cover", "boolean"),
+        ("registered_at", "timestamptz"),
+        ("deleted_at", "timestamptz"),
+        ("edited_at", "jsonb"),
+        ("updated_at", "timestamptz"),
+    )
+)
+_PHOTO_COLUMNS = (
+    "hothash, hotpreview_b64, exif_data, taken_at, taken_at_offset, taken_at_source, "
+    "taken_at_accuracy, location_lat, location_lng, location_source, location_accuracy, "
+    "camera_make, camera_model, lens_model, iso, shutter_speed, aperture, focal_length, tags, "
+    "category_id, rating, photographer_id, input_session_id, event_id, stack_id, "
+    "is_stack_cover, registered_at, deleted_at, edited_at, updated_at"
+)
+_PHOTO_VALUES = _PHOTO_COLUMNS.replace(
+    "taken_at_offset,", "make_interval(secs => taken_at_offset_seconds),"
+)
+_MERGED = ",\n    ".join(
+    f"{column} = CASE WHEN edit_is_newer(EXCLUDED.edited_at, p.edited_at, '{group}') "
+    f"THEN EXCLUDED.{column} ELSE p.{column} END"
+    for group, columns in EDIT_GROUPS.items()
+    for column in columns
+)
+# A new photo is the sending machine's; a known one keeps its immutable fields (the
+# hotpreview, EXIF, camera, registration) as first received and merges the rest. In
+# hothash order, so that two machines' batches lock shared photos in the same order.
+UPSERT_PHOTOS = f"""
+INSERT INTO photos AS p ({_PHOTO_COLUMNS}, origin)
+SELECT {_PHOTO_VALUES}, $2 FROM jsonb_to_recordset($1::jsonb) AS r({_PHOTO_RECORD})
+ORDER BY hothash
+ON CONFLICT (hothash) DO UPDATE SET
+    {_MERGED},
+    edited_at = merge_edits(p.edited_at, EXCLUDED.edited_at),
+    updated_at = greatest(p.updated_at, EXCLUDED.updated_at)
+"""  # noqa: S608 - built from the constants above
+# A machine lets go of a photo: its files and its correction go; the photo goes when no
+# machine holds a file of it any more.
+RELEASE_FILES = """
+DELETE FROM image_files f USING photos p
+WHERE f.photo_id = p.id AND p.hothash = ANY($1::text[]) AND f.origin = $2
+"""
+DELETE_CORRECTIONS = """
+DELETE FROM photo_corrections c USING photos p
+WHERE c.photo_id = p.id AND p.hothash = ANY($1::text[]) AND c.origin = $2
+"""
+DELETE_UNHELD_PHOTOS = """
+DELETE FROM photos p
+WHERE p.hothash = ANY($1::text[])
+    AND NOT EXISTS (SELECT 1 FROM image_files f WHERE f.photo_id = p.id)
+"""
+# The later correction of a photo wins, whichever machine made it.
+UPSERT_CORRECTIONS = """
+INSERT INTO photo_corrections AS c (photo_id, rotation, horizon_angle, exposure_ev, crop_left,
+    crop_top, crop_right, crop_bottom, updated_at, origin)
+SELECT p.id, r.rotation, r.horizon_angle, r.exposure_ev, r.crop_left, r.crop_top, r.crop_right,
+    r.crop_bottom, r.updated_at, $2
+FROM jsonb_to_recordset($1::jsonb) AS r(hothash text, rotation smallint, horizon_angle real,
+    exposure_ev real, crop_left real, crop_top real, crop_right real, crop_bottom real,
+    updated_at timestamptz)
+JOIN photos p ON p.hothash = r.hothash
+ORDER BY p.id
+ON CONFLICT (photo_id) DO UPDATE SET rotation = EXCLUDED.rotation,
+    horizon_angle = EXCLUDED.horizon_angle, exposure_ev = EXCLUDED.exposure_ev,
+    crop_left = EXCLUDED.crop_left, crop_top = EXCLUDED.crop_top,
+    crop_right = EXCLUDED.crop_right, crop_bottom = EXCLUDED.crop_bottom,
+    updated_at = EXCLUDED.updated_at, origin = EXCLUDED.origin
+WHERE EXCLUDED.updated_at > c.updated_at
+RETURNING photo_id
+"""
+EXISTING = "SELECT hothash FROM photos WHERE hothash = ANY($1::text[])"
+# Photos the machine holds: it sent them first, or it has a file of them.
+HELD_WITHOUT_COLDPREVIEW = """
+SELECT p.hothash FROM photos p
+WHERE p.hothash = ANY($1::text[]) AND p.coldpreview_path IS NULL
+    AND (p.origin = $2
+        OR EXISTS (SELECT 1 FROM image_files f WHERE f.photo_id = p.id AND f.origin = $2))
+"""
+COLDPREVIEW_OF = """
+SELECT p.coldpreview_path,
+    p.origin = $2 OR EXISTS (SELECT 1 FROM image_files f WHERE f.photo_id = p.id AND f.origin = $2)
+        AS held
+FROM photos p WHERE p.hothash = $1
+FOR UPDATE OF p
+"""
+SET_COLDPREVIEW = "UPDATE photos SET coldpreview_path = $2 WHERE hothash = $1"
+DEFER_CONSTRAINTS = "SET CONSTRAINTS ALL DEFERRED"
+SYNCED = """
+INSERT INTO registered_machines (installation_id, machine_name) VALUES ($1, $2)
+ON CONFLICT (installation_id) DO UPDATE SET machine_name = EXCLUDED.machine_name,
+    last_sync_at = clock_timestamp()
+"""
+CENTRAL_ID = "SELECT installation_id FROM system_settings WHERE singleton"
+
+
+def _count(status: str) -> int:
+    return int(status.split()[-1])
+
+
+async def defer_constraints(conn: Conn) -> None:
+    """Check foreign keys at commit: a batch's rows come in any order."""
+    await conn.execute(DEFER_CONSTRAINTS)
+
+
+async def upsert(conn: Conn, table: str, origin: uuid.UUID, rows: Sequence[Any]) -> int:
+    """Insert or update one machine's rows of a table (Structs); returns how many."""
+    if not rows:
+        return 0
+    return len(await conn.fetch(UPSERTS[table], rows, origin))
+
+
+async def delete(conn: Conn, table: str, origin: uuid.UUID, ids: list[uuid.UUID]) -> int:
+    """Delete one machine's rows of a table by id; returns how many."""
+    if not ids:
+        return 0
+    return _count(await conn.execute(DELETES[table], ids, origin))
+
+
+async def upsert_photos(conn: Conn, origin: uuid.UUID, photos: Sequence[Any]) -> tuple[int, int]:
+    """Insert new photos as the machine's, merge known ones; returns (new, known)."""
+    if not photos:
+        return 0, 0
+    known = len(await existing(conn, [photo.hothash for photo in photos]))
+    await conn.execute(UPSERT_PHOTOS, photos, origin)
+    return len(photos) - known, known
+
+
+async def release_photos(conn: Conn, origin: uuid.UUID, hothashes: list[str]) -> int:
+    """The machine lets go of these photos; returns how many rows went (files,
+    corrections, and the photos no machine holds any more)."""
+    if not hothashes:
+        return 0
+    deleted = _count(await conn.execute(RELEASE_FILES, hothashes, origin))
+    deleted += _count(await conn.execute(DELETE_CORRECTIONS, hothashes, origin))
+    return deleted + _count(await conn.execute(DELETE_UNHELD_PHOTOS, hothashes))
+
+
+async def delete_corrections(conn: Conn, origin: uuid.UUID, hothashes: list[str]) -> int:
+    """Delete the machine's corrections of these photos; returns how many."""
+    if not hothashes:
+        return 0
+    return _count(await conn.execute(DELETE_CORRECTIONS, hothashes, origin))
+
+
+async def upsert_corrections(conn: Conn, origin: uuid.UUID, corrections: Sequence[Any]) -> int:
+    """Store corrections newer than central's; returns how many."""
+    if not corrections:
+        return 0
+    return len(await conn.fetch(UPSERT_CORRECTIONS, corrections, origin))
+
+
+async def existing(conn: Conn, hothashes: list[str]) -> set[str]:
+    """Which of these hothashes are photos on central."""
+    return {row["hothash"] for row in await conn.fetch(EXISTING, hothashes)}
+
+
+async def held_without_coldpreview(
+    conn: Conn, origin: uuid.UUID, hothashes: list[str]
+) -> list[str]:
+    """Those of these photos the machine holds and central has no coldpreview of."""
+    return sorted(
+        row["hothash"] for row in await conn.fetch(HELD_WITHOUT_COLDPREVIEW, hothashes, origin)
+    )
+
+
+async def coldpreview_of(conn: Conn, hothash: str, origin: uuid.UUID) -> tuple[str | None, bool]:
+    """(coldpreview path, whether the machine holds the photo), the photo's row locked
+    until the transaction ends; LookupError if there is no such photo."""
+    row = await conn.fetchrow(COLDPREVIEW_OF, hothash, origin)
+    if row is None:
+        raise LookupError(hothash)
+    return row["coldpreview_path"], bool(row["held"])
+
+
+async def set_coldpreview(conn: Conn, hothash: str, relative_path: str) -> None:
+    """Note where a photo's coldpreview is, under central's coldpreview folder."""
+    await conn.execute(SET_COLDPREVIEW, hothash, relative_path)
+
+
+async def synced(conn: Conn, origin: uuid.UUID, machine_name: str) -> None:
+    """Register the machine, or note its name and that it synced now."""
+    await conn.execute(SYNCED, origin, machine_name)
+
+
+async def central_id(conn: Conn) -> uuid.UUID:
+    """Central's own installation id."""
+    installation: uuid.UUID = await conn.fetchval(CENTRAL_ID)
+    return installation

@@ -1,0 +1,1 @@
+"""Sync to a central server: the push (client side) and its transport."""

@@ -1,0 +1,85 @@
+"""`POST /api/sync/coldpreview/{hothash}`: a real JPEG, from a machine that holds the photo."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+
+import asyncpg
+from PIL import Image
+
+from daemon.config import Settings
+from daemon.security import API_KEY_HEADER
+from protocol.sync import CONTENT_SHA256_HEADER, SyncBatch
+from tests.central.conftest import Machine, image_file, new_machine, photo, photographer, push
+from tests.conftest import Client
+from tests.images import jpeg_bytes, photo_like
+
+
+async def upload(
+    central: Client, machine: Machine, hothash: str, data: bytes, *, sha: str | None = None
+) -> tuple[int, dict[str, object]]:
+    headers = machine.headers() | {
+        API_KEY_HEADER: "",
+        CONTENT_SHA256_HEADER: sha or hashlib.sha256(data).hexdigest().upper(),
+        "Content-Type": "image/jpeg",
+    }
+    response = await central.post(f"/api/sync/coldpreview/{hothash}", content=data, headers=headers)
+    return response.status_code, response.json()
+
+
+async def test_coldpreview_upload(
+    central: Client, central_settings: Settings, pool: asyncpg.Pool
+) -> None:
+    laptop, other = await new_machine(central, "laptop"), await new_machine(central, "other")
+    kari = photographer()
+    shot = photo(1, kari.id)
+    receipt = await push(
+        central,
+        laptop,
+        SyncBatch(
+            machine_name="laptop",
+            photographers=[kari],
+            photos=[shot],
+            image_files=[image_file(shot.hothash, "/p.jpg")],
+        ),
+    )
+    assert receipt["coldpreviews_wanted"] == [shot.hothash]
+    await push(central, other, SyncBatch(machine_name="other"))
+    good = jpeg_bytes(photo_like(640, 480, 1))
+
+    assert (await upload(central, laptop, shot.hothash, good, sha="0" * 64))[0] == 422
+    status, body = await upload(central, laptop, shot.hothash, b"not a jpeg at all")
+    assert status == 422
+    assert "JPEG" in str(body["detail"])
+    png = io.BytesIO()
+    photo_like(64, 48, 2).save(png, "PNG")
+    status, body = await upload(central, laptop, shot.hothash, png.getvalue())
+    assert status == 422
+    assert "PNG" in str(body["detail"])
+    assert (await upload(central, laptop, shot.hothash, good[: len(good) // 2]))[0] == 422
+    huge = io.BytesIO()
+    Image.new("L", (8001, 8), 0).save(huge, "JPEG")
+    status, body = await upload(central, laptop, shot.hothash, huge.getvalue())
+    assert status == 422
+    assert "8000" in str(body["detail"])
+    assert (await upload(central, laptop, "a" * 64, good))[0] == 404
+    assert (await upload(central, laptop, "NOT-A-HASH", good))[0] == 422
+    assert (await upload(central, other, shot.hothash, good))[0] == 403
+
+    status, body = await upload(central, laptop, shot.hothash, good)
+    assert (status, body) == (200, {"hothash": shot.hothash, "stored": True})
+    async with pool.acquire() as conn:
+        relative = await conn.fetchval(
+            "SELECT coldpreview_path FROM photos WHERE hothash = $1", shot.hothash
+        )
+    assert (central_settings.coldpreview_dir / relative).read_bytes() == good
+    served = await central.get(f"/api/photos/{shot.hothash}/coldpreview")
+    assert (served.status_code, served.content) == (200, good)
+    status, body = await upload(central, laptop, shot.hothash, jpeg_bytes(photo_like(64, 48, 3)))
+    assert (status, body["stored"]) == (200, False)
+    assert (central_settings.coldpreview_dir / relative).read_bytes() == good
+    again = await push(
+        central, laptop, SyncBatch(machine_name="laptop", photographers=[kari], photos=[shot])
+    )
+    assert again["coldpreviews_wanted"] == []

@@ -1,0 +1,188 @@
+"""A local daemon pushes to a central daemon on another PostgreSQL, over real HTTP."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+from tests.daemon_process import DaemonProcess
+from tests.images import CORPUS, corpus_images, write_jpeg
+from tests.sync.flows import (
+    add_target,
+    assert_mirrored,
+    catalog_dsn,
+    fetch,
+    installation_id,
+    register,
+    snapshot,
+    sync_now,
+)
+
+MakeLocal = Callable[..., DaemonProcess]
+MachineToken = Callable[[DaemonProcess, str], str]
+
+
+def _corpus_copy(folder: Path) -> Path:
+    shutil.copytree(CORPUS, folder)
+    return folder
+
+
+def test_first_sync_mirrors_everything_and_the_second_sends_nothing(
+    tmp_path: Path,
+    central: DaemonProcess,
+    central_database_url: str,
+    make_local: MakeLocal,
+    machine_token: MachineToken,
+) -> None:
+    local = make_local("laptop")
+    register(local, _corpus_copy(tmp_path / "photos"))
+    add_target(local, central, machine_token(central, "laptop"))
+
+    first = sync_now(local)
+    photos = len(corpus_images())
+    assert first["photos_sent"] >= photos
+    assert first["coldpreviews_sent"] == first["coldpreviews_wanted"] > 0
+    assert_mirrored(local, central, central_database_url)
+    machines = fetch(central_database_url, "SELECT * FROM registered_machines")
+    assert [(str(m["installation_id"]), m["machine_name"]) for m in machines] == [
+        (installation_id(local), "laptop")
+    ]
+
+    second = sync_now(local)
+    assert (second["rows_sent"], second["coldpreviews_sent"]) == (0, 0)
+    # One round trip with an empty batch: a few hundred bytes at most.
+    assert second["bytes_sent"] < 1000, second
+    _, status = local.request("GET", "/api/sync/status")
+    assert [t["pending_rows"] for t in status["targets"]] == [0]
+    assert status["targets"][0]["last_error"] is None
+
+
+def test_edits_trash_and_deletions_follow(
+    tmp_path: Path,
+    central: DaemonProcess,
+    central_database_url: str,
+    make_local: MakeLocal,
+    machine_token: MachineToken,
+) -> None:
+    local = make_local("laptop")
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    for n in range(6):
+        write_jpeg(folder / f"IMG_{n}.jpg", 640, 480, seed=n)
+    register(local, folder)
+    add_target(local, central, machine_token(central, "laptop"))
+    _, page = local.request("GET", "/api/photos?limit=100")
+    hashes = [item["hothash"] for item in page]
+    _, event = local.request("POST", "/api/events", {"name": "Summer"})
+    _, child = local.request("POST", "/api/events", {"name": "Beach", "parent_id": event["id"]})
+    _, collection = local.request("POST", "/api/collections", {"name": "Best"})
+    for hothash in hashes[:4]:
+        status, _ = local.request(
+            "POST", f"/api/collections/{collection['id']}/items", {"hothash": hothash}
+        )
+        assert status == 201
+    status, _ = local.request("PATCH", f"/api/photos/{hashes[0]}", {"event_id": child["id"]})
+    assert status == 200
+    # Rows the photos point at, a text card, a correction, and an event whose cover is
+    # a photo of that event (the two point at each other).
+    _, category = local.request("POST", "/api/categories", {"name": "Nature"})
+    patch = {"category_id": category["id"]}
+    assert local.request("PATCH", f"/api/photos/{hashes[5]}", patch)[0] == 200
+    card = {"title": "Day one", "body": "We drove north."}
+    assert local.request("POST", f"/api/collections/{collection['id']}/items", card)[0] == 201
+    correction = {"rotation": 90, "exposure_ev": 0.5}
+    assert local.request("PUT", f"/api/photos/{hashes[5]}/correction", correction)[0] == 200
+    cover = {"cover_hothash": hashes[0]}
+    assert local.request("PATCH", f"/api/events/{child['id']}", cover)[0] == 200
+    sync_now(local)
+    assert_mirrored(local, central, central_database_url)
+
+    # An edit, a tag, a trash, an emptied trash, an event deletion and a reorder.
+    assert local.request("PATCH", f"/api/photos/{hashes[1]}", {"rating": 5})[0] == 200
+    assert local.request("PATCH", f"/api/photos/{hashes[2]}", {"tags": ["sea", "sun"]})[0] == 200
+    assert local.request("POST", f"/api/photos/{hashes[3]}/delete")[0] == 200
+    assert local.request("POST", f"/api/photos/{hashes[4]}/delete")[0] == 200
+    assert local.request("POST", "/api/photos/empty-trash")[0] == 200
+    assert local.request("DELETE", f"/api/events/{child['id']}")[0] == 204
+    _, items = local.request("GET", f"/api/collections/{collection['id']}/items")
+    order = [item["id"] for item in reversed(items)]
+    status, _ = local.request(
+        "PUT", f"/api/collections/{collection['id']}/items", {"item_ids": order}
+    )
+    assert status == 200
+    run = sync_now(local)
+    assert 0 < run["rows_sent"] < 40, run
+    assert_mirrored(local, central, central_database_url)
+    central_photos = snapshot(central_database_url)["photos"]
+    assert central_photos[hashes[1]][1] == 5
+    assert central_photos[hashes[2]][2] == ["sea", "sun"]
+    assert hashes[3] not in central_photos
+    assert hashes[4] not in central_photos
+
+
+def test_two_machines_share_a_photo_and_each_group_keeps_its_latest_edit(
+    tmp_path: Path,
+    central: DaemonProcess,
+    central_database_url: str,
+    make_local: MakeLocal,
+    machine_token: MachineToken,
+) -> None:
+    shared_file = write_jpeg(tmp_path / "shared.jpg", 500, 400, seed=99)
+    machines = {}
+    for name, seeds in (("laptop", (1, 2)), ("desktop", (3,))):
+        local = make_local(name)
+        folder = tmp_path / f"{name}-photos"
+        folder.mkdir()
+        for seed in seeds:
+            write_jpeg(folder / f"own_{seed}.jpg", 500, 400, seed=seed)
+        shutil.copy(shared_file, folder / "shared.jpg")  # the same photo on both
+        register(local, folder)
+        add_target(local, central, machine_token(central, name), machine_name=name)
+        machines[name] = local
+    laptop, desktop = machines["laptop"], machines["desktop"]
+    shared = next(
+        row["hothash"]
+        for row in fetch(catalog_dsn(laptop), "SELECT hothash FROM photos")
+        if row["hothash"]
+        in {r["hothash"] for r in fetch(catalog_dsn(desktop), "SELECT hothash FROM photos")}
+    )
+
+    assert laptop.request("PATCH", f"/api/photos/{shared}", {"rating": 3})[0] == 200
+    assert desktop.request("PATCH", f"/api/photos/{shared}", {"tags": ["desk"]})[0] == 200
+    sync_now(laptop)
+    sync_now(desktop)
+    rows = fetch(central_database_url, "SELECT hothash, rating, tags FROM photos")
+    assert len(rows) == 4  # two of the laptop's own, one of the desktop's, one shared
+    by_hash = {row["hothash"]: (row["rating"], row["tags"]) for row in rows}
+    assert by_hash[shared] == (3, ["desk"])
+    files = fetch(
+        central_database_url,
+        "SELECT f.origin FROM image_files f JOIN photos p ON p.id = f.photo_id "
+        "WHERE p.hothash = $1",
+        shared,
+    )
+    assert sorted(str(f["origin"]) for f in files) == sorted(
+        installation_id(m) for m in (laptop, desktop)
+    )
+
+    # The desktop rates later than the laptop did: its rating wins, and a later push of
+    # the laptop (whose rating edit is older) does not take it back.
+    assert desktop.request("PATCH", f"/api/photos/{shared}", {"rating": 1})[0] == 200
+    sync_now(desktop)
+    assert laptop.request("PATCH", f"/api/photos/{shared}", {"tags": ["lap"]})[0] == 200
+    sync_now(laptop)
+    row = fetch(central_database_url, "SELECT rating, tags FROM photos WHERE hothash = $1", shared)
+    assert (row[0]["rating"], row[0]["tags"]) == (1, ["lap"])
+
+    # The laptop empties the photo from its trash: central keeps it for the desktop.
+    assert laptop.request("POST", f"/api/photos/{shared}/delete")[0] == 200
+    assert laptop.request("POST", "/api/photos/empty-trash")[0] == 200
+    sync_now(laptop)
+    files = fetch(
+        central_database_url,
+        "SELECT f.origin FROM image_files f JOIN photos p ON p.id = f.photo_id "
+        "WHERE p.hothash = $1",
+        shared,
+    )
+    assert [str(f["origin"]) for f in files] == [installation_id(desktop)]

@@ -1,0 +1,1 @@
+"""The local side of sync: change reading, targets, transport, API and CLI."""
