@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+import asyncpg
 from litestar import Litestar, MediaType, Request, Response
 from litestar.datastructures import State
 from litestar.di import Provide
@@ -70,6 +71,9 @@ _DOMAIN_STATUS = {
     Unauthorized: HTTP_401_UNAUTHORIZED,
     Forbidden: HTTP_403_FORBIDDEN,
 }
+# Two transactions that each waited for the other (one is cancelled) or that could not
+# both commit: the request did nothing, and the same request again will do.
+_BUSY = (asyncpg.DeadlockDetectedError, asyncpg.SerializationError)
 # Central only: machines push to it, and it lists and revokes their tokens.
 _CENTRAL_CONTROLLERS = [SyncReceiveController, MachinesController]
 
@@ -121,6 +125,7 @@ def create_app(
             HTTPException: _http_error,
             **dict.fromkeys(UNSTORABLE_TEXT, _unstorable_text),
             **dict.fromkeys(database.CONNECTION_ERRORS, _database_unavailable),
+            **dict.fromkeys(_BUSY, _catalog_busy),
             Exception: _unexpected_error,
         },
         request_max_body_size=settings.max_body_bytes,
@@ -176,7 +181,7 @@ _ERRORS = {
     "another sync protocol version)",
     "413": "request body too large",
     "422": "invalid input; `detail` names the field",
-    "503": "the catalog database is not answering; try again shortly",
+    "503": "the catalog database is not answering, or is busy; try again shortly",
 }
 
 
@@ -274,6 +279,11 @@ def _database_unavailable(
         return _unexpected_error(request, exc)
     log.warning("%s %s: the database is unavailable: %s", request.method, request.url.path, exc)
     return _error(HTTP_503_SERVICE_UNAVAILABLE, "the database is not answering; try again shortly")
+
+
+def _catalog_busy(request: Request[object, object, State], exc: Exception) -> Response[ErrorBody]:
+    log.warning("%s %s: %s", request.method, request.url.path, exc)
+    return _error(HTTP_503_SERVICE_UNAVAILABLE, "the catalog is busy; try again")
 
 
 def _unexpected_error(

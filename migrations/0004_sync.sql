@@ -264,7 +264,20 @@ CREATE TABLE registered_machines (
     installation_id uuid PRIMARY KEY,
     machine_name    text NOT NULL,
     first_sync_at   timestamptz NOT NULL DEFAULT clock_timestamp(),
-    last_sync_at    timestamptz NOT NULL DEFAULT clock_timestamp()
+    last_sync_at    timestamptz NOT NULL DEFAULT clock_timestamp(),
+    -- The machine's changes central has, up to this change number: a batch that starts
+    -- after it (central restored from a backup) is answered "send from here".
+    acked_seq       bigint NOT NULL DEFAULT 0
+                        CONSTRAINT registered_machines_acked_seq_check CHECK (acked_seq >= 0)
+);
+
+-- Which machines hold each photo on central (sent it, and have not deleted it since):
+-- a photo stays while one does.
+CREATE TABLE photo_holders (
+    photo_id uuid NOT NULL CONSTRAINT photo_holders_photo_id_fkey
+                 REFERENCES photos (id) ON DELETE CASCADE,
+    origin   uuid NOT NULL,
+    CONSTRAINT photo_holders_pkey PRIMARY KEY (photo_id, origin)
 );
 
 CREATE TABLE machine_tokens (
@@ -280,3 +293,6 @@ CREATE TABLE machine_tokens (
     revoked_at      timestamptz
 );
 CREATE UNIQUE INDEX machine_tokens_active_name ON machine_tokens (name) WHERE revoked_at IS NULL;
+-- One active token per installation, even when two are first used at once.
+CREATE UNIQUE INDEX machine_tokens_active_installation ON machine_tokens (installation_id)
+    WHERE revoked_at IS NULL AND installation_id IS NOT NULL;

@@ -50,3 +50,5 @@ def decode_request(raw: bytes | str, kind: type[RequestT]) -> RequestT:
         raise InvalidBody(f"{match['field']}: {match['message']}") from None
     except (msgspec.DecodeError, UnicodeDecodeError) as exc:
         raise InvalidBody(f"body is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise InvalidBody("body is nested too deeply") from None

@@ -37,6 +37,16 @@ MAX_BATCH_BYTES = 16 * 1024 * 1024
 MAX_RECEIVE_BYTES = 64 * 1024 * 1024
 
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+# Bounds of the columns the values go to: a number out of range is a 422, not an error
+# of the database.
+Int16 = Annotated[int, msgspec.Meta(ge=-32768, le=32767)]
+Int32 = Annotated[int, msgspec.Meta(ge=-(2**31), le=2**31 - 1)]
+Count = Annotated[int, msgspec.Meta(ge=0, le=2**31 - 1)]
+Real = Annotated[float, msgspec.Meta(ge=-3.4e38, le=3.4e38)]
+ChangeNumber = Annotated[int, msgspec.Meta(ge=0, le=2**63 - 1)]
+# At most ±18 hours, as the catalog keeps offsets.
+OffsetSeconds = Annotated[int, msgspec.Meta(ge=-18 * 3600, le=18 * 3600)]
+NaiveWallTime = Annotated[WallTime, msgspec.Meta(tz=False)]
 # The tables a push carries, in the order central applies them.
 Entity = Literal[
     "photographers",
@@ -85,7 +95,7 @@ class SyncCategory(Request):
     id: uuid.UUID
     name: str
     excluded_from_stream: bool
-    display_order: int
+    display_order: Int32
     created_at: datetime
     updated_at: datetime
 
@@ -116,9 +126,9 @@ class SyncInputSession(Request):
     status: str
     started_at: datetime | None
     completed_at: datetime | None
-    photo_count: int
-    duplicate_count: int
-    error_count: int
+    photo_count: Count
+    duplicate_count: Count
+    error_count: Count
     created_at: datetime
     updated_at: datetime
 
@@ -130,25 +140,25 @@ class SyncPhoto(Request):
     # Central recomputes SHA-256 of the decoded bytes and refuses a photo that differs.
     hotpreview_b64: str
     exif_data: dict[str, Any]
-    taken_at: WallTime | None
+    taken_at: NaiveWallTime | None
     # The offset in seconds east of UTC (an interval has no portable JSON form).
-    taken_at_offset_seconds: int | None
-    taken_at_source: int
+    taken_at_offset_seconds: OffsetSeconds | None
+    taken_at_source: Int16
     taken_at_accuracy: str
-    location_lat: float | None
-    location_lng: float | None
-    location_source: int | None
+    location_lat: Real | None
+    location_lng: Real | None
+    location_source: Int16 | None
     location_accuracy: str | None
     camera_make: str | None
     camera_model: str | None
     lens_model: str | None
-    iso: int | None
+    iso: Int32 | None
     shutter_speed: str | None
-    aperture: float | None
-    focal_length: float | None
+    aperture: Real | None
+    focal_length: Real | None
     tags: list[str]
     category_id: uuid.UUID | None
-    rating: int | None
+    rating: Int16 | None
     photographer_id: uuid.UUID
     input_session_id: uuid.UUID | None
     event_id: uuid.UUID | None
@@ -207,7 +217,7 @@ class SyncCollectionItem(Request):
     collection_id: uuid.UUID
     hothash: Hothash | None
     text_item_id: uuid.UUID | None
-    position: int
+    position: Int32
     caption: str
     created_at: datetime
     updated_at: datetime
@@ -217,13 +227,13 @@ class SyncPhotoCorrection(Request):
     """A row of `photo_corrections`; where two machines correct a photo, the later wins."""
 
     hothash: Hothash
-    rotation: int
-    horizon_angle: float
-    exposure_ev: float
-    crop_left: float
-    crop_top: float
-    crop_right: float
-    crop_bottom: float
+    rotation: Int16
+    horizon_angle: Real
+    exposure_ev: Real
+    crop_left: Real
+    crop_top: Real
+    crop_right: Real
+    crop_bottom: Real
     updated_at: datetime
 
 
@@ -237,9 +247,14 @@ class SyncDeletion(Request):
 class SyncBatch(Request):
     """`POST /api/sync/receive`: one bounded batch of a push (current states of rows).
 
-    Deletions are applied first: a row sent beside its own deletion was created again."""
+    Central applies a batch only if it has everything up to `after` from this machine
+    (its receipt's `acked_seq`); otherwise it applies nothing and the machine resends
+    from there (a central restored from a backup, or a new one at the same URL)."""
 
     machine_name: Name
+    # The change numbers the batch covers: what changed after `after`, up to `upto`.
+    after: ChangeNumber
+    upto: ChangeNumber
     photographers: list[SyncPhotographer] = msgspec.field(default_factory=list)
     categories: list[SyncCategory] = msgspec.field(default_factory=list)
     events: list[SyncEvent] = msgspec.field(default_factory=list)
@@ -254,7 +269,7 @@ class SyncBatch(Request):
 
     def row_count(self) -> int:
         """How many rows and deletions the batch carries."""
-        return sum(len(getattr(self, field)) for field in self.__struct_fields__[1:])
+        return sum(len(value) for value in msgspec.structs.astuple(self) if isinstance(value, list))
 
 
 class RefusedPhoto(Response):
@@ -268,8 +283,12 @@ class SyncReceipt(Response):
     """Central's answer to a batch."""
 
     version: int
-    # Central's own installation id: another one than last time means a new central.
+    # Central's own installation id.
     central_id: uuid.UUID
+    # Up to which change number central has this machine's changes: the batch's `upto`
+    # when it was applied, less when central lacks changes before the batch (nothing
+    # was applied then: send again from here).
+    acked_seq: int
     # Rows inserted or updated (photos refused not among them).
     received: int
     # Photos central had already (from this machine or another one).

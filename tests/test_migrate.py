@@ -29,6 +29,7 @@ CATALOG_TABLES = {
     "sync_log",
     "registered_machines",
     "machine_tokens",
+    "photo_holders",
     "schema_migrations",
 }
 

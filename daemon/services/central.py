@@ -10,6 +10,7 @@ import io
 import uuid
 from collections import Counter
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import asyncpg
@@ -32,6 +33,7 @@ from protocol.sync import (
 )
 
 TAMPERED = "hotpreview does not match its hothash"
+NOT_ON_CENTRAL = "central does not have this photo (refused earlier?)"
 # Tables whose rows other rows refer to with ON DELETE RESTRICT: a batch may move those
 # rows away and delete their target, so these deletions come after the batch's rows.
 _DELETED_LAST = ("events", "photographers")
@@ -39,14 +41,32 @@ _DELETED_LAST = ("events", "photographers")
 
 async def receive(pool: asyncpg.Pool, origin: uuid.UUID, batch: SyncBatch) -> SyncReceipt:
     """Apply one batch of a machine's push in one transaction: all of it or nothing,
-    except photos whose hotpreview does not match their hothash, which are left out."""
+    except photos central does not take (listed as refused) and the rows naming them."""
+    if batch.after > batch.upto:
+        raise Invalid(f"after: {batch.after} lies beyond upto ({batch.upto})")
     _check_unique(batch)
+    _check_times(batch)
     accepted, refused = _verified(batch.photos)
     async with pool.acquire() as conn:
         try:
             async with conn.transaction():
                 await store.defer_constraints(conn)
+                # Locks the machine's row: its batches apply one after the other.
+                have = await store.synced(conn, origin, batch.machine_name)
+                if batch.after > have:
+                    # Central lacks changes before the batch (restored from a backup):
+                    # the machine sends again from what central has.
+                    return SyncReceipt(
+                        version=SYNC_PROTOCOL_VERSION,
+                        central_id=await store.central_id(conn),
+                        acked_seq=have,
+                        received=0,
+                        skipped_duplicates=0,
+                        deleted=0,
+                    )
                 receipt = await _apply(conn, origin, batch, accepted, refused)
+                # Even below what central had: the machine went back (its own restore).
+                await store.acked(conn, origin, batch.upto)
         except DomainError as exc:
             if isinstance(exc.__cause__, asyncpg.ForeignKeyViolationError):
                 # Checked at commit: some row names one central never got.
@@ -55,6 +75,9 @@ async def receive(pool: asyncpg.Pool, origin: uuid.UUID, batch: SyncBatch) -> Sy
                     f"not have (or deletes one still referred to): {exc.detail}"
                 ) from exc
             raise
+        except asyncpg.DataError as exc:
+            # A value the protocol's bounds let through that its column cannot hold.
+            raise Invalid(f"the batch has a value central cannot store: {exc}") from None
     return receipt
 
 
@@ -71,16 +94,15 @@ async def _apply(
         received += await store.upsert(conn, table, origin, getattr(batch, table))
     new, known = await store.upsert_photos(conn, origin, photos)
     received += new
-    # A refused photo central lacks takes the rows that name it with it; a cover that
-    # shows it is left without one.
-    on_central = await store.existing(conn, sorted(_named_photos(batch)))
-    gone = {photo.hothash for photo in refused} - on_central
-    missing = _named_photos(batch) - on_central - gone
-    if missing:
-        raise Invalid(
-            f"the batch names photos central does not have and the batch does not carry: "
-            f"{', '.join(sorted(missing)[:5])}"
-        )
+    await store.hold(conn, origin, sorted(photo.hothash for photo in photos))
+    # Rows naming a photo central lacks (refused now or before) are left out, and the
+    # photo listed as refused; a cover that shows it is left without one.
+    named = _named_photos(batch)
+    gone = named - await store.existing(conn, sorted(named))
+    listed = {photo.hothash for photo in refused}
+    refused = refused + [
+        RefusedPhoto(hothash=hothash, reason=NOT_ON_CENTRAL) for hothash in sorted(gone - listed)
+    ]
     events = [
         msgspec.structs.replace(e, cover_hothash=None) if e.cover_hothash in gone else e
         for e in batch.events
@@ -101,11 +123,11 @@ async def _apply(
         conn, origin, [c for c in batch.photo_corrections if c.hothash not in gone]
     )
     deleted += await _delete(conn, origin, _deletions(batch, last=True))
-    await store.synced(conn, origin, batch.machine_name)
     wanted = [photo.hothash for photo in photos if photo.has_coldpreview]
     return SyncReceipt(
         version=SYNC_PROTOCOL_VERSION,
         central_id=await store.central_id(conn),
+        acked_seq=batch.upto,
         received=received,
         skipped_duplicates=known,
         deleted=deleted,
@@ -125,6 +147,34 @@ def _check_unique(batch: SyncBatch) -> None:
         twice = [key for key, n in Counter(keys).items() if n > 1]
         if twice:
             raise Invalid(f"{table}: {twice[0]} appears twice in the batch")
+
+
+def _check_times(batch: SyncBatch) -> None:
+    """Every time with an offset must lie in the years 1 to 9999 in UTC, as the catalog's
+    times do (PostgreSQL would store it, and no reader could read it back)."""
+    for table in batch.__struct_fields__:
+        rows = getattr(batch, table)
+        if not isinstance(rows, list):
+            continue
+        for index, row in enumerate(rows):
+            for field in row.__struct_fields__:
+                value = getattr(row, field)
+                if field == "edited_at":
+                    for group, time in value.items():
+                        _check_time(f"{table}[{index}].edited_at.{group}", time)
+                elif isinstance(value, datetime):
+                    _check_time(f"{table}[{index}].{field}", value)
+
+
+def _check_time(where: str, value: datetime) -> None:
+    if value.tzinfo is None:
+        return
+    try:
+        value.astimezone(UTC)
+    except OverflowError:
+        raise Invalid(
+            f"{where}: {value.isoformat()} lies outside the years 1 to 9999 in UTC"
+        ) from None
 
 
 def _verified(photos: list[SyncPhoto]) -> tuple[list[SyncPhoto], list[RefusedPhoto]]:
@@ -185,6 +235,8 @@ async def _delete(conn: Conn, origin: uuid.UUID, deletions: list[SyncDeletion]) 
             deleted += await store.delete_corrections(conn, origin, entity_keys)
         else:
             ids = [_uuid(key) for key in entity_keys]
+            if entity == "photographers":
+                await store.unlink_photographers(conn, origin, ids)
             deleted += await store.delete(conn, entity, origin, ids)
     return deleted
 

@@ -212,8 +212,16 @@ ON CONFLICT (hothash) DO UPDATE SET
     edited_at = merge_edits(p.edited_at, EXCLUDED.edited_at),
     updated_at = greatest(p.updated_at, EXCLUDED.updated_at)
 """  # noqa: S608 - built from the constants above
-# A machine lets go of a photo: its files and its correction go; the photo goes when no
-# machine holds a file of it any more.
+# A machine lets go of a photo: its holding, its files and its correction go; the photo
+# goes when no machine holds it any more. The photos are locked first, in hothash order
+# like the upserts, so that two machines' batches lock shared photos in the same order.
+LOCK_PHOTOS = """
+SELECT id FROM photos WHERE hothash = ANY($1::text[]) ORDER BY hothash FOR UPDATE
+"""
+RELEASE_HOLDERS = """
+DELETE FROM photo_holders h USING photos p
+WHERE h.photo_id = p.id AND p.hothash = ANY($1::text[]) AND h.origin = $2
+"""
 RELEASE_FILES = """
 DELETE FROM image_files f USING photos p
 WHERE f.photo_id = p.id AND p.hothash = ANY($1::text[]) AND f.origin = $2
@@ -225,7 +233,25 @@ WHERE c.photo_id = p.id AND p.hothash = ANY($1::text[]) AND c.origin = $2
 DELETE_UNHELD_PHOTOS = """
 DELETE FROM photos p
 WHERE p.hothash = ANY($1::text[])
-    AND NOT EXISTS (SELECT 1 FROM image_files f WHERE f.photo_id = p.id)
+    AND NOT EXISTS (SELECT 1 FROM photo_holders h WHERE h.photo_id = p.id)
+"""
+# Every photo a machine sends, it holds (until it sends the photo's deletion).
+ADD_HOLDERS = """
+INSERT INTO photo_holders (photo_id, origin)
+SELECT id, $2 FROM photos WHERE hothash = ANY($1::text[]) ORDER BY hothash
+ON CONFLICT DO NOTHING
+"""
+# Before a machine's photographer goes: photos it no longer holds may still show it
+# (it sent them first, another machine holds them); they get central's own unknown
+# photographer, whom any machine's later edit replaces.
+UNLINK_PHOTOGRAPHERS = """
+UPDATE photos SET photographer_id = (
+        SELECT id FROM photographers WHERE origin IS NULL AND is_unknown),
+    edited_at = edited_at - 'photographer'
+WHERE id IN (
+    SELECT p.id FROM photos p JOIN photographers g ON g.id = p.photographer_id
+    WHERE g.id = ANY($1::uuid[]) AND g.origin = $2
+    ORDER BY p.hothash FOR UPDATE OF p)
 """
 # The later correction of a photo wins, whichever machine made it.
 UPSERT_CORRECTIONS = """
@@ -247,27 +273,27 @@ WHERE EXCLUDED.updated_at > c.updated_at
 RETURNING photo_id
 """
 EXISTING = "SELECT hothash FROM photos WHERE hothash = ANY($1::text[])"
-# Photos the machine holds: it sent them first, or it has a file of them.
 HELD_WITHOUT_COLDPREVIEW = """
-SELECT p.hothash FROM photos p
+SELECT p.hothash FROM photos p JOIN photo_holders h ON h.photo_id = p.id AND h.origin = $2
 WHERE p.hothash = ANY($1::text[]) AND p.coldpreview_path IS NULL
-    AND (p.origin = $2
-        OR EXISTS (SELECT 1 FROM image_files f WHERE f.photo_id = p.id AND f.origin = $2))
 """
 COLDPREVIEW_OF = """
 SELECT p.coldpreview_path,
-    p.origin = $2 OR EXISTS (SELECT 1 FROM image_files f WHERE f.photo_id = p.id AND f.origin = $2)
-        AS held
+    EXISTS (SELECT 1 FROM photo_holders h WHERE h.photo_id = p.id AND h.origin = $2) AS held
 FROM photos p WHERE p.hothash = $1
 FOR UPDATE OF p
 """
 SET_COLDPREVIEW = "UPDATE photos SET coldpreview_path = $2 WHERE hothash = $1"
 DEFER_CONSTRAINTS = "SET CONSTRAINTS ALL DEFERRED"
+# Registers the machine, or notes its name and that it synced now; the row stays locked
+# until the batch commits, so one machine's batches apply one after the other.
 SYNCED = """
 INSERT INTO registered_machines (installation_id, machine_name) VALUES ($1, $2)
 ON CONFLICT (installation_id) DO UPDATE SET machine_name = EXCLUDED.machine_name,
     last_sync_at = clock_timestamp()
+RETURNING acked_seq
 """
+SET_ACKED = "UPDATE registered_machines SET acked_seq = $2 WHERE installation_id = $1"
 CENTRAL_ID = "SELECT installation_id FROM system_settings WHERE singleton"
 
 
@@ -308,9 +334,24 @@ async def release_photos(conn: Conn, origin: uuid.UUID, hothashes: list[str]) ->
     corrections, and the photos no machine holds any more)."""
     if not hothashes:
         return 0
+    await conn.execute(LOCK_PHOTOS, hothashes)
+    await conn.execute(RELEASE_HOLDERS, hothashes, origin)
     deleted = _count(await conn.execute(RELEASE_FILES, hothashes, origin))
     deleted += _count(await conn.execute(DELETE_CORRECTIONS, hothashes, origin))
     return deleted + _count(await conn.execute(DELETE_UNHELD_PHOTOS, hothashes))
+
+
+async def hold(conn: Conn, origin: uuid.UUID, hothashes: list[str]) -> None:
+    """Note that the machine holds these photos."""
+    if hothashes:
+        await conn.execute(ADD_HOLDERS, hothashes, origin)
+
+
+async def unlink_photographers(conn: Conn, origin: uuid.UUID, ids: list[uuid.UUID]) -> None:
+    """Move photos off the machine's photographers that are about to go, to central's
+    unknown photographer."""
+    if ids:
+        await conn.execute(UNLINK_PHOTOGRAPHERS, ids, origin)
 
 
 async def delete_corrections(conn: Conn, origin: uuid.UUID, hothashes: list[str]) -> int:
@@ -355,9 +396,16 @@ async def set_coldpreview(conn: Conn, hothash: str, relative_path: str) -> None:
     await conn.execute(SET_COLDPREVIEW, hothash, relative_path)
 
 
-async def synced(conn: Conn, origin: uuid.UUID, machine_name: str) -> None:
-    """Register the machine, or note its name and that it synced now."""
-    await conn.execute(SYNCED, origin, machine_name)
+async def synced(conn: Conn, origin: uuid.UUID, machine_name: str) -> int:
+    """Register the machine, or note its name and that it synced now; returns up to which
+    change number central has its changes. The row stays locked until the transaction ends."""
+    acked: int = await conn.fetchval(SYNCED, origin, machine_name)
+    return acked
+
+
+async def acked(conn: Conn, origin: uuid.UUID, seq: int) -> None:
+    """Note that central has the machine's changes up to this change number."""
+    await conn.execute(SET_ACKED, origin, seq)
 
 
 async def central_id(conn: Conn) -> uuid.UUID:

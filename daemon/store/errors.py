@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 import asyncpg
 
-from daemon.errors import Conflict, DomainError, Invalid, NotFound
+from daemon.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 
 log = logging.getLogger(__name__)
 
@@ -202,6 +202,12 @@ CONSTRAINTS: dict[str, Rule] = {
     "machine_tokens_token_sha256_key": _internal("this token exists"),
     "machine_tokens_installation_id_fkey": _internal("the token's machine is registered"),
     "machine_tokens_active_name": _unique("a machine with this name already has a token"),
+    "machine_tokens_active_installation": Rule(
+        Forbidden, "this installation already pushes with another active token"
+    ),
+    "registered_machines_acked_seq_check": _internal("a change number is not negative"),
+    "photo_holders_pkey": _internal("a machine holds a photo once"),
+    "photo_holders_photo_id_fkey": _internal("a holder holds a photo central has"),
     # the migration runner's own table
     "schema_migrations_pkey": _internal("this migration was already applied"),
 }

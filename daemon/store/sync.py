@@ -76,16 +76,21 @@ UPDATE sync_targets SET central_id = $2, last_success_at = $3, last_error = NULL
 WHERE id = $1
 """
 SET_CENTRAL = "UPDATE sync_targets SET central_id = $2 WHERE id = $1"
+REWIND_CURSOR = "UPDATE sync_targets SET acked_seq = $2 WHERE id = $1 AND acked_seq > $2"
 RECORD_FAILURE = "UPDATE sync_targets SET last_error = $2, last_error_at = $3 WHERE id = $1"
 MOVE_CURSOR = """
 UPDATE sync_targets SET acked_seq = $3, acked_at = $4 WHERE id = $1 AND acked_seq = $2
 RETURNING id
 """
-# Tombstones every target has; with no target at all, none is needed (a target added
-# later starts from 0, and the rows they stand for were never there).
+# Tombstones every target has, once they are a while old: a central restored from a
+# backup asks for the changes since its backup, deletions included. With no target at
+# all, none is needed (a target added later starts from 0, and the rows they stand for
+# were never there).
 PRUNE_TOMBSTONES = """
 DELETE FROM sync_tombstones
 WHERE change_seq <= coalesce((SELECT min(acked_seq) FROM sync_targets), 9223372036854775807)
+    AND (deleted_at < clock_timestamp() - interval '30 days'
+        OR NOT EXISTS (SELECT 1 FROM sync_targets))
 """
 COLDPREVIEW_PATHS = """
 SELECT hothash, coldpreview_path FROM photos
@@ -346,6 +351,8 @@ async def read_changes(conn: Conn, *, after: int, upto: int, machine_name: str) 
         wanted = _pointed_at(added, seen)
     batch = SyncBatch(
         machine_name=machine_name,
+        after=after,
+        upto=upto,
         deletions=to_structs(await conn.fetch(DELETIONS, after, upto), SyncDeletion),
     )
     for table, keyed in rows.items():
@@ -402,6 +409,11 @@ async def record_success(
 async def set_central(conn: Conn, target_id: uuid.UUID, central_id: uuid.UUID) -> None:
     """Remember which central answered at the target's URL."""
     await conn.execute(SET_CENTRAL, target_id, central_id)
+
+
+async def rewind_cursor(conn: Conn, target_id: uuid.UUID, acked_seq: int) -> None:
+    """The target has this machine's changes up to `acked_seq` only: send from there."""
+    await conn.execute(REWIND_CURSOR, target_id, acked_seq)
 
 
 async def record_failure(conn: Conn, target_id: uuid.UUID, error: str, at: datetime) -> None:

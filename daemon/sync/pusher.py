@@ -16,6 +16,7 @@ import logging
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from http import HTTPStatus
 from pathlib import Path
 
 import aiohttp
@@ -94,7 +95,7 @@ class Push:
             async with self._pool.acquire() as conn:
                 await sync_store.reset_cursor(conn, target.id)
             target = await self._target()
-        address = transport.check_url(target.url)
+        address = await asyncio.to_thread(transport.check_url, target.url)
         horizon = await sync_store.horizon(self._pool)
         horizon_at = datetime.now(UTC)
         async with self._pool.acquire() as conn:
@@ -128,11 +129,11 @@ class Push:
             upto, body, batch = await self._next_batch(target, after, horizon)
             receipt = await self._send_batch(session, target, body)
             if receipt.central_id != central_id:
-                restart = await self._adopt_central(target, central_id, receipt.central_id)
+                await self._note_central(target, central_id, receipt.central_id)
                 central_id = receipt.central_id
-                if restart:
-                    after = 0
-                    continue
+            if receipt.acked_seq < after:
+                after = await self._rewind(target, receipt.acked_seq)
+                continue
             self.progress.refused.extend(receipt.refused)
             await self._upload_coldpreviews(session, target, receipt.coldpreviews_wanted)
             async with self._pool.acquire() as conn, conn.transaction():
@@ -147,37 +148,47 @@ class Push:
             if after >= horizon:
                 return central_id
 
-    async def _adopt_central(
+    async def _note_central(
         self, target: sync_store.Target, known: uuid.UUID | None, answered: uuid.UUID
-    ) -> bool:
-        """Remember which central answered; True when it is another one than before,
-        which is then sent everything (from the first change on)."""
-        async with self._pool.acquire() as conn, conn.transaction():
-            await sync_store.set_central(conn, target.id, answered)
-            if known is None:
-                return False
+    ) -> None:
+        """Remember which central answers at the target's URL."""
+        if known is not None:
             log.warning(
-                "sync target %s is a different central than before (%s, was %s): "
-                "sending it the whole catalog",
+                "sync target %s is another central than before (%s, was %s)",
                 target.name,
                 answered,
                 known,
             )
-            await sync_store.reset_cursor(conn, target.id)
-        self.progress.rows_total = self.progress.rows_sent + await self._pending_rows(target)
-        return True
-
-    async def _pending_rows(self, target: sync_store.Target) -> int:
         async with self._pool.acquire() as conn:
+            await sync_store.set_central(conn, target.id, answered)
+
+    async def _rewind(self, target: sync_store.Target, acked_seq: int) -> int:
+        """Central has this machine's changes up to `acked_seq` only (a new central at
+        the URL, or one restored from a backup) and took nothing: send from there."""
+        log.warning(
+            "sync target %s has this machine's changes up to number %d only: "
+            "sending it everything after that",
+            target.name,
+            acked_seq,
+        )
+        async with self._pool.acquire() as conn:
+            await sync_store.rewind_cursor(conn, target.id, acked_seq)
             fresh = await sync_store.get_target(conn, target.id)
-            return (await sync_store.pending(conn, fresh or target))[0]
+            pending = (await sync_store.pending(conn, fresh or target))[0]
+        self.progress.rows_total = self.progress.rows_sent + pending
+        return acked_seq
 
     async def _next_batch(
         self, target: sync_store.Target, after: int, horizon: int
     ) -> tuple[int, bytes, SyncBatch]:
         """The next batch after `after`, as large as the row and byte bounds allow."""
         limit = self._spec.batch_rows
-        async with self._pool.acquire() as conn:
+        # One snapshot for the batch's bounds, rows and closure: a row deleted meanwhile
+        # cannot leave a row of the batch pointing at nothing.
+        async with (
+            self._pool.acquire() as conn,
+            conn.transaction(isolation="repeatable_read", readonly=True),
+        ):
             while True:
                 upto = await sync_store.batch_end(conn, after, horizon, limit)
                 batch = await sync_store.read_changes(
@@ -204,7 +215,10 @@ class Push:
         self, session: aiohttp.ClientSession, target: sync_store.Target, body: bytes
     ) -> SyncReceipt:
         headers = {**self._headers(target), "Content-Type": "application/json"}
-        answer = await self._post(session, f"{target.url}/api/sync/receive", body, headers)
+        try:
+            answer = await self._post(session, f"{target.url}/api/sync/receive", body, headers)
+        except transport.CentralRefused as exc:
+            raise SyncFailed(f"the central server refused: {exc}") from None
         try:
             return msgspec.json.decode(answer, type=SyncReceipt)
         except msgspec.DecodeError as exc:
@@ -261,9 +275,20 @@ class Push:
             "Content-Type": "image/jpeg",
             CONTENT_SHA256_HEADER: hashlib.sha256(data).hexdigest(),
         }
-        answer = await self._post(
-            session, f"{target.url}/api/sync/coldpreview/{hothash}", data, headers
-        )
+        try:
+            answer = await self._post(
+                session, f"{target.url}/api/sync/coldpreview/{hothash}", data, headers
+            )
+        except transport.CentralRefused as exc:
+            if exc.status == HTTPStatus.UNAUTHORIZED:
+                raise SyncFailed(f"the central server refused: {exc}") from None
+            # This photo's coldpreview only (damaged on disk, too large): the photo stays
+            # on central without it, and the push goes on.
+            log.warning("central refused the coldpreview of %s: %s", hothash, exc.detail)
+            self.progress.refused.append(
+                RefusedPhoto(hothash=hothash, reason=f"coldpreview refused: {exc.detail}")
+            )
+            return
         try:
             msgspec.json.decode(answer, type=ColdpreviewReceipt)
         except msgspec.DecodeError as exc:
@@ -285,8 +310,6 @@ class Push:
             answer = await transport.with_retries(once, on_retry=self._retried, stop=self._stop)
         except transport.Stopped:
             raise SyncCancelled from None
-        except transport.CentralRefused as exc:
-            raise SyncFailed(f"the central server refused: {exc}") from None
         except (aiohttp.ClientError, TimeoutError, transport.Retryable) as exc:
             raise SyncFailed(f"cannot reach {url}: {exc or type(exc).__name__}") from None
         self.progress.bytes_sent += len(body)

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import functools
 import hashlib
+import threading
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import msgspec
 import pytest
 from litestar.testing import AsyncTestClient
@@ -171,3 +175,38 @@ def image_file(hothash: str, path: str, **fields: Any) -> SyncImageFile:
     }
     values.update(fields)
     return SyncImageFile(**values)
+
+
+Script = Callable[[asyncpg.Connection, threading.Event], Awaitable[None]]
+
+
+@contextmanager
+def elsewhere(database_url: str, script: Script) -> Iterator[None]:
+    """Run a script on a connection of its own, in a thread of its own (a request to the
+    test app holds the test's event loop while it runs); the body runs once the script
+    sets its event, and the script must end after the body."""
+    ready = threading.Event()
+    errors: list[BaseException] = []
+
+    async def main() -> None:
+        conn = await asyncpg.connect(database_url)
+        try:
+            await script(conn, ready)
+        finally:
+            await conn.close()
+
+    def run() -> None:
+        try:
+            asyncio.run(main())
+        except BaseException as exc:  # the test reports it, in its own thread
+            errors.append(exc)
+            ready.set()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    assert ready.wait(10)
+    try:
+        yield
+    finally:
+        thread.join(30)
+    assert not errors, errors

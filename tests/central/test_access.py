@@ -11,7 +11,7 @@ from protocol.sync import INSTALLATION_HEADER, SYNC_VERSION_HEADER, SyncBatch
 from tests.central.conftest import RECEIVE, new_machine, photo, photographer, push
 from tests.conftest import Client
 
-EMPTY = b'{"machine_name": "laptop"}'
+EMPTY = b'{"machine_name": "laptop", "after": 0, "upto": 0}'
 
 
 async def test_another_protocol_version_is_refused_before_the_body(central: Client) -> None:
@@ -39,7 +39,7 @@ async def test_tokens_unknown_revoked_or_of_another_installation(
         assert response.status_code == 401, (token, response.text)
     bad_id = laptop.headers() | {INSTALLATION_HEADER: "nope", API_KEY_HEADER: ""}
     assert (await central.post(RECEIVE, content=EMPTY, headers=bad_id)).status_code == 422
-    await push(central, laptop, SyncBatch(machine_name="laptop"))
+    await push(central, laptop, SyncBatch(after=0, upto=0, machine_name="laptop"))
     # Bound at first use: another installation with the same token is refused.
     stolen = laptop.headers() | {INSTALLATION_HEADER: str(uuid.uuid4()), API_KEY_HEADER: ""}
     response = await central.post(RECEIVE, content=EMPTY, headers=stolen)
@@ -47,13 +47,13 @@ async def test_tokens_unknown_revoked_or_of_another_installation(
     # A second active token for an installation that has one is refused too.
     second = await new_machine(central, "laptop-again")
     second.installation_id = laptop.installation_id
-    await push(central, second, SyncBatch(machine_name="laptop"), status=403)
+    await push(central, second, SyncBatch(after=0, upto=0, machine_name="laptop"), status=403)
     revoked = await central.post(f"/api/machines/{await token_id(central, 'laptop')}/revoke")
     assert revoked.status_code == 200, revoked.text
     assert revoked.json()["revoked_at"] is not None
-    await push(central, laptop, SyncBatch(machine_name="laptop"), status=401)
+    await push(central, laptop, SyncBatch(after=0, upto=0, machine_name="laptop"), status=401)
     # With the old token revoked, the new one may take over the installation.
-    await push(central, second, SyncBatch(machine_name="laptop"))
+    await push(central, second, SyncBatch(after=0, upto=0, machine_name="laptop"))
 
 
 async def token_id(central: Client, name: str) -> str:
@@ -63,7 +63,7 @@ async def token_id(central: Client, name: str) -> str:
 
 async def test_a_machine_token_opens_the_sync_endpoints_only(central: Client) -> None:
     laptop = await new_machine(central, "laptop")
-    await push(central, laptop, SyncBatch(machine_name="laptop"))
+    await push(central, laptop, SyncBatch(after=0, upto=0, machine_name="laptop"))
     as_machine = laptop.headers() | {API_KEY_HEADER: ""}
     for path in ("/api/photos", "/api/machines", "/api/settings"):
         assert (await central.get(path, headers=as_machine)).status_code == 401
@@ -82,7 +82,9 @@ async def test_central_is_a_read_only_mirror(central: Client) -> None:
     kari = photographer()
     shot = photo(1, kari.id)
     await push(
-        central, laptop, SyncBatch(machine_name="laptop", photographers=[kari], photos=[shot])
+        central,
+        laptop,
+        SyncBatch(after=0, upto=0, machine_name="laptop", photographers=[kari], photos=[shot]),
     )
     assert (await central.get(f"/api/photos/{shot.hothash}")).status_code == 200
     refused = [

@@ -38,6 +38,8 @@ async def test_coldpreview_upload(
         central,
         laptop,
         SyncBatch(
+            after=0,
+            upto=0,
             machine_name="laptop",
             photographers=[kari],
             photos=[shot],
@@ -45,7 +47,7 @@ async def test_coldpreview_upload(
         ),
     )
     assert receipt["coldpreviews_wanted"] == [shot.hothash]
-    await push(central, other, SyncBatch(machine_name="other"))
+    await push(central, other, SyncBatch(after=0, upto=0, machine_name="other"))
     good = jpeg_bytes(photo_like(640, 480, 1))
 
     assert (await upload(central, laptop, shot.hothash, good, sha="0" * 64))[0] == 422
@@ -80,6 +82,8 @@ async def test_coldpreview_upload(
     assert (status, body["stored"]) == (200, False)
     assert (central_settings.coldpreview_dir / relative).read_bytes() == good
     again = await push(
-        central, laptop, SyncBatch(machine_name="laptop", photographers=[kari], photos=[shot])
+        central,
+        laptop,
+        SyncBatch(after=0, upto=0, machine_name="laptop", photographers=[kari], photos=[shot]),
     )
     assert again["coldpreviews_wanted"] == []

@@ -22,7 +22,7 @@ async def test_tokens_are_made_listed_and_revoked(central: Client, pool: asyncpg
     assert (await central.post("/api/machines", json={"name": " "})).status_code == 422
     assert (await central.post("/api/machines", json={"name": ""})).status_code == 422
     desk = await new_machine(central, "desk")
-    await push(central, desk, SyncBatch(machine_name="the desk"))
+    await push(central, desk, SyncBatch(after=0, upto=0, machine_name="the desk"))
     listed = {m["name"]: m for m in (await central.get("/api/machines")).json()}
     assert listed["laptop"]["installation_id"] is None
     assert listed["desk"]["installation_id"] == str(desk.installation_id)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 import asyncpg
 import msgspec
 
 from protocol.sync import SyncBatch, SyncDeletion
-from tests.central.conftest import image_file, new_machine, photo, photographer, push
+from tests.central.conftest import T0, image_file, new_machine, photo, photographer, push
 from tests.central.test_receive import full_batch
 from tests.conftest import Client
 
@@ -32,7 +33,9 @@ async def test_deletions_remove_the_machines_rows(central: Client, pool: asyncpg
         SyncDeletion(entity="photo_corrections", key=first.hothash),
         SyncDeletion(entity="photos", key=second.hothash),
     ]
-    receipt = await push(central, laptop, SyncBatch(machine_name="laptop", deletions=deletions))
+    receipt = await push(
+        central, laptop, SyncBatch(after=0, upto=0, machine_name="laptop", deletions=deletions)
+    )
     # The event, the item, the correction, and the photo with its one file.
     assert receipt["deleted"] == 5
     assert await count(pool, "SELECT count(*) FROM events WHERE id = $1", child.id) == 0
@@ -55,6 +58,8 @@ async def test_a_photo_stays_while_another_machine_holds_it(
             central,
             machine,
             SyncBatch(
+                after=0,
+                upto=0,
                 machine_name=machine.name,
                 photographers=[who],
                 photos=[msgspec.structs.replace(shared, photographer_id=who.id)],
@@ -62,14 +67,14 @@ async def test_a_photo_stays_while_another_machine_holds_it(
             ),
         )
     gone = [SyncDeletion(entity="photos", key=shared.hothash)]
-    receipt = await push(central, a, SyncBatch(machine_name="a", deletions=gone))
+    receipt = await push(central, a, SyncBatch(after=0, upto=0, machine_name="a", deletions=gone))
     assert receipt["deleted"] == 1  # A's file only
     assert await count(pool, "SELECT count(*) FROM photos") == 1
     assert (
         await count(pool, "SELECT count(*) FROM image_files WHERE origin = $1", b.installation_id)
         == 1
     )
-    receipt = await push(central, b, SyncBatch(machine_name="b", deletions=gone))
+    receipt = await push(central, b, SyncBatch(after=0, upto=0, machine_name="b", deletions=gone))
     assert receipt["deleted"] == 2  # B's file, then the photo nobody holds
     assert await count(pool, "SELECT count(*) FROM photos") == 0
 
@@ -84,6 +89,8 @@ async def test_a_photographer_moved_away_and_deleted_in_one_batch(
         central,
         laptop,
         SyncBatch(
+            after=0,
+            upto=0,
             machine_name="laptop",
             photographers=[old],
             photos=[shot],
@@ -97,6 +104,8 @@ async def test_a_photographer_moved_away_and_deleted_in_one_batch(
         central,
         laptop,
         SyncBatch(
+            after=0,
+            upto=0,
             machine_name="laptop",
             photographers=[new],
             photos=[moved],
@@ -112,12 +121,16 @@ async def test_another_machines_row_of_the_same_id_is_left_alone(
 ) -> None:
     a, b = await new_machine(central, "a"), await new_machine(central, "b")
     kari = photographer(name="Kari")
-    await push(central, a, SyncBatch(machine_name="a", photographers=[kari]))
+    await push(central, a, SyncBatch(after=0, upto=0, machine_name="a", photographers=[kari]))
     clash = msgspec.structs.replace(kari, name="Mallory")
-    receipt = await push(central, b, SyncBatch(machine_name="b", photographers=[clash]))
+    receipt = await push(
+        central, b, SyncBatch(after=0, upto=0, machine_name="b", photographers=[clash])
+    )
     assert receipt["received"] == 0
     deletion = [SyncDeletion(entity="photographers", key=str(kari.id))]
-    assert (await push(central, b, SyncBatch(machine_name="b", deletions=deletion)))["deleted"] == 0
+    assert (
+        await push(central, b, SyncBatch(after=0, upto=0, machine_name="b", deletions=deletion))
+    )["deleted"] == 0
     async with pool.acquire() as conn:
         stored = await conn.fetchrow(
             "SELECT name, origin FROM photographers WHERE id = $1", kari.id
@@ -135,25 +148,206 @@ async def test_a_dangling_reference_refuses_the_batch_whole(
     body = await push(
         central,
         laptop,
-        SyncBatch(machine_name="laptop", photographers=[kari], photos=[shot]),
+        SyncBatch(after=0, upto=0, machine_name="laptop", photographers=[kari], photos=[shot]),
         status=422,
     )
     assert "event_id" in body["detail"]
     assert await count(pool, "SELECT count(*) FROM photos") == 0
     assert await count(pool, "SELECT count(*) FROM photographers WHERE origin IS NOT NULL") == 0
-    # A file of a photo central never got, and a deletion key that is no id.
-    orphan = image_file(photo(9, kari.id).hothash, "/x.jpg")
-    body = await push(
-        central, laptop, SyncBatch(machine_name="laptop", image_files=[orphan]), status=422
-    )
-    assert orphan.hothash in body["detail"]
+    # A deletion key that is no id; a batch that ends before it starts.
     bad_key = [SyncDeletion(entity="events", key="not-a-uuid")]
     body = await push(
-        central, laptop, SyncBatch(machine_name="laptop", deletions=bad_key), status=422
+        central,
+        laptop,
+        SyncBatch(after=0, upto=0, machine_name="laptop", deletions=bad_key),
+        status=422,
     )
     assert "not-a-uuid" in body["detail"]
-    twice = SyncBatch(machine_name="laptop", photographers=[kari, kari])
+    backwards = SyncBatch(after=5, upto=4, machine_name="laptop")
+    assert "after" in (await push(central, laptop, backwards, status=422))["detail"]
+    twice = SyncBatch(after=0, upto=0, machine_name="laptop", photographers=[kari, kari])
     assert "twice" in (await push(central, laptop, twice, status=422))["detail"]
     # A body that is no batch: 422 naming the field.
-    body = await push(central, laptop, b'{"machine_name": "x", "photos": [{}]}', status=422)
+    body = await push(
+        central, laptop, b'{"machine_name": "x", "after": 0, "upto": 0, "photos": [{}]}', status=422
+    )
     assert "photos" in body["detail"]
+
+
+async def test_a_photo_stays_while_a_machine_holds_it_before_its_files_come(
+    central: Client, pool: asyncpg.Pool
+) -> None:
+    a, b = await new_machine(central, "a"), await new_machine(central, "b")
+    pa, pb = photographer(), photographer()
+    shot = photo(1, pa.id)
+    await push(
+        central,
+        a,
+        SyncBatch(
+            after=0,
+            upto=1,
+            machine_name="a",
+            photographers=[pa],
+            photos=[shot],
+            image_files=[image_file(shot.hothash, "/a.jpg")],
+        ),
+    )
+    # B sends the photo in one batch, its file in the next; A lets go in between.
+    b_photo = msgspec.structs.replace(shot, photographer_id=pb.id)
+    receipt = await push(
+        central,
+        b,
+        SyncBatch(after=0, upto=1, machine_name="b", photographers=[pb], photos=[b_photo]),
+    )
+    assert receipt["coldpreviews_wanted"] == [shot.hothash]
+    gone = [SyncDeletion(entity="photos", key=shot.hothash)]
+    await push(central, a, SyncBatch(after=1, upto=2, machine_name="a", deletions=gone))
+    assert await count(pool, "SELECT count(*) FROM photos") == 1
+    receipt = await push(
+        central,
+        b,
+        SyncBatch(
+            after=1, upto=2, machine_name="b", image_files=[image_file(shot.hothash, "/b.jpg")]
+        ),
+    )
+    assert (receipt["received"], receipt["refused"]) == (1, [])
+    # A no longer holds it: central wants its coldpreview from B only.
+    again = await push(
+        central, a, SyncBatch(after=2, upto=3, machine_name="a", photos=[], deletions=[])
+    )
+    assert again["coldpreviews_wanted"] == []
+    holders = await count(
+        pool, "SELECT count(*) FROM photo_holders WHERE origin = $1", b.installation_id
+    )
+    assert holders == 1
+    await push(central, b, SyncBatch(after=2, upto=3, machine_name="b", deletions=gone))
+    assert await count(pool, "SELECT count(*) FROM photos") == 0
+    assert await count(pool, "SELECT count(*) FROM photo_holders") == 0
+
+
+async def test_a_photographer_goes_while_another_machine_holds_its_photo(
+    central: Client, pool: asyncpg.Pool
+) -> None:
+    a, b = await new_machine(central, "a"), await new_machine(central, "b")
+    pa, pb = photographer(name="A"), photographer(name="B")
+    later = T0 + timedelta(hours=1)
+    shot = photo(1, pa.id, edited_at={"photographer": later})
+    await push(
+        central,
+        a,
+        SyncBatch(after=0, upto=1, machine_name="a", photographers=[pa], photos=[shot]),
+    )
+    await push(
+        central,
+        b,
+        SyncBatch(
+            after=0,
+            upto=1,
+            machine_name="b",
+            photographers=[pb],
+            photos=[msgspec.structs.replace(shot, photographer_id=pb.id, edited_at={})],
+        ),
+    )
+    # A lets go of the photo and deletes its photographer; B still holds the photo.
+    deletions = [
+        SyncDeletion(entity="photos", key=shot.hothash),
+        SyncDeletion(entity="photographers", key=str(pa.id)),
+    ]
+    receipt = await push(
+        central, a, SyncBatch(after=1, upto=2, machine_name="a", deletions=deletions)
+    )
+    assert receipt["deleted"] == 1
+    async with pool.acquire() as conn:
+        stored = await conn.fetchrow(
+            "SELECT g.origin, g.is_unknown, p.edited_at FROM photos p "
+            "JOIN photographers g ON g.id = p.photographer_id WHERE p.hothash = $1",
+            shot.hothash,
+        )
+    assert stored is not None
+    assert (stored["origin"], stored["is_unknown"], stored["edited_at"]) == (None, True, {})
+    # A's edit time went with its photographer: B's edit, older than it, now wins.
+    moved = msgspec.structs.replace(shot, photographer_id=pb.id, edited_at={"photographer": T0})
+    await push(central, b, SyncBatch(after=1, upto=2, machine_name="b", photos=[moved]))
+    assert await count(pool, "SELECT count(*) FROM photos WHERE photographer_id = $1", pb.id) == 1
+
+
+async def test_a_photographer_a_session_still_names_is_not_deleted(
+    central: Client, pool: asyncpg.Pool
+) -> None:
+    laptop = await new_machine(central, "laptop")
+    batch = full_batch()
+    await push(central, laptop, batch)
+    kari = batch.photographers[0]
+    deletion = [SyncDeletion(entity="photographers", key=str(kari.id))]
+    body = await push(
+        central,
+        laptop,
+        SyncBatch(after=0, upto=1, machine_name="laptop", deletions=deletion),
+        status=422,
+    )
+    assert "input session" in body["detail"]
+    assert await count(pool, "SELECT count(*) FROM photographers WHERE id = $1", kari.id) == 1
+
+
+async def test_rows_naming_a_photo_central_lacks_are_left_out(
+    central: Client, pool: asyncpg.Pool
+) -> None:
+    laptop = await new_machine(central, "laptop")
+    kari = photographer()
+    good = photo(1, kari.id)
+    tampered = photo(2, kari.id, hotpreview_b64=photo(3, kari.id).hotpreview_b64)
+    first = await push(
+        central,
+        laptop,
+        SyncBatch(
+            after=0, upto=1, machine_name="laptop", photographers=[kari], photos=[good, tampered]
+        ),
+    )
+    assert [r["hothash"] for r in first["refused"]] == [tampered.hothash]
+    # The next batch names the refused photo, and one central never saw, several times.
+    never = photo(9, kari.id).hothash
+    base = full_batch()
+    event = msgspec.structs.replace(base.events[1], cover_hothash=tampered.hothash)
+    collection = msgspec.structs.replace(base.collections[0], cover_hothash=never)
+    item = msgspec.structs.replace(
+        base.collection_items[0], collection_id=collection.id, hothash=tampered.hothash
+    )
+    kept_item = msgspec.structs.replace(
+        base.collection_items[0], id=uuid.uuid4(), collection_id=collection.id, hothash=good.hothash
+    )
+    correction = msgspec.structs.replace(base.photo_corrections[0], hothash=never)
+    receipt = await push(
+        central,
+        laptop,
+        SyncBatch(
+            after=1,
+            upto=2,
+            machine_name="laptop",
+            events=[event],
+            image_files=[
+                image_file(good.hothash, "/good.jpg"),
+                image_file(tampered.hothash, "/tampered.jpg"),
+                image_file(never, "/never.jpg"),
+            ],
+            collections=[collection],
+            collection_items=[item, kept_item],
+            photo_corrections=[correction],
+        ),
+    )
+    reason = "central does not have this photo (refused earlier?)"
+    assert receipt["refused"] == [
+        {"hothash": h, "reason": reason} for h in sorted((tampered.hothash, never))
+    ]
+    # The event, the good photo's file, the collection and its good item.
+    assert (receipt["received"], receipt["acked_seq"]) == (4, 2)
+    assert await count(pool, "SELECT count(*) FROM image_files") == 1
+    assert await count(pool, "SELECT count(*) FROM collection_items") == 1
+    assert await count(pool, "SELECT count(*) FROM photo_corrections") == 0
+    assert (
+        await count(
+            pool,
+            "SELECT count(*) FROM events e, collections c "
+            "WHERE e.cover_hothash IS NULL AND c.cover_hothash IS NULL",
+        )
+        == 1
+    )

@@ -133,6 +133,8 @@ def full_batch() -> SyncBatch:
     )
     # Rows in any order within each list, and the batch names children before parents.
     return SyncBatch(
+        after=0,
+        upto=0,
         machine_name="laptop",
         photographers=[kari],
         categories=[category],
@@ -251,10 +253,10 @@ async def test_the_same_batch_again_updates_and_duplicates_nothing(
 
 async def test_an_empty_batch_is_one_round_trip(central: Client, pool: asyncpg.Pool) -> None:
     laptop = await new_machine(central, "laptop")
-    receipt = await push(central, laptop, SyncBatch(machine_name="laptop"))
+    receipt = await push(central, laptop, SyncBatch(after=0, upto=0, machine_name="laptop"))
     assert (receipt["received"], receipt["deleted"], receipt["coldpreviews_wanted"]) == (0, 0, [])
     first = await row(pool, "SELECT * FROM registered_machines")
-    await push(central, laptop, SyncBatch(machine_name="renamed"))
+    await push(central, laptop, SyncBatch(after=0, upto=0, machine_name="renamed"))
     second = await row(pool, "SELECT * FROM registered_machines")
     assert second["machine_name"] == "renamed"
     assert second["last_sync_at"] > first["last_sync_at"]
@@ -269,6 +271,8 @@ async def test_a_tampered_hotpreview_is_refused_and_the_rest_goes_in(
     bad = photo(2, kari.id, hotpreview_b64=photo(3, kari.id).hotpreview_b64)
     garbage = photo(4, kari.id, hotpreview_b64="not base64!")
     batch = SyncBatch(
+        after=0,
+        upto=0,
         machine_name="laptop",
         photographers=[kari],
         photos=[good, bad, garbage],
@@ -316,6 +320,8 @@ async def test_two_machines_share_a_photo_and_merge_its_edits(
         central,
         a,
         SyncBatch(
+            after=0,
+            upto=0,
             machine_name="a",
             photographers=[pa],
             photos=[shared_a],
@@ -326,6 +332,8 @@ async def test_two_machines_share_a_photo_and_merge_its_edits(
         central,
         b,
         SyncBatch(
+            after=0,
+            upto=0,
             machine_name="b",
             photographers=[pb],
             photos=[shared_b],
@@ -354,7 +362,11 @@ async def test_two_machines_share_a_photo_and_merge_its_edits(
     assert (merged["rating"], merged["tags"]) == (T0 + timedelta(hours=2), T0 + timedelta(hours=3))
     assert {r["origin"] for r in origins} == {a.installation_id, b.installation_id}
     # An older edit loses: A sends its photo again, its tags edit still older than B's.
-    await push(central, a, SyncBatch(machine_name="a", photographers=[pa], photos=[shared_a]))
+    await push(
+        central,
+        a,
+        SyncBatch(after=0, upto=0, machine_name="a", photographers=[pa], photos=[shared_a]),
+    )
     stored = await row(pool, "SELECT * FROM photos WHERE hothash = $1", shared_a.hothash)
     assert (stored["rating"], stored["tags"]) == (5, ["from-b"])
     assert (await central.get("/api/photos")).json()[0]["hothash"] == shared_a.hothash

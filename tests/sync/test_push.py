@@ -186,3 +186,31 @@ def test_two_machines_share_a_photo_and_each_group_keeps_its_latest_edit(
         shared,
     )
     assert [str(f["origin"]) for f in files] == [installation_id(desktop)]
+
+
+def test_a_coldpreview_central_refuses_does_not_stop_the_push(
+    tmp_path: Path,
+    central: DaemonProcess,
+    central_database_url: str,
+    make_local: MakeLocal,
+    machine_token: MachineToken,
+) -> None:
+    local = make_local("laptop")
+    folder = tmp_path / "photos"
+    for n in range(3):
+        write_jpeg(folder / f"IMG_{n}.jpg", 640, 480, seed=n)
+    register(local, folder)
+    add_target(local, central, machine_token(central, "laptop"))
+    damaged, path = fetch(catalog_dsn(local), "SELECT hothash, coldpreview_path FROM photos")[0]
+    (local.paths.coldpreviews / path).write_bytes(b"not a JPEG at all")
+
+    run = sync_now(local)
+    assert [(r["hothash"], r["reason"].split(":")[0]) for r in run["refused"]] == [
+        (damaged, "coldpreview refused")
+    ]
+    assert run["coldpreviews_sent"] == 2
+    rows = fetch(central_database_url, "SELECT hothash, coldpreview_path FROM photos")
+    assert {row["hothash"]: row["coldpreview_path"] is None for row in rows} == {
+        row["hothash"]: row["hothash"] == damaged for row in rows
+    }
+    assert len(rows) == 3

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import shutil
+import signal
 import time
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import asyncpg
+
+from daemon.database import with_database
+from daemon.embedded_pg import EmbeddedPostgres
 from tests.daemon_process import DaemonProcess
 from tests.images import CORPUS, write_jpeg
 from tests.sync.flows import add_target, assert_mirrored, register, start_sync, sync_now, wait_run
@@ -99,3 +106,61 @@ def test_central_killed_at_ten_points_converges(
     assert landed >= KILLS - 2, "the push ended before most kills: make it longer"
     sync_now(local)
     assert_mirrored(local, central, central_database_url)
+
+
+def test_a_central_restored_from_a_backup_is_sent_what_it_lost(
+    tmp_path: Path,
+    central: DaemonProcess,
+    central_pg: EmbeddedPostgres,
+    central_database_url: str,
+    make_local: MakeLocal,
+    machine_token: MachineToken,
+) -> None:
+    local = make_local("laptop")
+    folder = tmp_path / "photos"
+    for n in range(4):
+        write_jpeg(folder / f"IMG_{n}.jpg", 640, 480, seed=n)
+    register(local, folder)
+    add_target(local, central, machine_token(central, "laptop"))
+    sync_now(local)
+    # The backup: a copy of central's database as it is now (taken while it is stopped).
+    backup = f"backup_{uuid.uuid4().hex[:8]}"
+    central.signal(signal.SIGTERM)
+    original = central_database_url.rsplit("/", 1)[1].split("?")[0]
+    _sql(central_pg.dsn, f'CREATE DATABASE "{backup}" TEMPLATE "{original}"')
+    central.start().wait_healthy()
+
+    # Afterwards the laptop registers, edits and deletes, and pushes all that.
+    register(local, _more_photos(tmp_path / "later", 3))
+    _, page = local.request("GET", "/api/photos?limit=100")
+    first, second = page[0]["hothash"], page[1]["hothash"]
+    assert local.request("PATCH", f"/api/photos/{first}", {"rating": 4})[0] == 200
+    assert local.request("POST", f"/api/photos/{second}/delete")[0] == 200
+    assert local.request("POST", "/api/photos/empty-trash")[0] == 200
+    sync_now(local)
+
+    # Central comes back from the backup: it lacks all of that, and says so.
+    central.signal(signal.SIGTERM)
+    restored = with_database(central_database_url, backup)
+    central.env["DATABASE_URL"] = restored
+    central.start().wait_healthy()
+    run = sync_now(local)
+    assert run["rows_sent"] > 0
+    assert_mirrored(local, central, restored)
+
+
+def _more_photos(folder: Path, count: int) -> Path:
+    for n in range(count):
+        write_jpeg(folder / f"LATER_{n}.jpg", 640, 480, seed=100 + n)
+    return folder
+
+
+def _sql(dsn: str, statement: str) -> None:
+    async def run() -> None:
+        conn = await asyncpg.connect(dsn)
+        try:
+            await conn.execute(statement)
+        finally:
+            await conn.close()
+
+    asyncio.run(run())
