@@ -534,7 +534,10 @@ class FolderWatch:
         """The paths a scan should hand over: not in the catalog, not with a session's
         job already, and not a file that failed and is unchanged since (each scan would
         fail it again)."""
-        in_flight = [path for path in paths if any(path in feed.paths for feed in self._feeds)]
+        # A feed whose job has ended (cancelled, say) holds nothing, even before the next
+        # tick forgets it: a scan right after a cancel must hand its files over again.
+        held = [feed for feed in self._feeds if feed.outcome is None]
+        in_flight = [path for path in paths if any(path in feed.paths for feed in held)]
         async with self._context.pool.acquire() as conn:
             known = await registration_store.known_paths(conn, paths)
             candidates = [path for path in paths if path not in known and path not in in_flight]

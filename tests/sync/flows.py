@@ -13,6 +13,7 @@ import asyncpg
 from daemon.database import CATALOG_DATABASE
 from daemon.embedded_pg import SUPERUSER, PostmasterPid
 from tests.daemon_process import DaemonProcess
+from tests.images import write_jpeg
 
 RUN_TIMEOUT = 300.0
 
@@ -91,6 +92,19 @@ def fetch(dsn: str, query: str, *args: Any) -> list[asyncpg.Record]:
     return asyncio.run(_fetch(dsn, query, *args))
 
 
+async def _execute(dsn: str, statement: str, *args: Any) -> None:
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute(statement, *args)
+    finally:
+        await conn.close()
+
+
+def execute(dsn: str, statement: str, *args: Any) -> None:
+    """One statement, committed."""
+    asyncio.run(_execute(dsn, statement, *args))
+
+
 def installation_id(daemon: DaemonProcess) -> str:
     """The daemon's installation id, as its status reports it."""
     return str(fetch(catalog_dsn(daemon), "SELECT installation_id FROM system_settings")[0][0])
@@ -135,6 +149,13 @@ def sync_now(local: DaemonProcess, **body: Any) -> dict[str, Any]:
     run = wait_run(local, start_sync(local, **body)["id"])
     assert run["state"] == "succeeded", run
     return run
+
+
+def new_photos(folder: Path, count: int, *, first_seed: int = 0) -> Path:
+    """A folder of `count` new photos, each a picture of its own."""
+    for n in range(count):
+        write_jpeg(folder / f"IMG_{first_seed + n}.jpg", 640, 480, seed=first_seed + n)
+    return folder
 
 
 def register(daemon: DaemonProcess, folder: Path) -> dict[str, Any]:

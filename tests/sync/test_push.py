@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import base64
 import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 from tests.daemon_process import DaemonProcess
-from tests.images import CORPUS, corpus_images, write_jpeg
+from tests.images import CORPUS, corpus_images, jpeg_bytes, photo_like, write_jpeg
 from tests.sync.flows import (
     add_target,
     assert_mirrored,
     catalog_dsn,
+    execute,
     fetch,
     installation_id,
+    new_photos,
     register,
     snapshot,
+    start_sync,
     sync_now,
+    wait_run,
 )
 
 MakeLocal = Callable[..., DaemonProcess]
@@ -66,11 +71,7 @@ def test_edits_trash_and_deletions_follow(
     machine_token: MachineToken,
 ) -> None:
     local = make_local("laptop")
-    folder = tmp_path / "photos"
-    folder.mkdir()
-    for n in range(6):
-        write_jpeg(folder / f"IMG_{n}.jpg", 640, 480, seed=n)
-    register(local, folder)
+    register(local, new_photos(tmp_path / "photos", 6))
     add_target(local, central, machine_token(central, "laptop"))
     _, page = local.request("GET", "/api/photos?limit=100")
     hashes = [item["hothash"] for item in page]
@@ -196,10 +197,7 @@ def test_a_coldpreview_central_refuses_does_not_stop_the_push(
     machine_token: MachineToken,
 ) -> None:
     local = make_local("laptop")
-    folder = tmp_path / "photos"
-    for n in range(3):
-        write_jpeg(folder / f"IMG_{n}.jpg", 640, 480, seed=n)
-    register(local, folder)
+    register(local, new_photos(tmp_path / "photos", 3))
     add_target(local, central, machine_token(central, "laptop"))
     damaged, path = fetch(catalog_dsn(local), "SELECT hothash, coldpreview_path FROM photos")[0]
     (local.paths.coldpreviews / path).write_bytes(b"not a JPEG at all")
@@ -214,3 +212,55 @@ def test_a_coldpreview_central_refuses_does_not_stop_the_push(
         row["hothash"]: row["hothash"] == damaged for row in rows
     }
     assert len(rows) == 3
+
+
+def test_a_photo_whose_hotpreview_was_tampered_with_is_refused_alone(
+    tmp_path: Path,
+    central: DaemonProcess,
+    central_database_url: str,
+    make_local: MakeLocal,
+    machine_token: MachineToken,
+) -> None:
+    local = make_local("laptop")
+    register(local, new_photos(tmp_path / "photos", 3))
+    add_target(local, central, machine_token(central, "laptop"))
+    tampered = fetch(catalog_dsn(local), "SELECT hothash FROM photos")[0]["hothash"]
+    other = base64.b64encode(jpeg_bytes(photo_like(150, 150, seed=5))).decode()
+    execute(
+        catalog_dsn(local),
+        "UPDATE photos SET hotpreview_b64 = $2 WHERE hothash = $1",
+        tampered,
+        other,
+    )
+
+    run = sync_now(local)
+    assert [r["hothash"] for r in run["refused"]] == [tampered]
+    on_central = {r["hothash"] for r in fetch(central_database_url, "SELECT hothash FROM photos")}
+    assert len(on_central) == 2
+    assert tampered not in on_central
+
+
+def test_a_wrong_or_borrowed_token_fails_the_push_with_its_reason(
+    tmp_path: Path,
+    central: DaemonProcess,
+    make_local: MakeLocal,
+    machine_token: MachineToken,
+) -> None:
+    laptop, desktop = make_local("laptop"), make_local("desktop")
+    token = machine_token(central, "laptop")
+    add_target(laptop, central, token)
+    sync_now(laptop)  # the token is the laptop's from now on
+    add_target(desktop, central, token)
+    borrowed = wait_run(desktop, start_sync(desktop)["id"])
+    assert borrowed["state"] == "failed"
+    assert "(403)" in borrowed["error"]
+
+    status, targets = desktop.request("GET", "/api/sync/targets")
+    assert status == 200
+    assert desktop.request("DELETE", f"/api/sync/targets/{targets[0]['id']}")[0] == 204
+    add_target(desktop, central, "hpm_" + "x" * 43)
+    unknown = wait_run(desktop, start_sync(desktop)["id"])
+    assert unknown["state"] == "failed"
+    assert "(401)" in unknown["error"]
+    _, status_body = desktop.request("GET", "/api/sync/status")
+    assert "(401)" in status_body["targets"][0]["last_error"]
