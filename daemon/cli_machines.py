@@ -3,38 +3,24 @@
 from __future__ import annotations
 
 import argparse
-import sys
 import uuid
-from collections.abc import Callable
-from datetime import datetime
 
+from daemon.cli_actions import Action, Refused, print_table, run_action, when
 from daemon.paths import escaped
-from protocol.client import DaemonClient, DaemonError, DaemonUnreachable
+from protocol.client import DaemonClient
 from protocol.sync import Machine, MachineCreate, MachineToken
 
 API = "/api/machines"
 
 
-class _Refused(Exception):
-    """The command cannot go on; the message says why."""
-
-
 def machines(client: DaemonClient, args: argparse.Namespace) -> int:
     """Run one `machines` action; exit code 0 when it did what was asked."""
-    actions: dict[str, Callable[[DaemonClient, argparse.Namespace], None]] = {
+    actions: dict[str | None, Action] = {
         "add": _add,
         "list": _list,
         "revoke": _revoke,
     }
-    try:
-        actions[args.action](client, args)
-    except DaemonError as exc:
-        print(f"hotprevue machines {args.action}: {escaped(exc.detail)}", file=sys.stderr)
-        return 1
-    except (DaemonUnreachable, _Refused) as exc:
-        print(f"hotprevue machines {args.action}: {escaped(str(exc))}", file=sys.stderr)
-        return 1
-    return 0
+    return run_action("machines", actions, client, args)
 
 
 def _add(client: DaemonClient, args: argparse.Namespace) -> None:
@@ -55,15 +41,12 @@ def _list(client: DaemonClient, _args: argparse.Namespace) -> None:
             escaped(machine.name),
             "revoked" if machine.revoked_at else "active",
             escaped(machine.machine_name) if machine.machine_name else "-",
-            _when(machine.last_sync_at),
+            when(machine.last_sync_at),
             str(machine.id),
         )
         for machine in listed
     ]
-    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]) - 1)]
-    for row in rows:
-        cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
-        print("  ".join([*cells, row[-1]]))
+    print_table(rows)
 
 
 def _revoke(client: DaemonClient, args: argparse.Namespace) -> None:
@@ -81,9 +64,5 @@ def _target(client: DaemonClient, wanted: str) -> Machine:
     else:
         matches = [m for m in listed if m.id == token_id]
     if not matches:
-        raise _Refused(f"no active machine token {wanted!r} (see `hotprevue machines list`)")
+        raise Refused(f"no active machine token {wanted!r} (see `hotprevue machines list`)")
     return matches[0]
-
-
-def _when(moment: datetime | None) -> str:
-    return "never" if moment is None else moment.astimezone().strftime("%Y-%m-%d %H:%M")

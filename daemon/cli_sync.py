@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -24,8 +23,9 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from daemon.cli_actions import Action, Refused, print_table, run_action, when
 from daemon.paths import escaped
-from protocol.client import DaemonClient, DaemonError, DaemonUnreachable
+from protocol.client import DaemonClient
 from protocol.sync import SyncRun, SyncRunCreate, SyncStatus, SyncTarget, SyncTargetCreate
 
 API = "/api/sync"
@@ -35,30 +35,15 @@ SHOWN_REFUSED = 20
 TOKEN_FROM_STDIN = "-"  # noqa: S105 - the name of standard input, no secret
 
 
-class _Refused(Exception):
-    """The command cannot go on; the message says why."""
-
-
 def sync(client: DaemonClient, args: argparse.Namespace) -> int:
     """Run `sync` or one of its actions; exit code 0 when it did what was asked."""
-    actions: dict[str, Callable[[DaemonClient, argparse.Namespace], None]] = {
+    actions: dict[str | None, Action] = {
+        None: _run,
         "add-target": _add_target,
         "targets": _targets,
         "remove-target": _remove_target,
     }
-    action: str | None = args.action
-    command = "hotprevue sync" + (f" {action}" if action else "")
-    try:
-        if action is None:
-            return _run(client, args)
-        actions[action](client, args)
-    except DaemonError as exc:
-        print(f"{command}: {escaped(exc.detail)}", file=sys.stderr)
-        return 1
-    except (DaemonUnreachable, _Refused) as exc:
-        print(f"{command}: {escaped(str(exc))}", file=sys.stderr)
-        return 1
-    return 0
+    return run_action("sync", actions, client, args)
 
 
 def _add_target(client: DaemonClient, args: argparse.Namespace) -> None:
@@ -90,18 +75,15 @@ def _targets(client: DaemonClient, _args: argparse.Namespace) -> None:
             escaped(target.name),
             escaped(target.url),
             "encrypted" if target.encrypted else "unencrypted",
-            _when(target.last_success_at),
+            when(target.last_success_at),
             f"{target.pending_rows:,}" + (" (syncing)" if target.running else ""),
             "-"
             if target.last_error is None
-            else f"{_when(target.last_error_at)}: {escaped(target.last_error)}",
+            else f"{when(target.last_error_at)}: {escaped(target.last_error)}",
         )
         for target in targets
     ]
-    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]) - 1)]
-    for row in rows:
-        cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
-        print("  ".join([*cells, row[-1]]))
+    print_table(rows)
 
 
 def _remove_target(client: DaemonClient, args: argparse.Namespace) -> None:
@@ -113,7 +95,7 @@ def _remove_target(client: DaemonClient, args: argparse.Namespace) -> None:
         if wanted in {str(target.id), target.name, target.url} or target.url == wanted.rstrip("/")
     ]
     if not matches:
-        raise _Refused(f"not a sync target: {wanted} (see `hotprevue sync targets`)")
+        raise Refused(f"not a sync target: {wanted} (see `hotprevue sync targets`)")
     target = matches[0]
     client.delete(f"{API}/targets/{target.id}")
     print(f"Removed sync target {escaped(target.name)}; what it received stays there")
@@ -179,10 +161,6 @@ def _summary(run: SyncRun) -> None:
             print(f"  x {escaped(photo.hothash)}: {escaped(photo.reason)}")
         if len(run.refused) > SHOWN_REFUSED:
             print(f"  ... and {len(run.refused) - SHOWN_REFUSED} more (GET {API}/runs/{run.id})")
-
-
-def _when(moment: datetime | None) -> str:
-    return "never" if moment is None else moment.astimezone().strftime("%Y-%m-%d %H:%M")
 
 
 def _shown(text: str) -> str:

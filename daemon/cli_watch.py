@@ -8,27 +8,21 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import uuid
-from collections.abc import Callable
-from datetime import datetime
 from pathlib import Path
 
+from daemon.cli_actions import Action, Refused, print_table, run_action, when
 from daemon.cli_register import photographer_id
 from daemon.paths import escaped, storable
-from protocol.client import DaemonClient, DaemonError, DaemonUnreachable
+from protocol.client import DaemonClient
 from protocol.watched_folders import WatchedFolder, WatchedFolderCreate
 
 API = "/api/watched-folders"
 
 
-class _Refused(Exception):
-    """The command cannot go on; the message says why."""
-
-
 def watch(client: DaemonClient, args: argparse.Namespace) -> int:
     """Run one `watch` action; exit code 0 when it did what was asked."""
-    actions: dict[str, Callable[[DaemonClient, argparse.Namespace], None]] = {
+    actions: dict[str | None, Action] = {
         "add": _add,
         "list": _list,
         "remove": _remove,
@@ -36,15 +30,7 @@ def watch(client: DaemonClient, args: argparse.Namespace) -> int:
         "resume": _resume,
         "rescan": _rescan,
     }
-    try:
-        actions[args.action](client, args)
-    except DaemonError as exc:
-        print(f"hotprevue watch {args.action}: {escaped(exc.detail)}", file=sys.stderr)
-        return 1
-    except (DaemonUnreachable, LookupError, _Refused) as exc:
-        print(f"hotprevue watch {args.action}: {escaped(str(exc))}", file=sys.stderr)
-        return 1
-    return 0
+    return run_action("watch", actions, client, args)
 
 
 def _add(client: DaemonClient, args: argparse.Namespace) -> None:
@@ -73,15 +59,12 @@ def _list(client: DaemonClient, _args: argparse.Namespace) -> None:
             escaped(folder.path),
             _state(folder),
             str(folder.pending_files),
-            _when(folder.last_scan_at),
+            when(folder.last_scan_at),
             str(folder.id),
         )
         for folder in folders
     ]
-    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]) - 1)]
-    for row in rows:
-        cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
-        print("  ".join([*cells, row[-1]]))
+    print_table(rows)
 
 
 def _remove(client: DaemonClient, args: argparse.Namespace) -> None:
@@ -109,7 +92,7 @@ def _absolute(path: Path) -> str:
     # Absolute, not resolved: the daemon makes it canonical and says what is wrong.
     text = str(path.expanduser().absolute())
     if not storable(text):
-        raise _Refused(
+        raise Refused(
             f"{escaped(text)} is not valid Unicode text, so the catalog cannot store it; "
             "rename the folder"
         )
@@ -129,7 +112,7 @@ def _target(client: DaemonClient, wanted: str) -> WatchedFolder:
     else:
         matches = [folder for folder in folders if folder.id == folder_id]
     if not matches:
-        raise _Refused(f"not a watched folder: {wanted} (see `hotprevue watch list`)")
+        raise Refused(f"not a watched folder: {wanted} (see `hotprevue watch list`)")
     return matches[0]
 
 
@@ -137,7 +120,3 @@ def _state(folder: WatchedFolder) -> str:
     if folder.state_detail:
         return f"{folder.state} ({escaped(folder.state_detail)})"
     return folder.state
-
-
-def _when(moment: datetime | None) -> str:
-    return "never" if moment is None else moment.astimezone().strftime("%Y-%m-%d %H:%M")

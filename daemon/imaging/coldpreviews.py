@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
 
 
@@ -30,7 +31,8 @@ def write_at(root: Path, relative: str, data: bytes) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     incoming = root / INCOMING
     incoming.mkdir(exist_ok=True)
-    temp = incoming / f"{target.name}.{os.getpid()}.tmp"
+    # Unique per write: two writes of one photo's file at once never share a temp file.
+    temp = incoming / f"{target.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
     with temp.open("wb") as handle:
         handle.write(data)
         handle.flush()

@@ -252,21 +252,21 @@ async def store_coldpreview(
     """Keep a photo's coldpreview, uploaded by a machine that holds the photo."""
     if hashlib.sha256(data).hexdigest() != sha256_hex.lower():
         raise Invalid("coldpreview bytes do not match X-Content-SHA256")
-    # The photo's row stays locked while its file is checked and written: two machines
-    # uploading it at once write one after the other, and the second finds the file.
-    async with pool.acquire() as conn, conn.transaction():
+    async with pool.acquire() as conn:
         path = await _held(conn, hothash, origin)
-        if path is not None and (coldpreview_dir / path).is_file():
-            return ColdpreviewReceipt(hothash=hothash, stored=False)
-        await asyncio.to_thread(_check_jpeg, data)
-        relative = await asyncio.to_thread(coldpreviews.write, coldpreview_dir, hothash, data)
+    if path is not None and (coldpreview_dir / path).is_file():
+        return ColdpreviewReceipt(hothash=hothash, stored=False)
+    await asyncio.to_thread(_check_jpeg, data)
+    # Two machines uploading one photo's coldpreview at once each write it whole and
+    # rename it into place: the file is one of theirs, never a mix.
+    relative = await asyncio.to_thread(coldpreviews.write, coldpreview_dir, hothash, data)
+    async with pool.acquire() as conn:
         await store.set_coldpreview(conn, hothash, relative)
     return ColdpreviewReceipt(hothash=hothash, stored=True)
 
 
 async def _held(conn: Conn, hothash: str, origin: uuid.UUID) -> str | None:
-    """The photo's coldpreview path, if the machine holds the photo (else 404 or 403);
-    its row is locked until the transaction ends."""
+    """The photo's coldpreview path, if the machine holds the photo (else 404 or 403)."""
     try:
         path, held = await store.coldpreview_of(conn, hothash, origin)
     except LookupError:

@@ -281,7 +281,6 @@ COLDPREVIEW_OF = """
 SELECT p.coldpreview_path,
     EXISTS (SELECT 1 FROM photo_holders h WHERE h.photo_id = p.id AND h.origin = $2) AS held
 FROM photos p WHERE p.hothash = $1
-FOR UPDATE OF p
 """
 SET_COLDPREVIEW = "UPDATE photos SET coldpreview_path = $2 WHERE hothash = $1"
 DEFER_CONSTRAINTS = "SET CONSTRAINTS ALL DEFERRED"
@@ -383,8 +382,8 @@ async def held_without_coldpreview(
 
 
 async def coldpreview_of(conn: Conn, hothash: str, origin: uuid.UUID) -> tuple[str | None, bool]:
-    """(coldpreview path, whether the machine holds the photo), the photo's row locked
-    until the transaction ends; LookupError if there is no such photo."""
+    """(coldpreview path, whether the machine holds the photo); LookupError if there
+    is no such photo."""
     row = await conn.fetchrow(COLDPREVIEW_OF, hothash, origin)
     if row is None:
         raise LookupError(hothash)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import io
 
 import asyncpg
+import msgspec
 from PIL import Image
 
 from daemon.config import Settings
+from daemon.imaging import coldpreviews
 from daemon.security import API_KEY_HEADER
 from protocol.sync import CONTENT_SHA256_HEADER, SyncBatch
 from tests.central.conftest import Machine, image_file, new_machine, photo, photographer, push
@@ -87,3 +90,36 @@ async def test_coldpreview_upload(
         SyncBatch(after=0, upto=0, machine_name="laptop", photographers=[kari], photos=[shot]),
     )
     assert again["coldpreviews_wanted"] == []
+
+
+async def test_two_machines_uploading_one_coldpreview_at_once_leave_one_whole_file(
+    central: Client, central_settings: Settings
+) -> None:
+    shot = photo(3, photographer().id)
+    machines = []
+    for name in ("laptop", "desktop"):
+        machine = await new_machine(central, name)
+        kari = photographer()
+        mine = msgspec.structs.replace(shot, photographer_id=kari.id)
+        batch = SyncBatch(
+            after=0,
+            upto=1,
+            machine_name=name,
+            photographers=[kari],
+            photos=[mine],
+            image_files=[image_file(shot.hothash, f"/{name}.jpg")],
+        )
+        await push(central, machine, batch)
+        machines.append(machine)
+    versions = [jpeg_bytes(photo_like(1200, 800, seed)) for seed in (10, 11)]
+    answers = await asyncio.gather(
+        *(
+            upload(central, machine, shot.hothash, data)
+            for machine, data in zip(machines, versions, strict=True)
+            for _ in range(3)
+        )
+    )
+    assert all(status == 200 for status, _ in answers), answers
+    stored = central_settings.coldpreview_dir / coldpreviews.relative_path(shot.hothash)
+    assert stored.read_bytes() in versions
+    assert not any((central_settings.coldpreview_dir / coldpreviews.INCOMING).iterdir())

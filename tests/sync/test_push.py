@@ -7,7 +7,7 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
-from tests.daemon_process import DaemonProcess
+from tests.daemon_process import DaemonProcess, cli
 from tests.images import CORPUS, corpus_images, jpeg_bytes, photo_like, write_jpeg
 from tests.sync.flows import (
     add_target,
@@ -264,3 +264,48 @@ def test_a_wrong_or_borrowed_token_fails_the_push_with_its_reason(
     assert "(401)" in unknown["error"]
     _, status_body = desktop.request("GET", "/api/sync/status")
     assert "(401)" in status_body["targets"][0]["last_error"]
+
+
+def test_the_commands_end_to_end(
+    tmp_path: Path, central: DaemonProcess, make_local: MakeLocal
+) -> None:
+    local = make_local("laptop")
+    register(local, new_photos(tmp_path / "photos", 2))
+    on_central = ("--data-dir", str(central.data_dir))
+    on_laptop = ("--data-dir", str(local.data_dir))
+
+    made = cli("machines", "add", "Kjell's laptop", *on_central)
+    assert made.returncode == 0, made.stderr
+    token = next(word for word in made.stdout.split() if word.startswith("hpm_"))
+    added = cli(
+        "sync",
+        "add-target",
+        central.url,
+        "--token",
+        token,
+        "--name",
+        "Kjell's laptop",
+        "--label",
+        "home",
+        *on_laptop,
+    )
+    assert added.returncode == 0, added.stderr
+    assert "unencrypted" in added.stdout
+
+    pushed = cli("sync", *on_laptop)
+    assert pushed.returncode == 0, pushed.stderr
+    assert "succeeded" in pushed.stdout
+    assert "coldpreviews  2 of 2" in pushed.stdout
+    targets = cli("sync", "targets", *on_laptop)
+    assert targets.returncode == 0, targets.stderr
+    assert targets.stdout.splitlines()[1].split()[:3] == ["home", central.url, "unencrypted"]
+    listed = cli("machines", "list", *on_central)
+    assert "Kjell's laptop  active  Kjell's laptop" in listed.stdout
+
+    assert cli("machines", "revoke", "Kjell's laptop", *on_central).returncode == 0
+    refused = cli("sync", "--target", "home", *on_laptop)
+    assert refused.returncode == 1
+    assert "(401)" in refused.stdout + refused.stderr
+    public = cli("sync", "add-target", "http://8.8.8.8:8000", "--token", token, *on_laptop)
+    assert public.returncode == 1
+    assert "plain http to a public address" in public.stderr
