@@ -8,6 +8,7 @@ import os
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -219,40 +220,41 @@ def _connect(settings: Settings) -> DaemonClient | None:
     return _client(settings, info)
 
 
-def _register(settings: Settings, args: argparse.Namespace) -> int:
+def _on_daemon(
+    settings: Settings,
+    args: argparse.Namespace,
+    command: Callable[[DaemonClient, argparse.Namespace], int],
+) -> int:
+    """Run a command against the running daemon, or say it is not running."""
     client = _connect(settings)
     if client is None:
         return EXIT_NOT_RUNNING
+    return command(client, args)
+
+
+# Each command's module is imported when it runs: see `_run` on what imports cost.
+def _register(settings: Settings, args: argparse.Namespace) -> int:
     from daemon import cli_register
 
-    return cli_register.register(client, args)
+    return _on_daemon(settings, args, cli_register.register)
 
 
 def _watch(settings: Settings, args: argparse.Namespace) -> int:
-    client = _connect(settings)
-    if client is None:
-        return EXIT_NOT_RUNNING
     from daemon import cli_watch
 
-    return cli_watch.watch(client, args)
+    return _on_daemon(settings, args, cli_watch.watch)
 
 
 def _sync(settings: Settings, args: argparse.Namespace) -> int:
-    client = _connect(settings)
-    if client is None:
-        return EXIT_NOT_RUNNING
     from daemon import cli_sync
 
-    return cli_sync.sync(client, args)
+    return _on_daemon(settings, args, cli_sync.sync)
 
 
 def _machines(settings: Settings, args: argparse.Namespace) -> int:
-    client = _connect(settings)
-    if client is None:
-        return EXIT_NOT_RUNNING
     from daemon import cli_machines
 
-    return cli_machines.machines(client, args)
+    return _on_daemon(settings, args, cli_machines.machines)
 
 
 def _status(settings: Settings, _args: argparse.Namespace) -> int:

@@ -14,6 +14,7 @@ from daemon.database import ensure_database, run_migrations
 from daemon.embedded_pg import EmbeddedPostgres
 from tests.conftest import scratch_database
 from tests.daemon_process import DaemonProcess, clean_env, free_port
+from tests.sync.flows import add_target, register
 
 CENTRAL_TEMPLATE = "central_template"
 
@@ -25,6 +26,13 @@ class MakeLocal(Protocol):
 
 
 MachineToken = Callable[[DaemonProcess, str], str]
+
+
+class LinkedLocal(Protocol):
+    """`linked_local(photos, name="laptop", **env)`: a local daemon that registered the
+    folder `photos` and has `central` as its sync target, with a token of its own."""
+
+    def __call__(self, photos: Path, name: str = "laptop", **env: str) -> DaemonProcess: ...
 
 
 @pytest.fixture(scope="session")
@@ -102,5 +110,20 @@ def machine_token() -> MachineToken:
         assert body["name"] == name
         token: str = body["token"]
         return token
+
+    return make
+
+
+@pytest.fixture
+def linked_local(
+    central: DaemonProcess, make_local: MakeLocal, machine_token: MachineToken
+) -> LinkedLocal:
+    """Local daemons with photos, each pointed at the test's central."""
+
+    def make(photos: Path, name: str = "laptop", **env: str) -> DaemonProcess:
+        local = make_local(name, **env)
+        register(local, photos)
+        add_target(local, central, machine_token(central, name), machine_name=name)
+        return local
 
     return make

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import base64
 import shutil
-from collections.abc import Callable
 from pathlib import Path
 
 from tests.daemon_process import DaemonProcess, cli
 from tests.images import CORPUS, corpus_images, jpeg_bytes, photo_like, write_jpeg
+from tests.sync.conftest import LinkedLocal, MachineToken, MakeLocal
 from tests.sync.flows import (
     add_target,
     assert_mirrored,
@@ -24,9 +24,6 @@ from tests.sync.flows import (
     wait_run,
 )
 
-MakeLocal = Callable[..., DaemonProcess]
-MachineToken = Callable[[DaemonProcess, str], str]
-
 
 def _corpus_copy(folder: Path) -> Path:
     shutil.copytree(CORPUS, folder)
@@ -37,12 +34,9 @@ def test_first_sync_mirrors_everything_and_the_second_sends_nothing(
     tmp_path: Path,
     central: DaemonProcess,
     central_database_url: str,
-    make_local: MakeLocal,
-    machine_token: MachineToken,
+    linked_local: LinkedLocal,
 ) -> None:
-    local = make_local("laptop")
-    register(local, _corpus_copy(tmp_path / "photos"))
-    add_target(local, central, machine_token(central, "laptop"))
+    local = linked_local(_corpus_copy(tmp_path / "photos"))
 
     first = sync_now(local)
     photos = len(corpus_images())
@@ -67,12 +61,9 @@ def test_edits_trash_and_deletions_follow(
     tmp_path: Path,
     central: DaemonProcess,
     central_database_url: str,
-    make_local: MakeLocal,
-    machine_token: MachineToken,
+    linked_local: LinkedLocal,
 ) -> None:
-    local = make_local("laptop")
-    register(local, new_photos(tmp_path / "photos", 6))
-    add_target(local, central, machine_token(central, "laptop"))
+    local = linked_local(new_photos(tmp_path / "photos", 6))
     _, page = local.request("GET", "/api/photos?limit=100")
     hashes = [item["hothash"] for item in page]
     _, event = local.request("POST", "/api/events", {"name": "Summer"})
@@ -126,21 +117,17 @@ def test_two_machines_share_a_photo_and_each_group_keeps_its_latest_edit(
     tmp_path: Path,
     central: DaemonProcess,
     central_database_url: str,
-    make_local: MakeLocal,
-    machine_token: MachineToken,
+    linked_local: LinkedLocal,
 ) -> None:
     shared_file = write_jpeg(tmp_path / "shared.jpg", 500, 400, seed=99)
     machines = {}
     for name, seeds in (("laptop", (1, 2)), ("desktop", (3,))):
-        local = make_local(name)
         folder = tmp_path / f"{name}-photos"
         folder.mkdir()
         for seed in seeds:
             write_jpeg(folder / f"own_{seed}.jpg", 500, 400, seed=seed)
         shutil.copy(shared_file, folder / "shared.jpg")  # the same photo on both
-        register(local, folder)
-        add_target(local, central, machine_token(central, name), machine_name=name)
-        machines[name] = local
+        machines[name] = linked_local(folder, name)
     laptop, desktop = machines["laptop"], machines["desktop"]
     shared = next(
         row["hothash"]
@@ -193,12 +180,9 @@ def test_a_coldpreview_central_refuses_does_not_stop_the_push(
     tmp_path: Path,
     central: DaemonProcess,
     central_database_url: str,
-    make_local: MakeLocal,
-    machine_token: MachineToken,
+    linked_local: LinkedLocal,
 ) -> None:
-    local = make_local("laptop")
-    register(local, new_photos(tmp_path / "photos", 3))
-    add_target(local, central, machine_token(central, "laptop"))
+    local = linked_local(new_photos(tmp_path / "photos", 3))
     damaged, path = fetch(catalog_dsn(local), "SELECT hothash, coldpreview_path FROM photos")[0]
     (local.paths.coldpreviews / path).write_bytes(b"not a JPEG at all")
 
@@ -218,12 +202,9 @@ def test_a_photo_whose_hotpreview_was_tampered_with_is_refused_alone(
     tmp_path: Path,
     central: DaemonProcess,
     central_database_url: str,
-    make_local: MakeLocal,
-    machine_token: MachineToken,
+    linked_local: LinkedLocal,
 ) -> None:
-    local = make_local("laptop")
-    register(local, new_photos(tmp_path / "photos", 3))
-    add_target(local, central, machine_token(central, "laptop"))
+    local = linked_local(new_photos(tmp_path / "photos", 3))
     tampered = fetch(catalog_dsn(local), "SELECT hothash FROM photos")[0]["hothash"]
     other = base64.b64encode(jpeg_bytes(photo_like(150, 150, seed=5))).decode()
     execute(

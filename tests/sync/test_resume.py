@@ -16,8 +16,8 @@ from daemon.database import with_database
 from daemon.embedded_pg import EmbeddedPostgres
 from tests.daemon_process import DaemonProcess
 from tests.images import CORPUS
+from tests.sync.conftest import LinkedLocal
 from tests.sync.flows import (
-    add_target,
     assert_mirrored,
     execute,
     new_photos,
@@ -27,8 +27,6 @@ from tests.sync.flows import (
     wait_run,
 )
 
-MakeLocal = Callable[..., DaemonProcess]
-MachineToken = Callable[[DaemonProcess, str], str]
 KILLS = 10
 # Small batches: the corpus then takes dozens of them, so each kill lands mid-push.
 BATCH_ROWS = "3"
@@ -63,12 +61,11 @@ def test_a_push_killed_at_ten_points_converges(
     tmp_path: Path,
     central: DaemonProcess,
     central_database_url: str,
-    make_local: MakeLocal,
-    machine_token: MachineToken,
+    linked_local: LinkedLocal,
 ) -> None:
-    local = make_local("laptop", HOTPREVUE_SYNC_BATCH_ROWS=BATCH_ROWS)
-    register(local, shutil.copytree(CORPUS, tmp_path / "photos"))
-    add_target(local, central, machine_token(central, "laptop"))
+    local = linked_local(
+        shutil.copytree(CORPUS, tmp_path / "photos"), HOTPREVUE_SYNC_BATCH_ROWS=BATCH_ROWS
+    )
     victim = local if side == "client" else central
     landed = 0
     for k in range(KILLS):
@@ -93,12 +90,9 @@ def test_a_central_restored_from_a_backup_is_sent_what_it_lost(
     central: DaemonProcess,
     central_pg: EmbeddedPostgres,
     central_database_url: str,
-    make_local: MakeLocal,
-    machine_token: MachineToken,
+    linked_local: LinkedLocal,
 ) -> None:
-    local = make_local("laptop")
-    register(local, new_photos(tmp_path / "photos", 4))
-    add_target(local, central, machine_token(central, "laptop"))
+    local = linked_local(new_photos(tmp_path / "photos", 4))
     sync_now(local)
     # The backup: a copy of central's database as it is now (taken while it is stopped).
     backup = f"backup_{uuid.uuid4().hex[:8]}"
