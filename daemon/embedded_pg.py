@@ -341,11 +341,12 @@ class EmbeddedPostgres:
 
     def _serves_pgdata(self, proc: psutil.Process) -> bool:
         # The postmaster and every backend chdir into the data folder; the command
-        # line names it on platforms where the cwd cannot be read.
-        with contextlib.suppress(psutil.AccessDenied, psutil.ZombieProcess, OSError):
+        # line names it on platforms where the cwd cannot be read. A backend that has
+        # exited since it was listed (psutil.NoSuchProcess) serves nothing.
+        with contextlib.suppress(psutil.Error, OSError):
             if Path(proc.cwd()).resolve() == self.pgdata:
                 return True
-        with contextlib.suppress(psutil.AccessDenied, psutil.ZombieProcess):
+        with contextlib.suppress(psutil.Error):
             return str(self.pgdata) in proc.cmdline()
         return False
 

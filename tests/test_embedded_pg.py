@@ -206,3 +206,14 @@ def test_the_daemon_serves_a_catalog_of_the_old_version(tmp_path: Path) -> None:
         assert daemon.signal(signal.SIGTERM) == 0
     finally:
         daemon.kill_all()
+
+
+def test_a_process_that_exited_since_it_was_listed_serves_nothing(tmp_path: Path) -> None:
+    # Backends come and go while the processes are looked at: one gone between the
+    # listing and the look is not ours, never an error (a stop or reap would fail).
+    child = subprocess.Popen(["sleep", "30"], cwd=tmp_path)
+    proc = psutil.Process(child.pid)
+    child.kill()
+    child.wait()
+    server = EmbeddedPostgres(tmp_path)
+    assert server._serves_pgdata(proc) is False
