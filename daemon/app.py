@@ -46,7 +46,7 @@ from daemon.api.photos import PhotosController, TagsController
 from daemon.api.settings import SettingsController
 from daemon.api.stacks import DuplicatesController, StacksController
 from daemon.api.sync import SyncController
-from daemon.api.system import SystemController
+from daemon.api.system import ActivityController, SystemController
 from daemon.api.watched_folders import WatchedFoldersController
 from daemon.config import Mode, Settings
 from daemon.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, Unauthorized
@@ -76,6 +76,8 @@ _DOMAIN_STATUS = {
 _BUSY = (asyncpg.DeadlockDetectedError, asyncpg.SerializationError)
 # Central only: machines push to it, and it lists and revokes their tokens.
 _CENTRAL_CONTROLLERS = [SyncReceiveController, MachinesController]
+# Local only: this machine's pushes, and what its tray polls.
+_LOCAL_CONTROLLERS = [SyncController, ActivityController]
 
 
 def create_app(
@@ -106,7 +108,7 @@ def create_app(
             DuplicatesController,
             TagsController,
             WatchedFoldersController,
-            *(_CENTRAL_CONTROLLERS if central else [SyncController]),
+            *(_CENTRAL_CONTROLLERS if central else _LOCAL_CONTROLLERS),
         ],
         lifespan=[lifespan],
         state=State(

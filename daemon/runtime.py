@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import asyncpg
 
 from daemon.config import Settings
 from daemon.registration.manager import Registrations
+from daemon.services.settled import SettledCache
 from daemon.supervisor import Supervisor
 from daemon.sync.runs import SyncRuns
 from daemon.watching.manager import Watcher
@@ -27,3 +28,5 @@ class Runtime:
     watcher: Watcher
     sync_runs: SyncRuns
     request_shutdown: Callable[[], None]
+    # Figures GET /api/activity keeps between the tray's polls.
+    settled: SettledCache = field(default_factory=SettledCache)

@@ -5,6 +5,9 @@ from __future__ import annotations
 import uuid
 
 from protocol.base import Response
+from protocol.input_sessions import InputSession
+from protocol.sync import SyncStatus
+from protocol.watched_folders import WatchedFolder
 
 
 class Health(Response):
@@ -28,3 +31,18 @@ class Status(Response):
     coldpreview_dir: str
     database_size_bytes: int
     photo_count: int
+
+
+class Activity(Response):
+    """`GET /api/activity`: what the tray shows, in one request cheap enough for every second."""
+
+    photo_count: int
+    # Known files whose folder is there but the file is gone, and files whose folder
+    # cannot be reached (a disk unplugged).
+    files_missing: int
+    files_offline: int
+    # Registration sessions not finished yet (pending, running, uploading), oldest
+    # first, with rate and ETA while they run.
+    sessions: list[InputSession]
+    watched_folders: list[WatchedFolder]
+    sync: SyncStatus

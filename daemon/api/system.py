@@ -16,7 +16,7 @@ from daemon import __version__
 from daemon.runtime import Runtime
 from daemon.services import system as service
 from protocol.base import ErrorBody
-from protocol.system import Health, Status
+from protocol.system import Activity, Health, Status
 
 log = logging.getLogger(__name__)
 
@@ -64,3 +64,20 @@ class SystemController(Controller):
     async def shutdown(self, runtime: NamedDependency[Runtime]) -> None:
         """Ask the daemon to stop after this response; running work is stopped in order."""
         runtime.request_shutdown()
+
+
+class ActivityController(Controller):
+    """What the tray polls; local mode only, as the tray runs beside its own daemon."""
+
+    tags = ["system"]  # noqa: RUF012 - Litestar reads it as a class attribute
+
+    @get("/api/activity", summary="What the tray shows: counts, sessions, folders, sync")
+    async def activity(self, runtime: NamedDependency[Runtime]) -> Activity:
+        """Counts, unfinished sessions, watched folders, sync targets: cheap every second."""
+        return await service.activity(
+            runtime.pool,
+            runtime.settled,
+            runtime.registrations,
+            runtime.watcher,
+            runtime.sync_runs,
+        )

@@ -178,7 +178,20 @@ async def get(
     """A session with live rate and ETA while it runs."""
     async with pool.acquire() as conn:
         session = await _session(conn, session_id)
-    progress = registrations.progress(session_id)
+    return _with_progress(session, registrations)
+
+
+async def unfinished(
+    pool: asyncpg.Pool, registrations: Registrations, limit: int
+) -> list[InputSession]:
+    """Sessions not finished yet, oldest first, with live rate and ETA while they run."""
+    async with pool.acquire() as conn:
+        sessions = await store.unfinished(conn, limit)
+    return [_with_progress(session, registrations) for session in sessions]
+
+
+def _with_progress(session: InputSession, registrations: Registrations) -> InputSession:
+    progress = registrations.progress(session.id)
     if progress is not None and session.status not in FINISHED:
         session.rate = round(progress.rate, 2)
         eta = progress.eta_seconds

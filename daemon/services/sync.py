@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import socket
 import uuid
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import TYPE_CHECKING
 import asyncpg
 
 from daemon.errors import Conflict, Invalid, NotFound, found
+from daemon.services.settled import SettledCache
 from daemon.store import settings as settings_store
 from daemon.store import sync as store
 from daemon.store.base import Conn
@@ -90,12 +92,21 @@ async def resolve_target(pool: asyncpg.Pool, ref: str | None) -> Target:
     return targets[0]
 
 
-async def status(pool: asyncpg.Pool, runs: SyncRuns) -> SyncStatus:
-    """Every target with what it has yet to receive and the push running to it."""
+async def status(
+    pool: asyncpg.Pool, runs: SyncRuns, cache: SettledCache | None = None
+) -> SyncStatus:
+    """Every target with what it lacks (kept in `cache` until a change) and its push."""
     shown: list[SyncTargetStatus] = []
     async with pool.acquire() as conn:
         for target in await store.list_targets(conn):
-            rows, photos, coldpreviews = await store.pending(conn, target)
+            pending = functools.partial(store.pending, target=target)
+            rows, photos, coldpreviews = await (
+                pending(conn)
+                if cache is None
+                else cache.get(
+                    conn, ("sync_pending", target.id, target.acked_seq, target.acked_at), pending
+                )
+            )
             shown.append(
                 SyncTargetStatus(
                     id=target.id,

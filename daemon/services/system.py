@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 import asyncio
+from typing import TYPE_CHECKING
 
 import asyncpg
 
 from daemon.database import UNAVAILABLE
+from daemon.registration.manager import Registrations
+from daemon.services import input_sessions, sync, watched_folders
+from daemon.services.settled import SettledCache
 from daemon.store import system as store
+from protocol.system import Activity
+
+if TYPE_CHECKING:
+    from daemon.sync.runs import SyncRuns
+    from daemon.watching.manager import Watcher
 
 HEALTH_TIMEOUT = 2.0
+# The tray lists this many unfinished sessions at most (a watched folder may open many).
+ACTIVITY_SESSIONS = 20
 # Whatever a down, restarting or vanished server makes asyncpg raise: health is where
 # a monitor looks during an outage, so it must say 503, never 500.
 _NOT_ANSWERING: tuple[type[Exception], ...] = (
@@ -35,3 +46,24 @@ async def catalog_figures(pool: asyncpg.Pool) -> tuple[int, int]:
     """Database size in bytes and the number of photos outside the trash."""
     async with pool.acquire() as conn:
         return await store.database_size(conn), await store.photo_count(conn)
+
+
+async def activity(
+    pool: asyncpg.Pool,
+    cache: SettledCache,
+    registrations: Registrations,
+    watcher: Watcher,
+    runs: SyncRuns,
+) -> Activity:
+    """What the tray shows: counts, unfinished sessions, watched folders, sync targets."""
+    async with pool.acquire() as conn:
+        photos = await cache.get(conn, "photo_count", store.photo_count)
+        missing, offline = await store.file_states(conn)
+    return Activity(
+        photo_count=photos,
+        files_missing=missing,
+        files_offline=offline,
+        sessions=await input_sessions.unfinished(pool, registrations, ACTIVITY_SESSIONS),
+        watched_folders=await watched_folders.list_all(pool, watcher),
+        sync=await sync.status(pool, runs, cache),
+    )

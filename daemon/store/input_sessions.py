@@ -14,6 +14,10 @@ INSERT INTO input_sessions (
 """
 GET = "SELECT * FROM input_sessions WHERE id = $1"
 LIST = "SELECT * FROM input_sessions ORDER BY created_at DESC LIMIT $1 OFFSET $2"
+UNFINISHED = """
+SELECT * FROM input_sessions WHERE status IN ('pending', 'running', 'uploading')
+ORDER BY created_at, id LIMIT $1
+"""
 START = """
 UPDATE input_sessions SET status = $2, started_at = clock_timestamp() WHERE id = $1
 """
@@ -92,6 +96,11 @@ async def get(conn: Conn, session_id: uuid.UUID) -> InputSession | None:
 async def list_recent(conn: Conn, limit: int, offset: int) -> list[InputSession]:
     """Sessions, newest first."""
     return to_structs(await conn.fetch(LIST, limit, offset), InputSession)
+
+
+async def unfinished(conn: Conn, limit: int) -> list[InputSession]:
+    """Sessions not finished yet (pending, running, uploading), oldest first."""
+    return to_structs(await conn.fetch(UNFINISHED, limit), InputSession)
 
 
 async def start(conn: Conn, session_id: uuid.UUID, status: str = "running") -> None:

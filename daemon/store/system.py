@@ -1,4 +1,4 @@
-"""SQL for what the status command reports."""
+"""SQL for what the status command and the tray report."""
 
 from __future__ import annotations
 
@@ -8,7 +8,13 @@ from daemon.store.base import Conn
 
 DATABASE_SIZE = "SELECT pg_database_size(current_database())"
 PHOTO_COUNT = "SELECT count(*) FROM photos WHERE deleted_at IS NULL"
+FILE_STATES = """
+SELECT count(*) FILTER (WHERE state = 'missing') AS missing,
+    count(*) FILTER (WHERE state = 'offline') AS offline
+FROM image_files WHERE state <> 'online'
+"""
 PING = "SELECT 1"
+SETTLED_CHANGE = "SELECT settled_change()"
 SERVER_STARTED = "SELECT pg_postmaster_start_time()"
 
 
@@ -33,3 +39,16 @@ async def photo_count(conn: Conn) -> int:
     """Photos in the catalog, not counting the trash."""
     count: int = await conn.fetchval(PHOTO_COUNT)
     return count
+
+
+async def file_states(conn: Conn) -> tuple[int, int]:
+    """Known files that are missing, and that are offline (the rest are online)."""
+    row = await conn.fetchrow(FILE_STATES)
+    assert row is not None  # an aggregate always answers one row
+    return row["missing"], row["offline"]
+
+
+async def settled_change(conn: Conn) -> int | None:
+    """The last change number with no writer still holding one, or None while one does."""
+    settled: int | None = await conn.fetchval(SETTLED_CHANGE)
+    return settled
