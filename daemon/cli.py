@@ -1,4 +1,4 @@
-"""The `hotprevue` command: run, status, stop, register, watch, sync, machines."""
+"""The `hotprevue` command: run, status, stop, register, watch, sync, machines, tray, autostart."""
 
 from __future__ import annotations
 
@@ -12,12 +12,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import filelock
-
 from daemon import __version__, permissions
 from daemon.config import ConfigError, Settings, load_settings
 from protocol.client import DaemonClient, DaemonError, DaemonUnreachable
-from protocol.local import RuntimeInfo
+from protocol.local import RuntimeInfo, lock_held
 from protocol.system import Status
 
 EXIT_NOT_RUNNING = 3
@@ -118,6 +116,14 @@ def _parser() -> argparse.ArgumentParser:
         each.set_defaults(handler=_watch, action=action)
     _sync_parser(commands, common)
     _machines_parser(commands, common)
+
+    tray = commands.add_parser(
+        "tray", parents=[common], help="the tray icon: runs the daemon and shows what it does"
+    )
+    tray.set_defaults(handler=_tray)
+    autostart = commands.add_parser("autostart", help="start the tray when you log in")
+    autostart.add_argument("action", choices=["enable", "disable", "status"])
+    autostart.set_defaults(handler=_autostart, data_dir=None)
     return parser
 
 
@@ -190,15 +196,7 @@ def _run(settings: Settings, _args: argparse.Namespace) -> int:
 
 def _running(settings: Settings) -> bool:
     """True while some process holds the data directory's daemon lock."""
-    if not settings.paths.lock.exists():
-        return False
-    lock = filelock.FileLock(settings.paths.lock, mode=0o600, blocking=False)
-    try:
-        lock.acquire()
-    except filelock.Timeout:
-        return True
-    lock.release()
-    return False
+    return lock_held(settings.paths.lock)
 
 
 def _client(settings: Settings, info: RuntimeInfo) -> DaemonClient:
@@ -255,6 +253,18 @@ def _machines(settings: Settings, args: argparse.Namespace) -> int:
     from daemon import cli_machines
 
     return _on_daemon(settings, args, cli_machines.machines)
+
+
+def _tray(settings: Settings, _args: argparse.Namespace) -> int:
+    from tray import app
+
+    return app.main(settings)
+
+
+def _autostart(_settings: Settings, args: argparse.Namespace) -> int:
+    from daemon import cli_autostart
+
+    return cli_autostart.autostart(args.action)
 
 
 def _status(settings: Settings, _args: argparse.Namespace) -> int:

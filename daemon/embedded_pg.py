@@ -170,6 +170,15 @@ class EmbeddedPostgres:
         self._reap_orphans()
         log.info("embedded PostgreSQL stopped")
 
+    def stop_abandoned(self, timeout: float = 30.0) -> None:
+        """Stop a server of this pgdata whose daemon was killed, if one still runs."""
+        info = PostmasterPid.read(self.pgdata)
+        owner = self._our_postmaster(info.pid) if info is not None else None
+        if owner is not None:
+            log.warning("stopping PostgreSQL (pid %d) left running by a killed daemon", owner.pid)
+            self._postmaster = owner
+        self.stop(timeout)
+
     # -- initialisation -------------------------------------------------------------
 
     def _ensure_initialized(self) -> None:

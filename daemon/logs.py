@@ -11,13 +11,13 @@ FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 LOG_FILE = "hotprevue.log"
 
 
-def configure(log_dir: Path, level: str) -> Path:
-    """Send every log record to stderr and to logs/hotprevue.log (5 files of 5 MB).
+def configure(log_dir: Path, level: str, file_name: str = LOG_FILE) -> Path:
+    """Send every log record to stderr and to logs/<file_name> (5 files of 5 MB).
 
     The files are as private as the process umask makes them (see daemon.permissions):
     they name every folder and file the catalog holds."""
     log_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    path = log_dir / LOG_FILE
+    path = log_dir / file_name
     formatter = logging.Formatter(FORMAT)
     to_file = logging.handlers.RotatingFileHandler(
         path, maxBytes=5_000_000, backupCount=5, encoding="utf-8"

@@ -43,6 +43,10 @@ class DaemonClient:
         """POST a JSON body and decode the answer."""
         return msgspec.json.decode(self._send("POST", path, body), type=kind)
 
+    def patch(self, path: str, kind: type[T], body: Any) -> T:
+        """PATCH a JSON body and decode the answer."""
+        return msgspec.json.decode(self._send("PATCH", path, body), type=kind)
+
     def post_empty(self, path: str, body: Any = None) -> None:
         """POST where only success matters."""
         self._send("POST", path, body)

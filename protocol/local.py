@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+import filelock
 import msgspec
 import platformdirs
 
@@ -91,3 +92,16 @@ class RuntimeInfo(msgspec.Struct, kw_only=True):
             return msgspec.json.decode(path.read_bytes(), type=cls)
         except (OSError, msgspec.DecodeError, msgspec.ValidationError):
             return None
+
+
+def lock_held(lock: Path) -> bool:
+    """True while some process holds this lock file (a daemon holds daemon.lock)."""
+    if not lock.exists():
+        return False
+    probe = filelock.FileLock(lock, mode=0o600, blocking=False)
+    try:
+        probe.acquire()
+    except filelock.Timeout:
+        return True
+    probe.release()
+    return False

@@ -1,0 +1,203 @@
+"""The icon state and status line for each situation the tray can be in."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from protocol.input_sessions import InputSession
+from protocol.sync import SyncRun, SyncStatus, SyncTargetStatus
+from protocol.system import Activity
+from protocol.watched_folders import WatchedFolder
+from tray.menu import model
+from tray.status import Snapshot, describe
+
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+
+def activity(**changes: Any) -> Activity:
+    values: dict[str, Any] = {
+        "photo_count": 12408,
+        "files_missing": 0,
+        "files_offline": 0,
+        "sessions": [],
+        "watched_folders": [],
+        "sync": SyncStatus(targets=[]),
+    }
+    values.update(changes)
+    return Activity(**values)
+
+
+def target(**changes: Any) -> SyncTargetStatus:
+    values: dict[str, Any] = {
+        "id": uuid.uuid4(),
+        "name": "central.example",
+        "url": "https://central.example",
+        "encrypted": True,
+        "last_success_at": NOW - timedelta(hours=2, minutes=5),
+        "last_error": None,
+        "last_error_at": None,
+        "pending_rows": 0,
+        "pending_photos": 0,
+        "pending_coldpreviews": 0,
+        "running": None,
+    }
+    values.update(changes)
+    return SyncTargetStatus(**values)
+
+
+def session(**changes: Any) -> InputSession:
+    values: dict[str, Any] = {
+        "id": uuid.uuid4(),
+        "name": "Summer",
+        "source_path": "/photos/summer",
+        "recursive": True,
+        "default_photographer_id": uuid.uuid4(),
+        "default_event_id": None,
+        "status": "running",
+        "started_at": NOW,
+        "completed_at": None,
+        "created_at": NOW,
+        "files_found": 2100,
+        "files_ignored": 0,
+        "groups_total": 2000,
+        "groups_done": 140,
+        "photo_count": 140,
+        "duplicate_count": 0,
+        "already_registered_count": 0,
+        "error_count": 0,
+        "failure": None,
+        "rate": 18.2,
+    }
+    values.update(changes)
+    return InputSession(**values)
+
+
+def folder(state: str, path: str = "/photos/Inbox") -> WatchedFolder:
+    return WatchedFolder(
+        id=uuid.uuid4(),
+        path=path,
+        recursive=True,
+        photographer_id=None,
+        paused=False,
+        state=state,  # type: ignore[arg-type]
+        state_detail="",
+        pending_files=0,
+        last_scan_at=None,
+        created_at=NOW,
+    )
+
+
+def running(act: Activity, **changes: Any) -> Snapshot:
+    return Snapshot(phase="running", activity=act, taken_at=NOW, **changes)
+
+
+def test_idle_and_synced_says_how_many_and_when() -> None:
+    status = describe(running(activity(sync=SyncStatus(targets=[target()]))))
+    assert status.icon == "idle"
+    assert status.line == "All 12,408 photos registered and synced · last sync 2 h ago"
+
+
+def test_idle_without_a_target_says_so() -> None:
+    status = describe(running(activity(photo_count=1)))
+    assert (status.icon, status.line) == ("idle", "All 1 photo registered · no sync target set up")
+
+
+def test_registering_shows_progress_and_rate() -> None:
+    status = describe(running(activity(sessions=[session()])))
+    assert (status.icon, status.line) == ("working", "Registering 140/2,000 · 18/s")
+
+
+def test_registering_before_the_count_is_known_shows_files_found() -> None:
+    status = describe(running(activity(sessions=[session(groups_total=None, rate=None)])))
+    assert status.line == "Registering · 2,100 files found"
+
+
+def test_sync_running_shows_its_progress() -> None:
+    t = target(running=uuid.uuid4(), pending_photos=300)
+    run = SyncRun(
+        id=t.running,  # type: ignore[arg-type]
+        target_id=t.id,
+        target_name=t.name,
+        state="running",
+        started_at=NOW,
+        finished_at=None,
+        rows_total=5000,
+        rows_sent=1200,
+        photos_sent=1000,
+        coldpreviews_wanted=0,
+        coldpreviews_sent=0,
+        bytes_sent=0,
+        retries=0,
+        refused=[],
+        error=None,
+    )
+    snapshot = running(activity(sync=SyncStatus(targets=[t])), runs=(run,))
+    assert describe(snapshot).line == "Syncing to central.example 1,200/5,000"
+    assert model(snapshot).sync[0].enabled is False
+
+
+def test_pending_photos_need_attention() -> None:
+    status = describe(running(activity(sync=SyncStatus(targets=[target(pending_photos=340)]))))
+    assert (status.icon, status.line) == (
+        "attention",
+        "340 photos not yet synced to central.example",
+    )
+
+
+def test_missing_files_and_offline_folders_need_attention() -> None:
+    status = describe(running(activity(files_missing=3, watched_folders=[folder("offline")])))
+    assert status.icon == "attention"
+    assert status.line == "Watched folder Inbox is offline · 3 files missing"
+
+
+def test_a_failed_sync_is_an_error_until_a_later_success() -> None:
+    failed = target(last_error="401: token revoked", last_error_at=NOW - timedelta(minutes=1))
+    status = describe(running(activity(sync=SyncStatus(targets=[failed]))))
+    assert status.icon == "error"
+    assert status.line == "Sync to central.example failed: 401: token revoked"
+    recovered = target(
+        last_error="401: token revoked",
+        last_error_at=NOW - timedelta(hours=3),
+        last_success_at=NOW - timedelta(hours=1),
+    )
+    assert describe(running(activity(sync=SyncStatus(targets=[recovered])))).icon == "idle"
+
+
+def test_daemon_phases() -> None:
+    assert describe(Snapshot(phase="starting")).line == "Starting Hotprevue…"
+    restarting = describe(Snapshot(phase="starting", restarts=2))
+    assert (restarting.icon, restarting.line) == (
+        "starting",
+        "Restarting Hotprevue (attempt 2 of 3)…",
+    )
+    assert describe(Snapshot(phase="failed")).icon == "error"
+    assert describe(Snapshot(phase="stopped")).icon == "error"
+    unreachable = describe(Snapshot(phase="unreachable", detail="no answer"))
+    assert unreachable.line == "Hotprevue is not answering: no answer"
+
+
+def test_notifications_off_is_said_in_the_status_line() -> None:
+    status = describe(running(activity(), notifications_off="ServiceUnknown"))
+    assert status.line.endswith(" · notifications off")
+
+
+def test_sync_menu_entries() -> None:
+    none = model(running(activity()))
+    assert [(i.text, i.enabled) for i in none.sync] == [
+        ("Sync now (no central server set up)", False)
+    ]
+    down = model(Snapshot(phase="stopped"))
+    assert down.sync[0].enabled is False
+    assert down.daemon_action == "start"
+    assert model(Snapshot(phase="failed")).daemon_action == "restart"
+    two = model(running(activity(sync=SyncStatus(targets=[target(name="a"), target(name="b")]))))
+    assert [i.text for i in two.sync] == ["Sync to a", "Sync to b", "Sync to all"]
+    assert all(i.enabled for i in two.sync)
+
+
+def test_the_model_changes_only_when_what_is_shown_changes() -> None:
+    first = model(running(activity()))
+    assert model(running(activity())) == first
+    assert model(running(activity(photo_count=12409))) != first

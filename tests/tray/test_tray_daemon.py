@@ -1,0 +1,255 @@
+"""The tray's logic against real daemons, with pystray's dummy backend made to run."""
+
+from __future__ import annotations
+
+import contextlib
+import http.server
+import json
+import os
+import shutil
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import psutil
+import pytest
+
+from daemon.config import load_settings
+from daemon.embedded_pg import EmbeddedPostgres
+from protocol.local import RuntimeInfo, lock_held
+from tests.daemon_process import DaemonProcess, clean_env, free_port
+from tests.images import write_jpeg
+from tests.tray.headless import BACKEND, find_item, menu_texts, wait_for
+from tray.app import TrayApp
+from tray.control import DaemonControl, RestartBudget
+
+MakeTray = Callable[..., TrayApp]
+
+
+@pytest.fixture(autouse=True)
+def private_autostart(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The tray reads "Start at login" each poll: never from the user's own config."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+
+
+@pytest.fixture
+def make_tray(tmp_path: Path) -> Iterator[MakeTray]:
+    """Trays on their own threads; each is quit and its daemon killed afterwards."""
+    made: list[tuple[TrayApp, threading.Thread]] = []
+
+    def make(data_dir: Path, env: dict[str, str], budget: RestartBudget | None = None) -> TrayApp:
+        settings = load_settings(data_dir=data_dir, env={})
+        app = TrayApp(BACKEND, settings, DaemonControl(settings, env=env))
+        if budget is not None:
+            app.worker.budget = budget
+        thread = threading.Thread(target=app.run, daemon=True)
+        thread.start()
+        made.append((app, thread))
+        return app
+
+    yield make
+    for app, thread in made:
+        app.quit()
+        thread.join(10)
+        info = RuntimeInfo.read(app.settings.paths.runtime)
+        if info is not None and app.worker.control.owned:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(info.pid, signal.SIGKILL)
+        for proc in EmbeddedPostgres(app.settings.paths.pgdata).processes():
+            with contextlib.suppress(psutil.Error):
+                proc.kill()
+
+
+def daemon_env(database_url: str) -> dict[str, str]:
+    """A daemon on the test's database (fast to start) at a free port."""
+    return clean_env(HOTPREVUE_PORT="0", DATABASE_URL=database_url)
+
+
+def phase(app: TrayApp, wanted: str, timeout: float = 60) -> None:
+    wait_for(lambda: app.worker.snapshot.phase == wanted, timeout, f"phase {wanted}")
+
+
+def kill_daemon(app: TrayApp) -> int:
+    info = RuntimeInfo.read(app.settings.paths.runtime)
+    assert info is not None
+    os.kill(info.pid, signal.SIGKILL)
+    wait_for(lambda: not lock_held(app.settings.paths.lock), 10, "the killed daemon's lock")
+    return info.pid
+
+
+def test_a_running_daemon_is_adopted_and_left_running_on_quit(
+    tmp_path: Path, database_url: str, daemons: list[DaemonProcess], make_tray: MakeTray
+) -> None:
+    daemon = DaemonProcess(tmp_path / "data", env=clean_env(DATABASE_URL=database_url))
+    daemons.append(daemon)
+    daemon.start().wait_healthy()
+    app = make_tray(tmp_path / "data", daemon_env(database_url))
+    phase(app, "running")
+    assert app.worker.snapshot.owned is False
+    assert app.model.icon == "idle"
+    assert app.model.status == "All 0 photos registered · no sync target set up"
+    menu = app.icon.menu
+    assert menu_texts(menu)[0] == app.model.status
+    assert find_item(menu, "Stop daemon").enabled
+
+    started = time.monotonic()
+    app.quit()
+    assert app.icon.stopped.wait(3)
+    assert time.monotonic() - started < 3
+    time.sleep(1)
+    assert daemon.proc is not None
+    assert daemon.proc.poll() is None, "an adopted daemon was stopped"
+
+
+def test_a_daemon_it_started_is_stopped_on_quit_with_its_postgresql(
+    tmp_path: Path, make_tray: MakeTray
+) -> None:
+    data = tmp_path / "data"
+    app = make_tray(data, clean_env(HOTPREVUE_PORT="0"))
+    wait_for(lambda: app.model.status == "Starting Hotprevue…", 10, "Starting…")
+    phase(app, "running")
+    assert app.worker.snapshot.owned is True
+    assert EmbeddedPostgres(data / "pgdata").processes(), "the embedded PostgreSQL runs"
+
+    started = time.monotonic()
+    app.quit()
+    assert app.icon.stopped.wait(3)
+    wait_for(lambda: not lock_held(data / "daemon.lock"), 20, "the daemon to stop")
+    wait_for(lambda: not EmbeddedPostgres(data / "pgdata").processes(), 20, "PostgreSQL to stop")
+    assert time.monotonic() - started < 20
+
+
+def test_a_killed_daemon_is_restarted_three_times_then_the_tray_gives_up(
+    tmp_path: Path, database_url: str, make_tray: MakeTray
+) -> None:
+    app = make_tray(tmp_path / "data", daemon_env(database_url))
+    phase(app, "running")
+    pids = set()
+    for attempt in (1, 2, 3):
+        pids.add(kill_daemon(app))
+        wait_for(
+            lambda attempt=attempt: app.worker.snapshot.restarts == attempt,  # type: ignore[misc]
+            10,
+            f"restart {attempt}",
+        )
+        phase(app, "running")
+    pids.add(kill_daemon(app))
+    phase(app, "failed", 10)
+    assert len(pids) == 4, "each restart is a new daemon"
+    assert app.model.icon == "error"
+    assert app.model.status == "Hotprevue stopped unexpectedly 3 times · see the log"
+    restart = find_item(app.icon.menu, "Restart daemon")
+    time.sleep(1.5)
+    assert not lock_held(app.settings.paths.lock), "no fourth restart by itself"
+
+    restart(app.icon)
+    phase(app, "running")
+    assert app.worker.snapshot.restarts == 0
+
+
+def test_stop_from_the_menu_stays_stopped_until_start(
+    tmp_path: Path, database_url: str, make_tray: MakeTray
+) -> None:
+    app = make_tray(tmp_path / "data", daemon_env(database_url))
+    phase(app, "running")
+    find_item(app.icon.menu, "Stop daemon")(app.icon)
+    phase(app, "stopped", 30)
+    assert app.model.icon == "error"
+    time.sleep(1.5)
+    assert not lock_held(app.settings.paths.lock), "a stopped daemon is not restarted"
+    assert not find_item(app.icon.menu, "Register folder").enabled
+    find_item(app.icon.menu, "Start daemon")(app.icon)
+    phase(app, "running")
+
+
+def test_registering_shows_progress_then_all_safe(
+    tmp_path: Path, database_url: str, make_tray: MakeTray
+) -> None:
+    # One big photo in many copies: every copy is decoded (duplicates are found by their
+    # hothash), so the session runs for seconds without making each file first.
+    photos = tmp_path / "photos"
+    first = write_jpeg(photos / "IMG_0000.jpg", 4000, 3000, seed=1)
+    for index in range(1, 40):
+        shutil.copyfile(first, photos / f"IMG_{index:04}.jpg")
+    app = make_tray(tmp_path / "data", daemon_env(database_url))
+    phase(app, "running")
+    seen: list[str] = []
+
+    def finished() -> bool:
+        app.worker.poll_once()
+        seen.append(app.model.status)
+        return app.model.status.startswith("All 1 photo registered")
+
+    app.worker.register_folder(photos)
+    wait_for(finished, 120, "the session to end")
+    assert any(line.startswith("Registering") for line in seen), seen
+    assert app.model.icon == "idle"
+    assert ("Registering", f"{photos} — progress shows in the menu") in app.icon.notifications
+
+
+class Refusing(http.server.BaseHTTPRequestHandler):
+    """A central that refuses every machine token."""
+
+    def do_POST(self) -> None:
+        body = json.dumps({"detail": "unknown or revoked machine token"}).encode()
+        self.send_response(401)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *_args: object) -> None:
+        pass
+
+
+def test_sync_now_from_the_menu_pending_then_failed_with_a_notification(
+    tmp_path: Path, database_url: str, make_tray: MakeTray
+) -> None:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), Refusing)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    photos = tmp_path / "photos"
+    write_jpeg(photos / "a.jpg", 640, 480, seed=1)
+    app = make_tray(tmp_path / "data", daemon_env(database_url))
+    phase(app, "running")
+    assert find_item(app.icon.menu, "Sync now").enabled is False
+    client = app.worker._client()
+    client.post_empty(
+        "/api/sync/targets",
+        {"url": f"http://127.0.0.1:{server.server_port}", "token": "hpm_" + "a" * 43},
+    )
+    session = app.worker.register_folder(photos)
+    wait_for(lambda: app.worker.poll_once() and app.model.icon == "attention", 60, "attention")
+    name = f"127.0.0.1:{server.server_port}"
+    assert app.model.status == f"1 photo not yet synced to {name}"
+
+    find_item(app.icon.menu, "Sync now")(app.icon)
+    wait_for(lambda: app.model.icon == "error", 30, "the failed sync")
+    assert app.model.status.startswith(f"Sync to {name} failed:")
+    assert "(401)" in app.model.status
+    wait_for(
+        lambda: any(
+            title == f"Sync to {name} failed" and "revoked" in text
+            for title, text in app.icon.notifications
+        ),
+        10,
+        "the failure's notification",
+    )
+    assert session.id
+    server.shutdown()
+
+
+def test_the_menu_is_updated_only_when_what_it_shows_changes(
+    tmp_path: Path, database_url: str, make_tray: MakeTray
+) -> None:
+    app = make_tray(tmp_path / "data", daemon_env(database_url))
+    phase(app, "running")
+    time.sleep(1.2)
+    before = (app.icon.menu_updates, app.updates)
+    time.sleep(3.2)
+    assert (app.icon.menu_updates, app.updates) == before
+    write_jpeg(tmp_path / "photos" / "one.jpg", 640, 480, seed=2)
+    app.worker.register_folder(tmp_path / "photos")
+    wait_for(lambda: app.model.status.startswith("All 1 photo "), 60, "the new photo")
+    assert app.icon.menu_updates > before[0]

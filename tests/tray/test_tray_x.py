@@ -1,0 +1,215 @@
+"""The real `hotprevue tray` under Xvfb, docked in trayer, driven by mouse and keyboard."""
+
+from __future__ import annotations
+
+import http.server
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from protocol.client import DaemonClient
+from protocol.local import DataPaths, RuntimeInfo, lock_held
+from tests.daemon_process import DaemonProcess, clean_env, free_port
+from tests.images import write_jpeg
+from tests.tray.test_tray_daemon import Refusing
+from tests.tray.xsession import Geometry, XSession
+from tray import backend
+
+REPO = Path(__file__).resolve().parents[2]
+# Screenshots a reviewer can look at after a run (CI keeps the folder as an artifact).
+ARTIFACTS = REPO / ".artifacts" / "tray"
+
+
+def launch_tray(
+    session: XSession, tmp_path: Path, data: Path, env: dict[str, str], name: str = "tray"
+) -> subprocess.Popen[bytes]:
+    """`hotprevue tray` in the session, with a private config folder for autostart."""
+    extra = {
+        **env,
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "HOTPREVUE_PORT": env.get("HOTPREVUE_PORT", "0"),
+    }
+    argv = [sys.executable, "-m", "daemon.cli", "tray", "--data-dir", str(data)]
+    return session.launch(argv, name=name, extra_env=extra)
+
+
+def docked(session: XSession) -> Geometry:
+    icons = session.wait_for(session.tray_icons, timeout=20, what="the tray icon")
+    assert len(icons) == 1
+    return icons[0]
+
+
+def open_menu(session: XSession, icon: Geometry) -> Geometry:
+    session.click(*icon.centre, button=3)
+    return session.wait_for(session.visible_menu, what="the tray menu")
+
+
+def healthy_client(data: Path, timeout: float = 60) -> DaemonClient:
+    """The API of the daemon the tray runs, once /health answers."""
+    paths = DataPaths(data)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        info = RuntimeInfo.read(paths.runtime)
+        if info is not None and paths.api_key.exists():
+            client = DaemonClient(info.url, paths.api_key.read_text().strip(), timeout=5)
+            try:
+                client.get("/health", dict)
+                return client
+            except OSError:
+                pass
+        time.sleep(0.1)
+    raise AssertionError("the tray's daemon did not become healthy")
+
+
+def quit_from_menu(session: XSession, icon: Geometry) -> None:
+    """Quit is the menu's last item: Up from a fresh menu selects it."""
+    open_menu(session, icon)
+    session.key("Up", "Return")
+
+
+def test_the_real_tray_docks_opens_its_menu_syncs_and_quits(
+    xsession: XSession, tmp_path: Path, database_url: str
+) -> None:
+    central = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), Refusing)
+    threading.Thread(target=central.serve_forever, daemon=True).start()
+    data = tmp_path / "data"
+    tray = launch_tray(xsession, tmp_path, data, clean_env(DATABASE_URL=database_url))
+    icon = docked(xsession)
+    client = healthy_client(data)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    xsession.screenshot(ARTIFACTS / "tray-docked.png")
+
+    client.post_empty(
+        "/api/sync/targets",
+        {"url": f"http://127.0.0.1:{central.server_port}", "token": "hpm_" + "a" * 43},
+    )
+    write_jpeg(tmp_path / "photos" / "a.jpg", 640, 480, seed=3)
+    client.post_empty("/api/input-sessions", {"name": "a", "source_path": str(tmp_path / "photos")})
+    time.sleep(2.5)  # the tray sees the target at its next poll and enables "Sync now"
+
+    menu = open_menu(xsession, icon)
+    assert menu.height > 100, "the menu shows its items"
+    xsession.screenshot(ARTIFACTS / "tray-menu.png")
+    # The status line is not selectable: Down lands on "Sync now", the first action.
+    xsession.key("Down", "Return")
+    failed = xsession.wait_for(
+        lambda: [n for n in xsession.notifications() if n.summary.startswith("Sync to")],
+        timeout=30,
+        what="the sync's notification",
+    )
+    assert "failed" in failed[0].summary
+    assert "revoked" in failed[0].body
+
+    started = time.monotonic()
+    quit_from_menu(xsession, icon)
+    assert tray.wait(5) == 0
+    assert time.monotonic() - started < 3.5
+    xsession.wait_for(lambda: not lock_held(data / "daemon.lock"), 20, "the daemon to stop")
+    central.shutdown()
+
+
+def test_a_second_tray_exits_at_once(xsession: XSession, tmp_path: Path, database_url: str) -> None:
+    data = tmp_path / "data"
+    first = launch_tray(xsession, tmp_path, data, clean_env(DATABASE_URL=database_url))
+    icon = docked(xsession)
+    out = tmp_path / "second.out"
+    started = time.monotonic()
+    second = xsession.launch(
+        [sys.executable, "-m", "daemon.cli", "tray", "--data-dir", str(data)],
+        name="second",
+        stdout=out,
+    )
+    assert second.wait(10) == 1
+    assert time.monotonic() - started < 5
+    assert "already running" in out.read_text()
+    assert len(xsession.tray_icons()) == 1
+    quit_from_menu(xsession, icon)
+    assert first.wait(5) == 0
+
+
+def test_without_a_notifier_the_tray_still_comes_up(
+    xsession_without_notifier: XSession, tmp_path: Path, database_url: str
+) -> None:
+    session = xsession_without_notifier
+    data = tmp_path / "data"
+    tray = launch_tray(session, tmp_path, data, clean_env(DATABASE_URL=database_url))
+    icon = docked(session)
+    healthy_client(data)
+    log = data / "logs" / "tray.log"
+    session.wait_for(
+        lambda: "notifications are off" in log.read_text(), timeout=10, what="the log line"
+    )
+    quit_from_menu(session, icon)
+    assert tray.wait(5) == 0
+
+
+def test_without_a_session_bus_the_tray_still_comes_up(
+    xsession: XSession, tmp_path: Path, database_url: str
+) -> None:
+    # pystray's GTK backend raises at start when the bus cannot be reached, then hangs.
+    data = tmp_path / "data"
+    env = clean_env(
+        DATABASE_URL=database_url, DBUS_SESSION_BUS_ADDRESS=f"unix:path={tmp_path}/no-bus"
+    )
+    tray = launch_tray(xsession, tmp_path, data, env)
+    icon = docked(xsession)
+    log = data / "logs" / "tray.log"
+    xsession.wait_for(
+        lambda: "notifications are off" in log.read_text(), timeout=10, what="the log line"
+    )
+    quit_from_menu(xsession, icon)
+    assert tray.wait(5) == 0
+
+
+def test_twenty_starts_and_quits_never_hang(
+    xsession: XSession, tmp_path: Path, database_url: str, daemons: list[DaemonProcess]
+) -> None:
+    data = tmp_path / "data"
+    daemon = DaemonProcess(data, env=clean_env(DATABASE_URL=database_url))
+    daemons.append(daemon)
+    daemon.start().wait_healthy()
+    for round_ in range(20):
+        tray = launch_tray(xsession, tmp_path, data, clean_env(), name=f"tray{round_}")
+        icon = docked(xsession)
+        quit_from_menu(xsession, icon)
+        try:
+            assert tray.wait(3.5) == 0
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"round {round_}: the tray did not quit within 3.5 s")
+        xsession.wait_for(lambda: not xsession.tray_icons(), timeout=5, what="the icon to go")
+    assert daemon.proc is not None
+    assert daemon.proc.poll() is None, "the adopted daemon outlives every tray"
+
+
+def test_without_a_display_the_tray_says_so(tmp_path: Path) -> None:
+    env = clean_env()
+    env.pop("DISPLAY", None)
+    env.pop("WAYLAND_DISPLAY", None)
+    env.pop("PYSTRAY_BACKEND", None)
+    result = subprocess.run(
+        [sys.executable, "-m", "daemon.cli", "tray", "--data-dir", str(tmp_path / "data")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=30,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "no graphical session here" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_without_pygobject_the_tray_names_the_packages(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DISPLAY", ":99")
+    monkeypatch.delenv("PYSTRAY_BACKEND", raising=False)
+    monkeypatch.setitem(sys.modules, "gi", None)  # what a Python without PyGObject raises
+    with pytest.raises(backend.TrayUnavailable) as raised:
+        backend.load()
+    message = str(raised.value)
+    assert "PyGObject is not installed" in message
+    assert "libgirepository1.0-dev libcairo2-dev pkg-config gir1.2-gtk-3.0" in message
+    assert "hotprevue[tray]" in message

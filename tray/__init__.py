@@ -1,0 +1,1 @@
+"""The system-tray app: runs the daemon, shows what it is doing, starts at login."""

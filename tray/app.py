@@ -1,0 +1,194 @@
+"""`hotprevue tray`: the icon on the main thread, the worker beside it, Quit within 3 s."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import filelock
+
+from daemon import logs
+from daemon.config import Settings
+from tray import backend, desktop
+from tray.control import DaemonControl
+from tray.icons import icon_image
+from tray.menu import Actions, MenuModel, build, model
+from tray.status import Snapshot
+from tray.worker import Worker
+
+log = logging.getLogger(__name__)
+
+TRAY_LOG = "tray.log"
+LOCK_FILE = "tray.lock"
+# Quit ends the process within this, whatever the backend's loop does.
+QUIT_DEADLINE = 3.0
+
+
+class TrayApp:
+    """Ties the worker's snapshots to one pystray icon: updates only what changed."""
+
+    def __init__(self, pystray: ModuleType, settings: Settings, control: DaemonControl) -> None:
+        self.settings = settings
+        self._pystray = pystray
+        self._model_lock = threading.Lock()
+        self.model = model(Snapshot(phase="starting"))
+        self.icon: Any = backend.icon_class(pystray)(
+            "hotprevue",
+            icon_image(self.model.icon),
+            "Hotprevue",
+            build(pystray, lambda: self.model, self._actions()),
+        )
+        self.worker = Worker(
+            control,
+            self._publish,
+            self._notify,
+            notifications_off=lambda: str(getattr(self.icon, "notifications_off", "")),
+        )
+        self.quitting = threading.Event()
+        self.updates = 0
+        self._notifications_off = ""
+
+    def run(self) -> None:
+        """Show the icon until Quit (on the main thread: macOS and GTK need it there)."""
+        self.icon.run(setup=self._setup)
+
+    def _setup(self, icon: Any) -> None:
+        icon.visible = True
+        self.worker.start()
+
+    def _publish(self, snapshot: Snapshot) -> None:
+        if snapshot.notifications_off != self._notifications_off:
+            self._notifications_off = snapshot.notifications_off
+            if snapshot.notifications_off:
+                log.warning("notifications are off: %s", snapshot.notifications_off)
+            else:
+                log.info("notifications are on")
+        new = model(snapshot)
+        with self._model_lock:
+            old, self.model = self.model, new
+        if new == old or self.quitting.is_set():
+            return
+        self.updates += 1
+        on_ui_thread(lambda: self._show(new, old))
+
+    def _show(self, new: MenuModel, old: MenuModel) -> None:
+        if new.icon != old.icon:
+            self.icon.icon = icon_image(new.icon)
+        self.icon.title = f"Hotprevue: {new.status}"
+        self.icon.update_menu()
+
+    def _notify(self, title: str, message: str) -> None:
+        if getattr(self.icon, "notifications_off", "") or self.quitting.is_set():
+            log.info("notification (not shown): %s: %s", title, message)
+            return
+        on_ui_thread(lambda: self.icon.notify(message, title))
+
+    def quit(self) -> None:
+        """Hide the icon, stop a daemon this tray started, and end the process in time."""
+        if self.quitting.is_set():
+            return
+        self.quitting.set()
+        # The icon goes at once; the process ends when the daemon it started has stopped.
+        self.icon.stop()
+        self.worker.quit()
+
+    def _actions(self) -> Actions:
+        submit = self._submit
+        return Actions(
+            sync=lambda target: submit(lambda: self.worker.sync_now(target)),
+            register_folder=lambda: submit(self._register_folder),
+            add_folder=lambda: submit(self._add_folder),
+            pause_folder=lambda folder, paused: submit(
+                lambda: self.worker.set_paused(folder, paused)
+            ),
+            rescan_folder=lambda folder: submit(lambda: self.worker.rescan_folder(folder)),
+            remove_folder=lambda folder: submit(lambda: self.worker.remove_folder(folder)),
+            open_app=lambda: submit(lambda: desktop.open_path(self.settings.data_dir)),
+            open_log=lambda: submit(lambda: desktop.open_path(self._log_path())),
+            toggle_autostart=lambda: submit(self.worker.toggle_autostart),
+            start_daemon=lambda: submit(self.worker.start_daemon),
+            stop_daemon=lambda: submit(self.worker.stop_daemon),
+            # Quit runs off the UI thread too: it waits for the daemon, the loop must not.
+            quit=lambda: threading.Thread(target=self.quit, name="tray-quit").start(),
+        )
+
+    def _submit(self, action: Any) -> None:
+        self.worker.submit(action)
+
+    def _register_folder(self) -> None:
+        path = self._pick("Register the photos in a folder")
+        if path is not None:
+            self.worker.register_folder(path)
+
+    def _add_folder(self) -> None:
+        path = self._pick("Watch a folder for new photos")
+        if path is not None:
+            self.worker.add_watched_folder(path)
+
+    def _pick(self, title: str) -> Path | None:
+        try:
+            return desktop.pick_folder(title)
+        except desktop.NoPicker as exc:
+            self._notify("Hotprevue", str(exc))
+            return None
+
+    def _log_path(self) -> Path:
+        return self.settings.paths.logs / logs.LOG_FILE
+
+
+def on_ui_thread(change: Callable[[], None]) -> None:
+    """Make a UI change from the worker: GTK and Windows backends queue it onto their own
+    loop, but AppKit must be called from the main thread, so on macOS it is sent there."""
+    if sys.platform == "darwin":
+        from PyObjCTools import AppHelper  # type: ignore[import-not-found]
+
+        AppHelper.callAfter(change)
+    else:
+        change()
+
+
+def main(settings: Settings) -> int:
+    """Run the tray until Quit; exit at once when one already runs for this user."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    logs.configure(settings.paths.logs, settings.log_level, file_name=TRAY_LOG)
+    # One tray per data directory (per user by default), held for the process's life.
+    lock = filelock.FileLock(settings.data_dir / LOCK_FILE, mode=0o600, blocking=False)
+    try:
+        lock.acquire()
+    except filelock.Timeout:
+        print(f"Hotprevue's tray is already running (data dir {settings.data_dir})")
+        return 1
+    try:
+        pystray = backend.load()
+    except backend.TrayUnavailable as exc:
+        print(f"hotprevue tray: {exc}", file=sys.stderr)
+        return 1
+    app = TrayApp(pystray, settings, DaemonControl(settings))
+    deadline = threading.Thread(target=_exit_after_quit, args=(app,), daemon=True)
+    deadline.start()
+    try:
+        app.run()
+    except KeyboardInterrupt:
+        app.quit()
+    if not app.quitting.is_set():
+        # The loop ended without Quit (the session is closing): leave the daemon be.
+        app.worker.stop()
+    log.info("tray stopped")
+    return 0
+
+
+def _exit_after_quit(app: TrayApp) -> None:
+    # pystray's xorg backend can leave run() hanging when stop() comes from another
+    # thread, and a daemon may take its time: whatever happens, Quit ends the process.
+    app.quitting.wait()
+    time.sleep(QUIT_DEADLINE - 0.3)
+    log.warning("quit took too long; exiting now")
+    logging.shutdown()
+    os._exit(0)

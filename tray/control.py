@@ -1,0 +1,212 @@
+"""Finding, starting, restarting and stopping the daemon the tray looks after."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections import deque
+from dataclasses import dataclass
+
+import psutil
+
+from daemon.config import Settings
+from protocol.client import DaemonClient, DaemonError, DaemonUnreachable
+from protocol.local import RuntimeInfo, lock_held
+from tray.program import program_argv
+
+log = logging.getLogger(__name__)
+
+# A first start creates the catalog (a few seconds); crash recovery of a big one
+# can take minutes. Until then a daemon holding its lock is "starting", not broken.
+START_TIMEOUT = 600.0
+HEALTH_TIMEOUT = 2.0
+POLL_TIMEOUT = 5.0
+
+
+@dataclass(frozen=True, slots=True)
+class StopTimeouts:
+    """How long each step of a stop waits before the next, harder one."""
+
+    shutdown: float
+    terminate: float
+    kill: float
+
+
+# From the menu the daemon may finish what it is writing; Quit must end the tray
+# within 3 s, so it asks twice and leaves the daemon to finish stopping on its own.
+PATIENT = StopTimeouts(shutdown=60.0, terminate=15.0, kill=10.0)
+QUICK = StopTimeouts(shutdown=2.3, terminate=0.2, kill=0.0)
+
+
+class RestartBudget:
+    """At most `limit` restarts within `window` seconds; then the tray gives up."""
+
+    def __init__(self, limit: int = 3, window: float = 600.0) -> None:
+        self.limit = limit
+        self.window = window
+        self._times: deque[float] = deque()
+
+    def take(self, now: float) -> bool:
+        """Record a restart and return True, or return False when the budget is spent."""
+        while self._times and now - self._times[0] > self.window:
+            self._times.popleft()
+        if len(self._times) >= self.limit:
+            return False
+        self._times.append(now)
+        return True
+
+    @property
+    def used(self) -> int:
+        """Restarts within the current window."""
+        return len(self._times)
+
+    def reset(self) -> None:
+        """Forget past restarts (the user asked for a fresh start)."""
+        self._times.clear()
+
+
+class DaemonControl:
+    """The daemon of one data directory: adopted when it runs, else started detached."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        argv: list[str] | None = None,
+        env: dict[str, str] | None = None,
+    ) -> None:
+        self.settings = settings
+        self._argv = argv if argv is not None else program_argv()
+        # None: the tray's own environment, which is what a user's login gives both.
+        self._env = env
+        self._child: subprocess.Popen[bytes] | None = None
+        self.started_at: float | None = None
+
+    @property
+    def owned(self) -> bool:
+        """True when this tray started the daemon that runs (or ran) last."""
+        return self._child is not None
+
+    def running(self) -> bool:
+        """True while some process holds the data directory's daemon lock."""
+        self._reap()
+        return lock_held(self.settings.paths.lock)
+
+    def info(self) -> RuntimeInfo | None:
+        """Where the running daemon listens, from its daemon.json."""
+        return RuntimeInfo.read(self.settings.paths.runtime)
+
+    def healthy(self, info: RuntimeInfo) -> bool:
+        """True when the daemon answers /health with 200 (its database answers)."""
+        request = urllib.request.Request(info.url.rstrip("/") + "/health")  # noqa: S310
+        try:
+            with urllib.request.urlopen(request, timeout=HEALTH_TIMEOUT) as response:  # noqa: S310
+                return bool(response.status == 200)
+        except (urllib.error.URLError, OSError):
+            return False
+
+    def client(self, info: RuntimeInfo, timeout: float = POLL_TIMEOUT) -> DaemonClient:
+        """An API client of the running daemon, with this user's key."""
+        paths = self.settings.paths
+        key = self.settings.api_key or paths.api_key.read_text(encoding="utf-8").strip()
+        return DaemonClient(info.url, key, timeout=timeout)
+
+    def launching(self) -> bool:
+        """True while a daemon this tray started is alive (it may not hold its lock yet)."""
+        return self._child is not None and self._child.poll() is None
+
+    def crashed(self) -> bool:
+        """True when the daemon is gone without a clean stop (a restart is due)."""
+        if self.running():
+            return False
+        if self._child is not None and self._child.returncode is not None:
+            return self._child.returncode != 0
+        # A clean stop removes daemon.json; a killed daemon leaves it behind.
+        return self.settings.paths.runtime.exists()
+
+    def start(self) -> None:
+        """Start `hotprevue run` detached from the tray: it outlives a tray that crashes."""
+        command = [*self._argv, "run", "--data-dir", str(self.settings.data_dir)]
+        log.info("starting the daemon: %s", subprocess.list2cmdline(command))
+        options: dict[str, object] = {}
+        if sys.platform == "win32":
+            options["creationflags"] = (
+                subprocess.CREATE_NEW_PROCESS_GROUP
+                | subprocess.DETACHED_PROCESS
+                | subprocess.CREATE_NO_WINDOW
+            )
+        else:
+            options["start_new_session"] = True
+        # The daemon logs to its own file; its console output would go nowhere.
+        self._child = subprocess.Popen(  # type: ignore[call-overload]
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            close_fds=True,
+            env=self._env,
+            **options,
+        )
+        self.started_at = time.monotonic()
+
+    def stop(self, timeouts: StopTimeouts = PATIENT) -> bool:
+        """Stop the running daemon: shutdown request, then SIGTERM, then kill.
+
+        Returns True when it is gone (and PostgreSQL with it)."""
+        info = self.info()
+        pid = info.pid if info is not None else None
+        if info is not None:
+            with contextlib.suppress(DaemonUnreachable, DaemonError, OSError):
+                client = self.client(info, timeout=min(1.0, timeouts.shutdown / 2))
+                client.post_empty("/api/shutdown")
+        if self._wait_gone(timeouts.shutdown):
+            return True
+        if pid is not None:
+            log.warning("the daemon did not stop when asked; sending it SIGTERM")
+            self._signal(pid, signal.SIGTERM)
+            if self._wait_gone(timeouts.terminate):
+                return True
+        if timeouts.kill <= 0 or pid is None:
+            return False
+        log.error("the daemon did not stop on SIGTERM; killing pid %d", pid)
+        self._signal(pid, signal.SIGKILL if hasattr(signal, "SIGKILL") else signal.SIGTERM)
+        if not self._wait_gone(timeouts.kill):
+            return False
+        self.stop_database()
+        return True
+
+    def stop_database(self) -> None:
+        """Stop a PostgreSQL a killed daemon left running in the data directory."""
+        # Imported here: only this rare path needs the daemon's database code.
+        from daemon.embedded_pg import EmbeddedPostgres
+
+        EmbeddedPostgres(self.settings.paths.pgdata).stop_abandoned()
+
+    def forget_child(self) -> None:
+        """Stop counting the daemon as ours (it is gone and the user started none)."""
+        self._child = None
+
+    def _wait_gone(self, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while self.running():
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.05)
+        return True
+
+    def _signal(self, pid: int, sig: signal.Signals) -> None:
+        # Only a process that still is the daemon: its pid may be reused after it exits.
+        with contextlib.suppress(psutil.Error):
+            process = psutil.Process(pid)
+            if self.running():
+                process.send_signal(sig)
+
+    def _reap(self) -> None:
+        # A child that exited stays a zombie, holding its pid, until it is waited for.
+        if self._child is not None:
+            self._child.poll()

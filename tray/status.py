@@ -1,0 +1,167 @@
+"""What the tray shows: the icon state and the status line, from one snapshot of the daemon."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+from protocol.sync import SyncRun, SyncTargetStatus
+from protocol.system import Activity
+from protocol.watched_folders import WatchedFolder
+from tray.icons import IconState
+
+# starting: launched (or restarting), not answering yet; running: /health answers;
+# unreachable: holds its lock but does not answer; stopped: gone after a clean stop;
+# failed: crashed more often than the tray restarts it.
+DaemonPhase = Literal["starting", "running", "unreachable", "stopped", "failed"]
+# A folder in one of these states is not registering what lands in it.
+FOLDER_TROUBLE = frozenset({"offline", "error"})
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """Everything the tray knows at one moment; the worker replaces it, never changes it."""
+
+    phase: DaemonPhase
+    # Why the daemon is unreachable, failed or stopped; empty otherwise.
+    detail: str = ""
+    owned: bool = False
+    restarts: int = 0
+    activity: Activity | None = None
+    # Progress of the sync runs going on now.
+    runs: tuple[SyncRun, ...] = ()
+    autostart: bool = False
+    # Why notifications are off (no notification service); empty when they work.
+    notifications_off: str = ""
+    taken_at: datetime = field(default_factory=lambda: datetime.now().astimezone())
+
+
+@dataclass(frozen=True, slots=True)
+class Status:
+    """The icon and the words for it."""
+
+    icon: IconState
+    line: str
+
+
+def describe(snapshot: Snapshot) -> Status:
+    """The icon state and status line: errors first, then work going on, then attention."""
+    status = _describe(snapshot)
+    if snapshot.notifications_off:
+        return Status(status.icon, f"{status.line} · notifications off")
+    return status
+
+
+def _describe(snapshot: Snapshot) -> Status:
+    activity = snapshot.activity
+    if snapshot.phase == "starting":
+        if snapshot.restarts:
+            return Status("starting", f"Restarting Hotprevue (attempt {snapshot.restarts} of 3)…")
+        return Status("starting", "Starting Hotprevue…")
+    if snapshot.phase == "failed":
+        return Status("error", "Hotprevue stopped unexpectedly 3 times · see the log")
+    if snapshot.phase == "stopped":
+        return Status("error", "Hotprevue is stopped · photos are not registered or synced")
+    if snapshot.phase == "unreachable" or activity is None:
+        return Status("error", f"Hotprevue is not answering: {snapshot.detail}")
+    failed = [t for t in activity.sync.targets if _failing(t)]
+    if failed and not snapshot.runs:
+        target = failed[0]
+        return Status("error", f"Sync to {target.name} failed: {_short(target.last_error or '')}")
+    working = _working(activity, snapshot.runs)
+    if working:
+        return Status("working", working)
+    attention = _attention(activity)
+    if attention:
+        return Status("attention", attention)
+    return Status("idle", _all_safe(activity, snapshot.taken_at))
+
+
+def _failing(target: SyncTargetStatus) -> bool:
+    if target.last_error is None or target.running is not None:
+        return False
+    return target.last_success_at is None or (
+        target.last_error_at is not None and target.last_error_at > target.last_success_at
+    )
+
+
+def _working(activity: Activity, runs: tuple[SyncRun, ...]) -> str:
+    parts = []
+    sessions = [s for s in activity.sessions if s.status in ("pending", "running")]
+    if sessions:
+        done = sum(s.groups_done for s in sessions)
+        totals = [s.groups_total for s in sessions]
+        rate = sum(s.rate or 0.0 for s in sessions)
+        if None in totals:
+            text = f"Registering · {sum(s.files_found for s in sessions):,} files found"
+        else:
+            text = f"Registering {done:,}/{sum(t or 0 for t in totals):,}"
+        parts.append(f"{text} · {rate:,.0f}/s" if rate >= 1 else text)
+    for run in runs:
+        parts.append(f"Syncing to {run.target_name} {_run_progress(run)}")
+    scanning = [f for f in activity.watched_folders if f.state == "scanning"]
+    if scanning and not sessions:
+        parts.append(f"Scanning {_folder_name(scanning[0])}…")
+    return " · ".join(parts)
+
+
+def _run_progress(run: SyncRun) -> str:
+    if run.coldpreviews_wanted and run.rows_sent >= run.rows_total:
+        return f"previews {run.coldpreviews_sent:,}/{run.coldpreviews_wanted:,}"
+    return f"{run.rows_sent:,}/{run.rows_total:,}"
+
+
+def _attention(activity: Activity) -> str:
+    parts = []
+    for target in activity.sync.targets:
+        if target.pending_photos:
+            photos = _count(target.pending_photos, "photo")
+            parts.append(f"{photos} not yet synced to {target.name}")
+        elif target.pending_rows or target.pending_coldpreviews:
+            parts.append(f"changes not yet synced to {target.name}")
+    for folder in activity.watched_folders:
+        if folder.state in FOLDER_TROUBLE:
+            parts.append(f"watched folder {_folder_name(folder)} is {folder.state}")
+    if activity.files_missing:
+        parts.append(f"{_count(activity.files_missing, 'file')} missing")
+    if not parts:
+        return ""
+    text = " · ".join(parts)
+    return text[0].upper() + text[1:]
+
+
+def _all_safe(activity: Activity, now: datetime) -> str:
+    count = _count(activity.photo_count, "photo")
+    targets = activity.sync.targets
+    if not targets:
+        return f"All {count} registered · no sync target set up"
+    synced = [t.last_success_at for t in targets if t.last_success_at is not None]
+    if not synced:
+        return f"All {count} registered · not synced yet"
+    return f"All {count} registered and synced · last sync {_ago(min(synced), now)}"
+
+
+def _count(number: int, word: str) -> str:
+    return f"{number:,} {word}{'' if number == 1 else 's'}"
+
+
+def _ago(then: datetime, now: datetime) -> str:
+    seconds = max(0.0, (now - then).total_seconds())
+    if seconds < 60:
+        return "just now"
+    if seconds >= 86400:
+        return f"{_count(int(seconds // 86400), 'day')} ago"
+    if seconds >= 3600:
+        return f"{int(seconds // 3600)} h ago"
+    return f"{int(seconds // 60)} min ago"
+
+
+def _folder_name(folder: WatchedFolder) -> str:
+    name = folder.path.rstrip("/\\").replace("\\", "/").rsplit("/", 1)[-1]
+    return name or folder.path
+
+
+def _short(text: str, limit: int = 80) -> str:
+    line = text.strip().splitlines()[0] if text.strip() else "unknown error"
+    return line if len(line) <= limit else line[: limit - 1] + "…"

@@ -1,0 +1,300 @@
+"""The tray's worker thread: watches the daemon, keeps it running, carries out menu actions."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from protocol.client import DaemonClient, DaemonError, DaemonUnreachable
+from protocol.input_sessions import InputSession, InputSessionCreate
+from protocol.sync import SyncRun, SyncRunCreate
+from protocol.system import Activity
+from protocol.watched_folders import WatchedFolder, WatchedFolderCreate, WatchedFolderPatch
+from tray import autostart
+from tray.control import PATIENT, QUICK, START_TIMEOUT, DaemonControl, RestartBudget
+from tray.status import Snapshot
+
+log = logging.getLogger(__name__)
+
+POLL_INTERVAL = 1.0
+Notify = Callable[[str, str], None]
+
+
+class Worker:
+    """Polls the daemon at most once a second and publishes each new Snapshot.
+
+    Menu actions run on a small pool of their own, never on the UI thread, and wake
+    the poll so their effect shows at once."""
+
+    def __init__(
+        self,
+        control: DaemonControl,
+        publish: Callable[[Snapshot], None],
+        notify: Notify,
+        *,
+        budget: RestartBudget | None = None,
+        notifications_off: Callable[[], str] = lambda: "",
+    ) -> None:
+        self.control = control
+        self._publish = publish
+        self._notify = notify
+        self._notifications_off = notifications_off
+        self.budget = budget or RestartBudget()
+        self._wake = threading.Event()
+        self._quit = threading.Event()
+        self._actions = ThreadPoolExecutor(max_workers=2, thread_name_prefix="tray-action")
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        # Set by "Stop daemon": a daemon that is gone then stays gone.
+        self._stopped_by_user = False
+        self._gave_up = False
+        self._restarts = 0
+        self._initial = True
+        self._launched_at: float | None = None
+        # Runs started from the menu: their outcome is notified.
+        self._our_runs: set[uuid.UUID] = set()
+        self.snapshot = Snapshot(phase="starting")
+
+    # -- the loop -------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Adopt or start the daemon, then poll it in a daemon thread."""
+        self._thread = threading.Thread(target=self._loop, name="tray-worker", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """End the loop (the tray quits); running actions are abandoned."""
+        self._quit.set()
+        self._wake.set()
+        self._actions.shutdown(wait=False, cancel_futures=True)
+
+    def poke(self) -> None:
+        """Poll now instead of at the next tick."""
+        self._wake.set()
+
+    def _loop(self) -> None:
+        while not self._quit.is_set():
+            try:
+                self.poll_once()
+            except Exception:
+                log.exception("polling the daemon failed")
+            self._wake.wait(POLL_INTERVAL)
+            self._wake.clear()
+
+    def poll_once(self) -> Snapshot:
+        """Look at the daemon once, act on what is seen, and publish the snapshot."""
+        with self._lock:
+            snapshot = self._observe()
+            self.snapshot = snapshot
+        self._publish(snapshot)
+        return snapshot
+
+    def _observe(self) -> Snapshot:
+        control = self.control
+        # At the tray's start a daemon that is not running is started, crashed or not.
+        initial, self._initial = self._initial, False
+        common: dict[str, Any] = {
+            "autostart": _autostart_enabled(),
+            "notifications_off": self._notifications_off(),
+            "owned": control.owned,
+            "restarts": self._restarts,
+        }
+        if control.running():
+            self._stopped_by_user = False
+            info = control.info()
+            if info is not None and control.healthy(info):
+                return self._running(control.client(info), common)
+            if self._launching():
+                return Snapshot(phase="starting", **common)
+            detail = "no daemon.json" if info is None else f"no answer at {info.url}/health"
+            return Snapshot(phase="unreachable", detail=detail, **common)
+        if self._launching() and control.launching():
+            return Snapshot(phase="starting", **common)
+        if self._stopped_by_user:
+            return Snapshot(phase="stopped", detail="stopped from the menu", **common)
+        if self._gave_up:
+            return Snapshot(phase="failed", detail=_last_error(control), **common)
+        if initial or control.crashed():
+            if not initial:
+                if not self.budget.take(time.monotonic()):
+                    log.error("the daemon stopped unexpectedly too often; giving up")
+                    self._gave_up = True
+                    return Snapshot(phase="failed", detail=_last_error(control), **common)
+                self._restarts = self.budget.used
+                common["restarts"] = self._restarts
+                log.warning("the daemon stopped unexpectedly; restarting it (%d)", self._restarts)
+            self._launch()
+            common["owned"] = True
+            return Snapshot(phase="starting", **common)
+        return Snapshot(phase="stopped", detail="stopped outside the tray", **common)
+
+    def _running(self, client: DaemonClient, common: dict[str, Any]) -> Snapshot:
+        try:
+            activity = client.get("/api/activity", Activity)
+            runs = tuple(
+                client.get(f"/api/sync/runs/{target.running}", SyncRun)
+                for target in activity.sync.targets
+                if target.running is not None
+            )
+        except (DaemonUnreachable, DaemonError) as exc:
+            return Snapshot(phase="unreachable", detail=str(exc), **common)
+        self._launched_at = None
+        self._report_finished_runs(client, runs)
+        return Snapshot(phase="running", activity=activity, runs=runs, **common)
+
+    def _launching(self) -> bool:
+        launched = self._launched_at
+        return launched is not None and time.monotonic() - launched < START_TIMEOUT
+
+    def _launch(self) -> None:
+        self._launched_at = time.monotonic()
+        try:
+            self.control.start()
+        except OSError as exc:
+            log.error("the daemon could not be started: %s", exc)
+            self._notify("Hotprevue could not start", str(exc))
+
+    def _report_finished_runs(self, client: DaemonClient, running: tuple[SyncRun, ...]) -> None:
+        still = {run.id for run in running}
+        for run_id in list(self._our_runs - still):
+            self._our_runs.discard(run_id)
+            try:
+                run = client.get(f"/api/sync/runs/{run_id}", SyncRun)
+            except (DaemonUnreachable, DaemonError):
+                continue
+            if run.state == "succeeded":
+                self._notify(
+                    f"Synced to {run.target_name}",
+                    f"{run.photos_sent:,} photos and {run.coldpreviews_sent:,} previews sent",
+                )
+            elif run.state == "failed":
+                self._notify(f"Sync to {run.target_name} failed", run.error or "unknown error")
+
+    # -- actions (from the menu) ----------------------------------------------------
+
+    def submit(self, action: Callable[[], None]) -> None:
+        """Run a menu action off the UI thread; its failure is shown, not raised."""
+
+        def run() -> None:
+            try:
+                action()
+            except DaemonError as exc:
+                self._notify("Hotprevue", exc.detail)
+            except (DaemonUnreachable, OSError, autostart.AutostartError) as exc:
+                self._notify("Hotprevue", str(exc))
+            except Exception as exc:
+                log.exception("a tray action failed")
+                self._notify("Hotprevue", f"that did not work: {exc}")
+            finally:
+                self.poke()
+
+        if not self._quit.is_set():
+            self._actions.submit(run)
+
+    def _client(self) -> DaemonClient:
+        info = self.control.info()
+        if info is None or not self.control.running():
+            raise DaemonUnreachable("Hotprevue is not running")
+        return self.control.client(info)
+
+    def sync_now(self, target: str | None) -> None:
+        """Start a push to one target (None: each target in turn)."""
+        client = self._client()
+        refs = [target] if target is not None else [str(t.id) for t in self.snapshot_targets()]
+        for ref in refs:
+            run = client.post("/api/sync/runs", SyncRun, SyncRunCreate(target=ref))
+            self._our_runs.add(run.id)
+
+    def snapshot_targets(self) -> list[Any]:
+        """The sync targets the last snapshot saw."""
+        activity = self.snapshot.activity
+        return list(activity.sync.targets) if activity is not None else []
+
+    def register_folder(self, path: Path) -> InputSession:
+        """Register the photos in a folder, in the background of the daemon."""
+        session = self._client().post(
+            "/api/input-sessions",
+            InputSession,
+            InputSessionCreate(name=path.name or str(path), source_path=str(path)),
+        )
+        self._notify("Registering", f"{path} — progress shows in the menu")
+        return session
+
+    def add_watched_folder(self, path: Path) -> WatchedFolder:
+        """Watch a folder: what is in it and what lands in it gets registered."""
+        return self._client().post(
+            "/api/watched-folders", WatchedFolder, WatchedFolderCreate(path=str(path))
+        )
+
+    def set_paused(self, folder_id: uuid.UUID, paused: bool) -> None:
+        """Pause or resume a watched folder."""
+        self._client().patch(
+            f"/api/watched-folders/{folder_id}", WatchedFolder, WatchedFolderPatch(paused=paused)
+        )
+
+    def rescan_folder(self, folder_id: uuid.UUID) -> None:
+        """Walk a watched folder again now."""
+        self._client().post(f"/api/watched-folders/{folder_id}/rescan", WatchedFolder)
+
+    def remove_folder(self, folder_id: uuid.UUID) -> None:
+        """Stop watching a folder; its photos stay in the catalog."""
+        self._client().delete(f"/api/watched-folders/{folder_id}")
+
+    def start_daemon(self) -> None:
+        """Start the daemon again after a stop or after the tray gave up on it."""
+        with self._lock:
+            self._stopped_by_user = False
+            self._gave_up = False
+            self._restarts = 0
+            self.budget.reset()
+            if not self.control.running():
+                self._launch()
+
+    def stop_daemon(self) -> None:
+        """Stop the daemon (patiently) and keep it stopped until asked to start."""
+        with self._lock:
+            self._stopped_by_user = True
+        if not self.control.stop(PATIENT):
+            self._notify("Hotprevue did not stop", "see the log")
+
+    def quit(self) -> None:
+        """Stop a daemon this tray started, within the tray's quit deadline."""
+        self.stop()
+        if self.control.owned and self.control.running():
+            self.control.stop(QUICK)
+
+    def toggle_autostart(self) -> None:
+        """Turn start at login on or off, whatever it is now."""
+        if autostart.is_enabled():
+            autostart.disable()
+        else:
+            autostart.enable()
+
+
+def _autostart_enabled() -> bool:
+    try:
+        return autostart.is_enabled()
+    except autostart.AutostartError:
+        return False
+
+
+def _last_error(control: DaemonControl) -> str:
+    """The daemon log's last error line: why it keeps stopping."""
+    path = control.settings.paths.logs / "hotprevue.log"
+    try:
+        with path.open("rb") as handle:
+            handle.seek(0, 2)
+            handle.seek(max(0, handle.tell() - 64_000))
+            lines = handle.read().decode("utf-8", "replace").splitlines()
+    except OSError:
+        return ""
+    for line in reversed(lines):
+        if " ERROR " in line or " CRITICAL " in line:
+            return line.split(": ", 1)[-1].strip()
+    return ""
