@@ -29,7 +29,9 @@ class StartError(Exception):
 def run(settings: Settings) -> int:
     """Serve until stopped by a signal or `hotprevue stop`; return the exit code."""
     settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    lock = filelock.FileLock(settings.paths.lock, mode=0o600, blocking=False)
+    # Not a non-blocking try: `status` and the tray probe the lock for an instant, and a
+    # start at that instant must not take the probe for a running daemon.
+    lock = filelock.FileLock(settings.paths.lock, mode=0o600, timeout=0.5)
     try:
         lock.acquire()
     except filelock.Timeout:

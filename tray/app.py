@@ -103,8 +103,8 @@ class TrayApp:
         submit = self._submit
         return Actions(
             sync=lambda target: submit(lambda: self.worker.sync_now(target)),
-            register_folder=lambda: submit(self._register_folder),
-            add_folder=lambda: submit(self._add_folder),
+            register_folder=lambda: self._in_own_thread(self._register_folder),
+            add_folder=lambda: self._in_own_thread(self._add_folder),
             pause_folder=lambda folder, paused: submit(
                 lambda: self.worker.set_paused(folder, paused)
             ),
@@ -122,6 +122,10 @@ class TrayApp:
     def _submit(self, action: Any) -> None:
         self.worker.submit(action)
 
+    def _in_own_thread(self, action: Callable[[], None]) -> None:
+        # A folder picker may stay open for long: it must not hold up the other actions.
+        threading.Thread(target=self.worker.run_action, args=(action,), daemon=True).start()
+
     def _register_folder(self) -> None:
         path = self._pick("Register the photos in a folder")
         if path is not None:
@@ -136,6 +140,8 @@ class TrayApp:
         try:
             return desktop.pick_folder(title)
         except desktop.NoPicker as exc:
+            # In the status line too: a desktop without a picker often has no notifier.
+            self.worker.tell(str(exc))
             self._notify("Hotprevue", str(exc))
             return None
 

@@ -14,6 +14,7 @@ import plistlib
 import subprocess
 import sys
 import tempfile
+from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Protocol, cast
@@ -42,9 +43,9 @@ def is_enabled() -> bool:
     return _current().is_enabled()
 
 
-def enable() -> None:
-    """Start the tray at every login of this user."""
-    _current().enable([*program_argv(), "tray"])
+def enable(tray_args: Sequence[str] = ()) -> None:
+    """Start the tray (with `tray_args`, e.g. its --data-dir) at every login of this user."""
+    _current().enable([*program_argv(), "tray", *tray_args])
 
 
 def disable() -> None:

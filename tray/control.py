@@ -33,15 +33,17 @@ POLL_TIMEOUT = 5.0
 class StopTimeouts:
     """How long each step of a stop waits before the next, harder one."""
 
+    request: float
     shutdown: float
     terminate: float
     kill: float
 
 
-# From the menu the daemon may finish what it is writing; Quit must end the tray
-# within 3 s, so it asks twice and leaves the daemon to finish stopping on its own.
-PATIENT = StopTimeouts(shutdown=60.0, terminate=15.0, kill=10.0)
-QUICK = StopTimeouts(shutdown=2.3, terminate=0.2, kill=0.0)
+# From the menu the daemon may finish what it is writing. Quit must end the tray within
+# 3 s (the request, both waits and some slack): it asks twice and leaves the daemon to
+# finish stopping on its own, which takes about 2 s with the embedded PostgreSQL.
+PATIENT = StopTimeouts(request=5.0, shutdown=60.0, terminate=15.0, kill=10.0)
+QUICK = StopTimeouts(request=0.5, shutdown=1.6, terminate=0.3, kill=0.0)
 
 
 class RestartBudget:
@@ -85,12 +87,11 @@ class DaemonControl:
         # None: the tray's own environment, which is what a user's login gives both.
         self._env = env
         self._child: subprocess.Popen[bytes] | None = None
-        self.started_at: float | None = None
 
     @property
     def owned(self) -> bool:
-        """True when this tray started the daemon that runs (or ran) last."""
-        return self._child is not None
+        """True while a daemon this tray started is alive (Quit stops only that one)."""
+        return self._child is not None and self._child.poll() is None
 
     def running(self) -> bool:
         """True while some process holds the data directory's daemon lock."""
@@ -116,16 +117,15 @@ class DaemonControl:
         key = self.settings.api_key or paths.api_key.read_text(encoding="utf-8").strip()
         return DaemonClient(info.url, key, timeout=timeout)
 
-    def launching(self) -> bool:
-        """True while a daemon this tray started is alive (it may not hold its lock yet)."""
-        return self._child is not None and self._child.poll() is None
-
     def crashed(self) -> bool:
         """True when the daemon is gone without a clean stop (a restart is due)."""
         if self.running():
             return False
-        if self._child is not None and self._child.returncode is not None:
-            return self._child.returncode != 0
+        child = self._child
+        if child is not None and child.poll() is not None:
+            # Its exit is judged once: a daemon seen later is another one.
+            self._child = None
+            return child.returncode != 0
         # A clean stop removes daemon.json; a killed daemon leaves it behind.
         return self.settings.paths.runtime.exists()
 
@@ -152,30 +152,42 @@ class DaemonControl:
             env=self._env,
             **options,
         )
-        self.started_at = time.monotonic()
 
     def stop(self, timeouts: StopTimeouts = PATIENT) -> bool:
         """Stop the running daemon: shutdown request, then SIGTERM, then kill.
 
         Returns True when it is gone (and PostgreSQL with it)."""
+        child = self._child
+        if child is not None and child.poll() is None and not self.running():
+            return self._stop_unlocked(child, timeouts)
         info = self.info()
-        pid = info.pid if info is not None else None
         if info is not None:
             with contextlib.suppress(DaemonUnreachable, DaemonError, OSError):
-                client = self.client(info, timeout=min(1.0, timeouts.shutdown / 2))
-                client.post_empty("/api/shutdown")
+                self.client(info, timeout=timeouts.request).post_empty("/api/shutdown")
         if self._wait_gone(timeouts.shutdown):
             return True
-        if pid is not None:
-            log.warning("the daemon did not stop when asked; sending it SIGTERM")
-            self._signal(pid, signal.SIGTERM)
-            if self._wait_gone(timeouts.terminate):
-                return True
-        if timeouts.kill <= 0 or pid is None:
+        if info is None:
             return False
-        log.error("the daemon did not stop on SIGTERM; killing pid %d", pid)
-        self._signal(pid, signal.SIGKILL if hasattr(signal, "SIGKILL") else signal.SIGTERM)
-        if not self._wait_gone(timeouts.kill):
+        log.warning("the daemon did not stop when asked; sending it SIGTERM")
+        self._signal(info, signal.SIGTERM)
+        if not self._wait_gone(timeouts.terminate):
+            if timeouts.kill <= 0:
+                return False
+            log.error("the daemon did not stop on SIGTERM; killing pid %d", info.pid)
+            self._signal(info, getattr(signal, "SIGKILL", signal.SIGTERM))
+            if not self._wait_gone(timeouts.kill):
+                return False
+        # A daemon ended by a signal may not have stopped its database (on Windows a
+        # "SIGTERM" is TerminateProcess): whatever is left of it goes now.
+        self.stop_database()
+        return True
+
+    def _stop_unlocked(self, child: subprocess.Popen[bytes], timeouts: StopTimeouts) -> bool:
+        # Started but not holding its lock yet: no API to ask, so a signal.
+        child.terminate()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            child.wait(timeouts.shutdown)
+        if child.poll() is None:
             return False
         self.stop_database()
         return True
@@ -187,10 +199,6 @@ class DaemonControl:
 
         EmbeddedPostgres(self.settings.paths.pgdata).stop_abandoned()
 
-    def forget_child(self) -> None:
-        """Stop counting the daemon as ours (it is gone and the user started none)."""
-        self._child = None
-
     def _wait_gone(self, timeout: float) -> bool:
         deadline = time.monotonic() + timeout
         while self.running():
@@ -199,11 +207,12 @@ class DaemonControl:
             time.sleep(0.05)
         return True
 
-    def _signal(self, pid: int, sig: signal.Signals) -> None:
-        # Only a process that still is the daemon: its pid may be reused after it exits.
+    def _signal(self, info: RuntimeInfo, sig: signal.Signals) -> None:
+        # Only a process that still is that daemon: after it exits its pid may be reused
+        # by a program started later than the daemon wrote daemon.json.
         with contextlib.suppress(psutil.Error):
-            process = psutil.Process(pid)
-            if self.running():
+            process = psutil.Process(info.pid)
+            if process.create_time() <= info.started_at.timestamp() + 1 and self.running():
                 process.send_signal(sig)
 
     def _reap(self) -> None:

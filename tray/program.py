@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+import sysconfig
 from pathlib import Path
 
 LAUNCHER = "hotprevue.exe" if os.name == "nt" else "hotprevue"
@@ -17,12 +19,21 @@ def program_argv() -> list[str]:
         return [appimage]
     if _compiled():
         return [str(Path(sys.argv[0]).resolve())]
-    # In a virtualenv or a user install the console script sits beside the interpreter:
-    # it names the program as users know it, and survives an interpreter upgrade.
-    launcher = Path(sys.executable).with_name(LAUNCHER)
-    if launcher.is_file():
-        return [str(launcher)]
+    # The console script pip made (beside the interpreter in a virtualenv, in the user
+    # scheme's scripts folder for `pip install --user`): it names the program as users
+    # know it, and survives an interpreter upgrade.
+    for folder in _script_folders():
+        launcher = folder / LAUNCHER
+        if launcher.is_file():
+            return [str(launcher)]
     return [sys.executable, "-m", "daemon.cli"]
+
+
+def _script_folders() -> list[Path]:
+    folders = [Path(sys.executable).parent, Path(sysconfig.get_path("scripts"))]
+    with contextlib.suppress(KeyError):
+        folders.append(Path(sysconfig.get_path("scripts", f"{os.name}_user")))
+    return folders
 
 
 def _compiled() -> bool:

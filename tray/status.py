@@ -12,9 +12,9 @@ from protocol.watched_folders import WatchedFolder
 from tray.icons import IconState
 
 # starting: launched (or restarting), not answering yet; running: /health answers;
-# unreachable: holds its lock but does not answer; stopped: gone after a clean stop;
-# failed: crashed more often than the tray restarts it.
-DaemonPhase = Literal["starting", "running", "unreachable", "stopped", "failed"]
+# unreachable: holds its lock but does not answer; stopping: "Stop daemon" under way;
+# stopped: gone after a clean stop; failed: crashed more often than the tray restarts it.
+DaemonPhase = Literal["starting", "running", "unreachable", "stopping", "stopped", "failed"]
 # A folder in one of these states is not registering what lands in it.
 FOLDER_TROUBLE = frozenset({"offline", "error"})
 
@@ -34,6 +34,8 @@ class Snapshot:
     autostart: bool = False
     # Why notifications are off (no notification service); empty when they work.
     notifications_off: str = ""
+    # Shown instead of the status line for a while: what the user must know now.
+    notice: str = ""
     taken_at: datetime = field(default_factory=lambda: datetime.now().astimezone())
 
 
@@ -48,6 +50,8 @@ class Status:
 def describe(snapshot: Snapshot) -> Status:
     """The icon state and status line: errors first, then work going on, then attention."""
     status = _describe(snapshot)
+    if snapshot.notice:
+        return Status(status.icon, snapshot.notice)
     if snapshot.notifications_off:
         return Status(status.icon, f"{status.line} · notifications off")
     return status
@@ -59,8 +63,11 @@ def _describe(snapshot: Snapshot) -> Status:
         if snapshot.restarts:
             return Status("starting", f"Restarting Hotprevue (attempt {snapshot.restarts} of 3)…")
         return Status("starting", "Starting Hotprevue…")
+    if snapshot.phase == "stopping":
+        return Status("starting", "Stopping Hotprevue…")
     if snapshot.phase == "failed":
-        return Status("error", "Hotprevue stopped unexpectedly 3 times · see the log")
+        why = f": {_short(snapshot.detail)}" if snapshot.detail else " · see the log"
+        return Status("error", f"Hotprevue stopped unexpectedly 3 times{why}")
     if snapshot.phase == "stopped":
         return Status("error", "Hotprevue is stopped · photos are not registered or synced")
     if snapshot.phase == "unreachable" or activity is None:

@@ -8,11 +8,14 @@ import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from daemon import logs
 from protocol.client import DaemonClient, DaemonError, DaemonUnreachable
 from protocol.input_sessions import InputSession, InputSessionCreate
+from protocol.local import default_data_dir
 from protocol.sync import SyncRun, SyncRunCreate
 from protocol.system import Activity
 from protocol.watched_folders import WatchedFolder, WatchedFolderCreate, WatchedFolderPatch
@@ -54,6 +57,12 @@ class Worker:
         # Set by "Stop daemon": a daemon that is gone then stays gone.
         self._stopped_by_user = False
         self._gave_up = False
+        self._failure = ""
+        self._stopping = False
+        # A line shown instead of the status for a while (e.g. no folder picker here).
+        self._notice = ""
+        self._notice_until = 0.0
+        self._launch_lock = threading.Lock()
         self._restarts = 0
         self._initial = True
         self._launched_at: float | None = None
@@ -104,35 +113,45 @@ class Worker:
             "notifications_off": self._notifications_off(),
             "owned": control.owned,
             "restarts": self._restarts,
+            "notice": self._notice if time.monotonic() < self._notice_until else "",
         }
+        if self._stopping:
+            return Snapshot(phase="stopping", **common)
         if control.running():
+            # Running after the user stopped it: started from a terminal, so followed.
             self._stopped_by_user = False
             info = control.info()
             if info is not None and control.healthy(info):
                 return self._running(control.client(info), common)
-            if self._launching():
+            if self._launching() or (info is not None and _recent(info.started_at)):
                 return Snapshot(phase="starting", **common)
             detail = "no daemon.json" if info is None else f"no answer at {info.url}/health"
             return Snapshot(phase="unreachable", detail=detail, **common)
-        if self._launching() and control.launching():
+        if self._launching() and control.owned:
             return Snapshot(phase="starting", **common)
         if self._stopped_by_user:
             return Snapshot(phase="stopped", detail="stopped from the menu", **common)
         if self._gave_up:
-            return Snapshot(phase="failed", detail=_last_error(control), **common)
+            return Snapshot(phase="failed", detail=self._failure, **common)
         if initial or control.crashed():
+            if not initial and not self.budget.take(time.monotonic()):
+                return self._give_up(common)
             if not initial:
-                if not self.budget.take(time.monotonic()):
-                    log.error("the daemon stopped unexpectedly too often; giving up")
-                    self._gave_up = True
-                    return Snapshot(phase="failed", detail=_last_error(control), **common)
                 self._restarts = self.budget.used
                 common["restarts"] = self._restarts
                 log.warning("the daemon stopped unexpectedly; restarting it (%d)", self._restarts)
             self._launch()
-            common["owned"] = True
             return Snapshot(phase="starting", **common)
         return Snapshot(phase="stopped", detail="stopped outside the tray", **common)
+
+    def _give_up(self, common: dict[str, Any]) -> Snapshot:
+        log.error("the daemon stopped unexpectedly too often; giving up")
+        self._gave_up = True
+        self._failure = _last_error(self.control)
+        # The last crash may have left its PostgreSQL running, waiting for a restart
+        # that will not come now.
+        self.control.stop_database()
+        return Snapshot(phase="failed", detail=self._failure, **common)
 
     def _running(self, client: DaemonClient, common: dict[str, Any]) -> Snapshot:
         try:
@@ -153,21 +172,30 @@ class Worker:
         return launched is not None and time.monotonic() - launched < START_TIMEOUT
 
     def _launch(self) -> None:
-        self._launched_at = time.monotonic()
-        try:
-            self.control.start()
-        except OSError as exc:
-            log.error("the daemon could not be started: %s", exc)
-            self._notify("Hotprevue could not start", str(exc))
+        # Under the lock Quit takes: no daemon is started after Quit looked for one.
+        with self._launch_lock:
+            if self._quit.is_set():
+                return
+            self._launched_at = time.monotonic()
+            try:
+                self.control.start()
+            except OSError as exc:
+                log.error("the daemon could not be started: %s", exc)
+                self._notify("Hotprevue could not start", str(exc))
 
     def _report_finished_runs(self, client: DaemonClient, running: tuple[SyncRun, ...]) -> None:
         still = {run.id for run in running}
         for run_id in list(self._our_runs - still):
-            self._our_runs.discard(run_id)
             try:
                 run = client.get(f"/api/sync/runs/{run_id}", SyncRun)
-            except (DaemonUnreachable, DaemonError):
+            except DaemonError:
+                self._our_runs.discard(run_id)  # forgotten by a restarted daemon
                 continue
+            except DaemonUnreachable:
+                continue
+            if run.state == "running":
+                continue  # started after the activity this poll read
+            self._our_runs.discard(run_id)
             if run.state == "succeeded":
                 self._notify(
                     f"Synced to {run.target_name}",
@@ -179,23 +207,23 @@ class Worker:
     # -- actions (from the menu) ----------------------------------------------------
 
     def submit(self, action: Callable[[], None]) -> None:
-        """Run a menu action off the UI thread; its failure is shown, not raised."""
-
-        def run() -> None:
-            try:
-                action()
-            except DaemonError as exc:
-                self._notify("Hotprevue", exc.detail)
-            except (DaemonUnreachable, OSError, autostart.AutostartError) as exc:
-                self._notify("Hotprevue", str(exc))
-            except Exception as exc:
-                log.exception("a tray action failed")
-                self._notify("Hotprevue", f"that did not work: {exc}")
-            finally:
-                self.poke()
-
+        """Run a menu action on the action threads, off the UI thread."""
         if not self._quit.is_set():
-            self._actions.submit(run)
+            self._actions.submit(self.run_action, action)
+
+    def run_action(self, action: Callable[[], None]) -> None:
+        """Run a menu action; its failure is shown, not raised."""
+        try:
+            action()
+        except DaemonError as exc:
+            self._notify("Hotprevue", exc.detail)
+        except (DaemonUnreachable, OSError, autostart.AutostartError) as exc:
+            self._notify("Hotprevue", str(exc))
+        except Exception as exc:
+            log.exception("a tray action failed")
+            self._notify("Hotprevue", f"that did not work: {exc}")
+        finally:
+            self.poke()
 
     def _client(self) -> DaemonClient:
         info = self.control.info()
@@ -204,17 +232,26 @@ class Worker:
         return self.control.client(info)
 
     def sync_now(self, target: str | None) -> None:
-        """Start a push to one target (None: each target in turn)."""
+        """Start a push to one target (None: every target not syncing already)."""
         client = self._client()
-        refs = [target] if target is not None else [str(t.id) for t in self.snapshot_targets()]
-        for ref in refs:
-            run = client.post("/api/sync/runs", SyncRun, SyncRunCreate(target=ref))
-            self._our_runs.add(run.id)
-
-    def snapshot_targets(self) -> list[Any]:
-        """The sync targets the last snapshot saw."""
         activity = self.snapshot.activity
-        return list(activity.sync.targets) if activity is not None else []
+        targets = activity.sync.targets if activity is not None else []
+        refs = [target] if target is not None else [str(t.id) for t in targets if t.running is None]
+        refused = []
+        for ref in refs:
+            try:
+                run = client.post("/api/sync/runs", SyncRun, SyncRunCreate(target=ref))
+            except DaemonError as exc:
+                refused.append(exc.detail)
+                continue
+            self._our_runs.add(run.id)
+        if refused:
+            self._notify("Sync now", "; ".join(refused))
+
+    def tell(self, text: str, seconds: float = 30.0) -> None:
+        """Show `text` as the status line for a while (for what has no other place)."""
+        self._notice, self._notice_until = text, time.monotonic() + seconds
+        self.poke()
 
     def register_folder(self, path: Path) -> InputSession:
         """Register the photos in a folder, in the background of the daemon."""
@@ -259,22 +296,33 @@ class Worker:
     def stop_daemon(self) -> None:
         """Stop the daemon (patiently) and keep it stopped until asked to start."""
         with self._lock:
-            self._stopped_by_user = True
-        if not self.control.stop(PATIENT):
+            self._stopping = True
+        try:
+            stopped = self.control.stop(PATIENT)
+        finally:
+            with self._lock:
+                self._stopping = False
+                self._stopped_by_user = True
+        if not stopped:
             self._notify("Hotprevue did not stop", "see the log")
 
     def quit(self) -> None:
         """Stop a daemon this tray started, within the tray's quit deadline."""
         self.stop()
-        if self.control.owned and self.control.running():
+        with self._launch_lock:
+            pass  # a start under way has finished: `owned` below sees it
+        if self.control.owned:
             self.control.stop(QUICK)
 
     def toggle_autostart(self) -> None:
         """Turn start at login on or off, whatever it is now."""
         if autostart.is_enabled():
             autostart.disable()
-        else:
-            autostart.enable()
+            return
+        # A tray of another catalog than the default one starts that catalog's at login.
+        data_dir = self.control.settings.data_dir
+        extra = [] if data_dir == default_data_dir().resolve() else ["--data-dir", str(data_dir)]
+        autostart.enable(extra)
 
 
 def _autostart_enabled() -> bool:
@@ -284,9 +332,14 @@ def _autostart_enabled() -> bool:
         return False
 
 
+def _recent(started_at: datetime) -> bool:
+    """True for a daemon that wrote daemon.json so lately it may still be starting."""
+    return (datetime.now(UTC) - started_at).total_seconds() < START_TIMEOUT
+
+
 def _last_error(control: DaemonControl) -> str:
     """The daemon log's last error line: why it keeps stopping."""
-    path = control.settings.paths.logs / "hotprevue.log"
+    path = control.settings.paths.logs / logs.LOG_FILE
     try:
         with path.open("rb") as handle:
             handle.seek(0, 2)

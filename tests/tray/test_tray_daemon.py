@@ -19,9 +19,10 @@ import pytest
 from daemon.config import load_settings
 from daemon.embedded_pg import EmbeddedPostgres
 from protocol.local import RuntimeInfo, lock_held
-from tests.daemon_process import DaemonProcess, clean_env, free_port
+from tests.daemon_process import DaemonProcess, clean_env, cli, free_port
 from tests.images import write_jpeg
 from tests.tray.headless import BACKEND, find_item, menu_texts, wait_for
+from tray import desktop
 from tray.app import TrayApp
 from tray.control import DaemonControl, RestartBudget
 
@@ -139,7 +140,7 @@ def test_a_killed_daemon_is_restarted_three_times_then_the_tray_gives_up(
     phase(app, "failed", 10)
     assert len(pids) == 4, "each restart is a new daemon"
     assert app.model.icon == "error"
-    assert app.model.status == "Hotprevue stopped unexpectedly 3 times · see the log"
+    assert app.model.status.startswith("Hotprevue stopped unexpectedly 3 times")
     restart = find_item(app.icon.menu, "Restart daemon")
     time.sleep(1.5)
     assert not lock_held(app.settings.paths.lock), "no fourth restart by itself"
@@ -149,19 +150,72 @@ def test_a_killed_daemon_is_restarted_three_times_then_the_tray_gives_up(
     assert app.worker.snapshot.restarts == 0
 
 
-def test_stop_from_the_menu_stays_stopped_until_start(
-    tmp_path: Path, database_url: str, make_tray: MakeTray
-) -> None:
-    app = make_tray(tmp_path / "data", daemon_env(database_url))
+def test_stop_from_the_menu_stays_stopped_until_start(tmp_path: Path, make_tray: MakeTray) -> None:
+    # The embedded PostgreSQL makes the stop take seconds: polls during it must not
+    # take the stopping daemon for one that crashed.
+    app = make_tray(tmp_path / "data", clean_env(HOTPREVUE_PORT="0"))
     phase(app, "running")
     find_item(app.icon.menu, "Stop daemon")(app.icon)
     phase(app, "stopped", 30)
+    assert app.worker.snapshot.detail == "stopped from the menu"
     assert app.model.icon == "error"
+    assert not EmbeddedPostgres(tmp_path / "data" / "pgdata").processes()
     time.sleep(1.5)
     assert not lock_held(app.settings.paths.lock), "a stopped daemon is not restarted"
     assert not find_item(app.icon.menu, "Register folder").enabled
     find_item(app.icon.menu, "Start daemon")(app.icon)
     phase(app, "running")
+
+
+def test_quit_leaves_a_daemon_started_outside_after_its_own_was_stopped(
+    tmp_path: Path, database_url: str, daemons: list[DaemonProcess], make_tray: MakeTray
+) -> None:
+    data = tmp_path / "data"
+    app = make_tray(data, daemon_env(database_url))
+    phase(app, "running")
+    started = app.worker.snapshot
+    assert started.owned
+    stopped = cli("stop", "--data-dir", str(data))
+    assert stopped.returncode == 0, stopped.stderr
+    phase(app, "stopped", 30)
+    assert app.worker.snapshot.detail == "stopped outside the tray"
+    time.sleep(1.5)
+    assert not lock_held(app.settings.paths.lock), "a clean stop is not a crash"
+
+    daemon = DaemonProcess(data, env=clean_env(DATABASE_URL=database_url))
+    daemons.append(daemon)
+    daemon.start().wait_healthy()
+    phase(app, "running")
+    adopted = app.worker.snapshot
+    assert not adopted.owned
+    app.quit()
+    assert app.icon.stopped.wait(3)
+    time.sleep(1)
+    assert daemon.proc is not None
+    assert daemon.proc.poll() is None, "Quit stopped a daemon the tray did not start"
+
+
+def test_register_folder_uses_the_platform_picker_or_says_what_to_do(
+    tmp_path: Path, database_url: str, make_tray: MakeTray, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    photos = tmp_path / "photos"
+    write_jpeg(photos / "a.jpg", 640, 480, seed=4)
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    monkeypatch.setenv("PATH", str(bin_dir))
+    app = make_tray(tmp_path / "data", daemon_env(database_url))
+    phase(app, "running")
+
+    find_item(app.icon.menu, "Register folder")(app.icon)
+    wait_for(lambda: app.model.status == desktop.NO_PICKER, 10, "the instruction")
+
+    # zenity is what GNOME desktops have; this one picks the folder at once.
+    zenity = bin_dir / "zenity"
+    zenity.write_text(f"#!/bin/sh\necho '{photos}'\n")
+    zenity.chmod(0o755)
+    app.worker.tell("", 0)
+    find_item(app.icon.menu, "Register folder")(app.icon)
+    wait_for(lambda: app.model.status.startswith("All 1 photo registered"), 60, "the photo")
 
 
 def test_registering_shows_progress_then_all_safe(
