@@ -12,10 +12,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
 from daemon import logs
 from protocol.client import DaemonClient, DaemonError, DaemonUnreachable
 from protocol.input_sessions import InputSession, InputSessionCreate
-from protocol.local import default_data_dir
+from protocol.local import RuntimeInfo, default_data_dir
 from protocol.sync import SyncRun, SyncRunCreate
 from protocol.system import Activity
 from protocol.watched_folders import WatchedFolder, WatchedFolderCreate, WatchedFolderPatch
@@ -122,7 +124,7 @@ class Worker:
             self._stopped_by_user = False
             info = control.info()
             if info is not None and control.healthy(info):
-                return self._running(control.client(info), common)
+                return self._running(info, common)
             if self._launching() or (info is not None and _recent(info.started_at)):
                 return Snapshot(phase="starting", **common)
             detail = "no daemon.json" if info is None else f"no answer at {info.url}/health"
@@ -153,16 +155,22 @@ class Worker:
         self.control.stop_database()
         return Snapshot(phase="failed", detail=self._failure, **common)
 
-    def _running(self, client: DaemonClient, common: dict[str, Any]) -> Snapshot:
+    def _running(self, info: RuntimeInfo, common: dict[str, Any]) -> Snapshot:
         try:
+            client = self.control.client(info)
             activity = client.get("/api/activity", Activity)
             runs = tuple(
                 client.get(f"/api/sync/runs/{target.running}", SyncRun)
                 for target in activity.sync.targets
                 if target.running is not None
             )
-        except (DaemonUnreachable, DaemonError) as exc:
+        except (DaemonUnreachable, DaemonError, OSError) as exc:
+            # OSError: the api_key file cannot be read.
             return Snapshot(phase="unreachable", detail=str(exc), **common)
+        except msgspec.MsgspecError as exc:
+            # Another version of the daemon than the tray's, most likely.
+            detail = f"unexpected answer ({exc}); is it the same version as the tray?"
+            return Snapshot(phase="unreachable", detail=detail, **common)
         self._launched_at = None
         self._report_finished_runs(client, runs)
         return Snapshot(phase="running", activity=activity, runs=runs, **common)

@@ -299,11 +299,30 @@ def test_the_menu_is_updated_only_when_what_it_shows_changes(
 ) -> None:
     app = make_tray(tmp_path / "data", daemon_env(database_url))
     phase(app, "running")
-    time.sleep(1.2)
+    time.sleep(1.1)
     before = (app.icon.menu_updates, app.updates)
-    time.sleep(3.2)
+    time.sleep(2.1)
     assert (app.icon.menu_updates, app.updates) == before
     write_jpeg(tmp_path / "photos" / "one.jpg", 640, 480, seed=2)
     app.worker.register_folder(tmp_path / "photos")
     wait_for(lambda: app.model.status.startswith("All 1 photo "), 60, "the new photo")
     assert app.icon.menu_updates > before[0]
+
+
+def test_a_wrong_or_unreadable_api_key_is_an_error_not_a_crash(
+    tmp_path: Path, database_url: str, make_tray: MakeTray
+) -> None:
+    app = make_tray(tmp_path / "data", daemon_env(database_url))
+    phase(app, "running")
+    key = app.settings.paths.api_key
+    original = key.read_text()
+    key.write_text("x" * 40)
+    phase(app, "unreachable", 10)
+    refused = app.model
+    assert refused.icon == "error"
+    assert "401" in refused.status
+    key.unlink()
+    wait_for(lambda: "api_key" in app.model.status, 10, "the unreadable key in the status")
+    key.write_text(original)
+    phase(app, "running", 10)
+    assert app.model.icon == "idle"
