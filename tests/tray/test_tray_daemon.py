@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import http.server
-import json
 import os
 import shutil
 import signal
@@ -19,8 +17,9 @@ import pytest
 from daemon.config import load_settings
 from daemon.embedded_pg import EmbeddedPostgres
 from protocol.local import RuntimeInfo, lock_held
-from tests.daemon_process import DaemonProcess, clean_env, cli, free_port
+from tests.daemon_process import DaemonProcess, clean_env, cli
 from tests.images import write_jpeg
+from tests.tray.central import RefusingCentral
 from tests.tray.headless import BACKEND, find_item, menu_texts, wait_for
 from tray import desktop
 from tray.app import TrayApp
@@ -243,36 +242,16 @@ def test_registering_shows_progress_then_all_safe(
     assert ("Registering", f"{photos} — progress shows in the menu") in app.icon.notifications
 
 
-class Refusing(http.server.BaseHTTPRequestHandler):
-    """A central that refuses every machine token."""
-
-    def do_POST(self) -> None:
-        body = json.dumps({"detail": "unknown or revoked machine token"}).encode()
-        self.send_response(401)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *_args: object) -> None:
-        pass
-
-
 def test_sync_now_from_the_menu_pending_then_failed_with_a_notification(
-    tmp_path: Path, database_url: str, make_tray: MakeTray
+    tmp_path: Path, database_url: str, make_tray: MakeTray, refusing_central: RefusingCentral
 ) -> None:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), Refusing)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server = refusing_central
     photos = tmp_path / "photos"
     write_jpeg(photos / "a.jpg", 640, 480, seed=1)
     app = make_tray(tmp_path / "data", daemon_env(database_url))
     phase(app, "running")
     assert find_item(app.icon.menu, "Sync now").enabled is False
-    client = app.worker._client()
-    client.post_empty(
-        "/api/sync/targets",
-        {"url": f"http://127.0.0.1:{server.server_port}", "token": "hpm_" + "a" * 43},
-    )
+    server.add_to(app.worker._client())
     session = app.worker.register_folder(photos)
     wait_for(lambda: app.worker.poll_once() and app.model.icon == "attention", 60, "attention")
     name = f"127.0.0.1:{server.server_port}"
@@ -291,7 +270,6 @@ def test_sync_now_from_the_menu_pending_then_failed_with_a_notification(
         "the failure's notification",
     )
     assert session.id
-    server.shutdown()
 
 
 def test_the_menu_is_updated_only_when_what_it_shows_changes(

@@ -3,26 +3,43 @@
 from __future__ import annotations
 
 import contextlib
-import http.server
+import os
+import signal
 import subprocess
 import sys
-import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
+import psutil
 import pytest
 
+from daemon.embedded_pg import EmbeddedPostgres
 from protocol.client import DaemonClient
 from protocol.local import DataPaths, RuntimeInfo, lock_held
-from tests.daemon_process import DaemonProcess, clean_env, free_port
+from tests.daemon_process import DaemonProcess, clean_env
 from tests.images import write_jpeg
-from tests.tray.test_tray_daemon import Refusing
+from tests.tray.central import RefusingCentral
 from tests.tray.xsession import Geometry, SessionError, XSession
 from tray import backend
 
 REPO = Path(__file__).resolve().parents[2]
 # Screenshots a reviewer can look at after a run (CI keeps the folder as an artifact).
 ARTIFACTS = REPO / ".artifacts" / "tray"
+
+
+@pytest.fixture(autouse=True)
+def no_daemon_left(tmp_path: Path) -> Iterator[None]:
+    """A tray's daemon is detached from it: a failing test must not leave one behind."""
+    yield
+    data = tmp_path / "data"
+    info = RuntimeInfo.read(DataPaths(data).runtime)
+    if info is not None and lock_held(data / "daemon.lock"):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(info.pid, signal.SIGKILL)
+    for proc in EmbeddedPostgres(data / "pgdata").processes():
+        with contextlib.suppress(psutil.Error):
+            proc.kill()
 
 
 def launch_tray(
@@ -78,10 +95,8 @@ def quit_from_menu(session: XSession, icon: Geometry) -> None:
 
 
 def test_the_real_tray_docks_opens_its_menu_syncs_and_quits(
-    xsession: XSession, tmp_path: Path, database_url: str
+    xsession: XSession, tmp_path: Path, database_url: str, refusing_central: RefusingCentral
 ) -> None:
-    central = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), Refusing)
-    threading.Thread(target=central.serve_forever, daemon=True).start()
     data = tmp_path / "data"
     tray = launch_tray(xsession, tmp_path, data, clean_env(DATABASE_URL=database_url))
     icon = docked(xsession)
@@ -89,10 +104,7 @@ def test_the_real_tray_docks_opens_its_menu_syncs_and_quits(
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     xsession.screenshot(ARTIFACTS / "tray-docked.png")
 
-    client.post_empty(
-        "/api/sync/targets",
-        {"url": f"http://127.0.0.1:{central.server_port}", "token": "hpm_" + "a" * 43},
-    )
+    refusing_central.add_to(client)
     write_jpeg(tmp_path / "photos" / "a.jpg", 640, 480, seed=3)
     client.post_empty("/api/input-sessions", {"name": "a", "source_path": str(tmp_path / "photos")})
     time.sleep(2.5)  # the tray sees the target at its next poll and enables "Sync now"
@@ -115,7 +127,6 @@ def test_the_real_tray_docks_opens_its_menu_syncs_and_quits(
     assert tray.wait(5) == 0
     assert time.monotonic() - started < 3.5
     xsession.wait_for(lambda: not lock_held(data / "daemon.lock"), 20, "the daemon to stop")
-    central.shutdown()
 
 
 def test_a_second_tray_exits_at_once(xsession: XSession, tmp_path: Path, database_url: str) -> None:
@@ -137,12 +148,20 @@ def test_a_second_tray_exits_at_once(xsession: XSession, tmp_path: Path, databas
     assert first.wait(5) == 0
 
 
-def test_without_a_notifier_the_tray_still_comes_up(
-    xsession_without_notifier: XSession, tmp_path: Path, database_url: str
+@pytest.mark.parametrize("missing", ["notifier", "session bus"])
+def test_without_notifications_the_tray_still_comes_up(
+    missing: str, request: pytest.FixtureRequest, tmp_path: Path, database_url: str
 ) -> None:
-    session = xsession_without_notifier
+    # Without a bus pystray's GTK backend raises at start, then hangs; without a
+    # notifier on the bus it starts, but its Quit raised from the notifier.
+    env = clean_env(DATABASE_URL=database_url)
+    if missing == "notifier":
+        session: XSession = request.getfixturevalue("xsession_without_notifier")
+    else:
+        session = request.getfixturevalue("xsession")
+        env["DBUS_SESSION_BUS_ADDRESS"] = f"unix:path={tmp_path}/no-bus"
     data = tmp_path / "data"
-    tray = launch_tray(session, tmp_path, data, clean_env(DATABASE_URL=database_url))
+    tray = launch_tray(session, tmp_path, data, env)
     icon = docked(session)
     healthy_client(data)
     log = data / "logs" / "tray.log"
@@ -150,24 +169,6 @@ def test_without_a_notifier_the_tray_still_comes_up(
         lambda: "notifications are off" in log.read_text(), timeout=10, what="the log line"
     )
     quit_from_menu(session, icon)
-    assert tray.wait(5) == 0
-
-
-def test_without_a_session_bus_the_tray_still_comes_up(
-    xsession: XSession, tmp_path: Path, database_url: str
-) -> None:
-    # pystray's GTK backend raises at start when the bus cannot be reached, then hangs.
-    data = tmp_path / "data"
-    env = clean_env(
-        DATABASE_URL=database_url, DBUS_SESSION_BUS_ADDRESS=f"unix:path={tmp_path}/no-bus"
-    )
-    tray = launch_tray(xsession, tmp_path, data, env)
-    icon = docked(xsession)
-    log = data / "logs" / "tray.log"
-    xsession.wait_for(
-        lambda: "notifications are off" in log.read_text(), timeout=10, what="the log line"
-    )
-    quit_from_menu(xsession, icon)
     assert tray.wait(5) == 0
 
 
