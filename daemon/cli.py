@@ -200,9 +200,7 @@ def _running(settings: Settings) -> bool:
 
 
 def _client(settings: Settings, info: RuntimeInfo) -> DaemonClient:
-    # The same key the daemon took: HOTPREVUE_API_KEY when set, else its file.
-    api_key = settings.api_key or settings.paths.api_key.read_text(encoding="utf-8").strip()
-    return DaemonClient(info.url, api_key)
+    return DaemonClient(info.url, settings.client_api_key())
 
 
 def _connect(settings: Settings) -> DaemonClient | None:

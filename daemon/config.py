@@ -61,6 +61,11 @@ class Settings:
     def __post_init__(self) -> None:
         object.__setattr__(self, "paths", DataPaths(self.data_dir))
 
+    def client_api_key(self) -> str:
+        """The key a client on this machine sends: the same the daemon took
+        (HOTPREVUE_API_KEY when set, else the data directory's api_key file)."""
+        return self.api_key or self.paths.api_key.read_text(encoding="utf-8").strip()
+
     @property
     def embedded_database(self) -> bool:
         """Local mode runs its own PostgreSQL unless DATABASE_URL points elsewhere."""

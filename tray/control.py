@@ -113,9 +113,7 @@ class DaemonControl:
 
     def client(self, info: RuntimeInfo, timeout: float = POLL_TIMEOUT) -> DaemonClient:
         """An API client of the running daemon, with this user's key."""
-        paths = self.settings.paths
-        key = self.settings.api_key or paths.api_key.read_text(encoding="utf-8").strip()
-        return DaemonClient(info.url, key, timeout=timeout)
+        return DaemonClient(info.url, self.settings.client_api_key(), timeout=timeout)
 
     def crashed(self) -> bool:
         """True when the daemon is gone without a clean stop (a restart is due)."""
