@@ -317,7 +317,7 @@ class XSession:
         return image
 
     def tray_icons(self) -> list[Geometry]:
-        """The mapped XEmbed clients docked inside the tray, with screen geometry."""
+        """The mapped, laid-out XEmbed clients docked inside the tray, with screen geometry."""
         xembed = self.x.intern_atom("_XEMBED_INFO")
         root = self.x.screen().root
         icons = []
@@ -327,7 +327,11 @@ class XSession:
                 continue
             if self._property(window, xembed) is None:
                 continue
-            icons.append(self._geometry(window))
+            geometry = self._geometry(window)
+            # The tray maps a new icon at 1 px wide and only then lays it out: until it
+            # has a real size it is not docked yet, as a user would not see it either.
+            if geometry.width > 1 and geometry.height > 1:
+                icons.append(geometry)
         return icons
 
     def visible_menu(self) -> Geometry | None:
