@@ -367,6 +367,9 @@ class RegistrationJob:
             failed, self._failed = self._failed, []
             if not decoded and not failed:
                 return
+            # Every batch inserts its photos in hothash order: two sessions over the same
+            # files then wait on each other's rows in one order, never in a deadlock.
+            decoded.sort(key=lambda item: item[1].hothash)
             outcomes = Outcomes(errors=failed, groups=len(decoded) + len(failed))
             # The files are this job's until the transaction has ended, committed or not.
             with contextlib.ExitStack() as owned:
