@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
 import threading
 import time
@@ -179,15 +180,27 @@ def main(settings: Settings) -> int:
     app = TrayApp(pystray, settings, DaemonControl(settings))
     deadline = threading.Thread(target=_exit_after_quit, args=(app,), daemon=True)
     deadline.start()
-    try:
-        app.run()
-    except KeyboardInterrupt:
-        app.quit()
+    _quit_on_signals(app)
+    app.run()
     if not app.quitting.is_set():
-        # The loop ended without Quit (the session is closing): leave the daemon be.
+        # The loop ended without Quit (the display went away): leave the daemon be.
         app.worker.stop()
     log.info("tray stopped")
     return 0
+
+
+def _quit_on_signals(app: TrayApp) -> None:
+    """SIGTERM (a `kill`, a session closing) and SIGINT quit as the menu's Quit does."""
+
+    def on_signal(signum: int, frame: object) -> None:
+        log.info("quit on signal %s", signal.Signals(signum).name)
+        # Quit waits for the daemon it stops: not on the thread the icon's loop runs on.
+        threading.Thread(target=app.quit, daemon=True, name="quit").start()
+
+    # PyGObject wakes its loop for Python's signal handlers, as pystray's xorg loop runs
+    # them between X events; Windows has no SIGTERM to send.
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, on_signal)
 
 
 def _exit_after_quit(app: TrayApp) -> None:

@@ -222,3 +222,17 @@ def test_without_pygobject_the_tray_names_the_packages(monkeypatch: pytest.Monke
     assert "PyGObject is not installed" in message
     assert "libgirepository1.0-dev libcairo2-dev pkg-config gir1.2-gtk-3.0" in message
     assert "hotprevue[tray]" in message
+
+
+def test_sigterm_quits_like_the_menu(xsession: XSession, tmp_path: Path, database_url: str) -> None:
+    # What a session closing or a `kill` sends: the tray stops the daemon it started.
+    data = tmp_path / "data"
+    tray = launch_tray(xsession, tmp_path, data, clean_env(DATABASE_URL=database_url))
+    docked(xsession)
+    healthy_client(data)
+    started = time.monotonic()
+    tray.send_signal(signal.SIGTERM)
+    assert tray.wait(5) == 0
+    assert time.monotonic() - started < 3.5
+    xsession.wait_for(lambda: not lock_held(data / "daemon.lock"), 20, "the daemon to stop")
+    assert "quit on signal SIGTERM" in (data / "logs" / "tray.log").read_text()
