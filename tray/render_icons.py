@@ -1,4 +1,4 @@
-"""Draws the tray icons; `python -m tray.render_icons` rewrites the PNGs in tray/icons."""
+"""Draws the icons; `python -m tray.render_icons` rewrites tray/icons and installers/icons."""
 
 from __future__ import annotations
 
@@ -13,6 +13,11 @@ SIZE = 64
 # Drawn large and scaled down once: Pillow's shapes have no anti-aliasing of their own.
 SCALE = 4
 ICON_DIR = Path(__file__).with_name("icons")
+# The program's icon for launchers and installers, outside the package: only the build
+# and the packages use it.
+APP_ICON_DIR = Path(__file__).resolve().parents[1] / "installers" / "icons"
+APP_SIZE = 256
+APP_ICO_SIZES = (16, 24, 32, 48, 64, 128, 256)
 
 Colour = tuple[int, int, int, int]
 
@@ -35,65 +40,84 @@ BADGE_CENTRE = (44.0, 44.0)
 BADGE_RADIUS = 19.0
 
 
-def render(state: IconState) -> Image.Image:
-    """The icon for `state`: a square RGBA image, SIZE pixels wide."""
-    big = Image.new("RGBA", (SIZE * SCALE, SIZE * SCALE), (0, 0, 0, 0))
+def render(state: IconState, size: int = SIZE) -> Image.Image:
+    """The icon for `state`: a square RGBA image, `size` pixels wide."""
+    k = size * SCALE / SIZE
+    big = Image.new("RGBA", (size * SCALE, size * SCALE), (0, 0, 0, 0))
     draw = ImageDraw.Draw(big)
-    _photo(draw)
+    _photo(draw, k)
     fill, ink = BADGES[state]
     cx, cy = BADGE_CENTRE
-    _circle(draw, cx, cy, BADGE_RADIUS + 2.5, DARK)
-    _circle(draw, cx, cy, BADGE_RADIUS, fill)
-    _GLYPHS[state](draw, cx, cy, ink)
-    return big.resize((SIZE, SIZE), Image.Resampling.LANCZOS)
+    _circle(draw, k, cx, cy, BADGE_RADIUS + 2.5, DARK)
+    _circle(draw, k, cx, cy, BADGE_RADIUS, fill)
+    _GLYPHS[state](draw, k, cx, cy, ink)
+    return big.resize((size, size), Image.Resampling.LANCZOS)
+
+
+def render_app() -> Image.Image:
+    """The program's own icon (menus, installers, the macOS bundle): "all photos safe"."""
+    return render("idle", APP_SIZE)
 
 
 def main() -> None:
-    """Rewrite every committed icon from `render`."""
+    """Rewrite every committed icon from `render`, and the program's icon in each format."""
     ICON_DIR.mkdir(exist_ok=True)
     for state in ICON_STATES:
         render(state).save(ICON_DIR / f"{state}.png", optimize=True)
+    app = render_app()
+    APP_ICON_DIR.mkdir(exist_ok=True)
+    app.save(APP_ICON_DIR / "hotprevue.png", optimize=True)
+    # Windows picks the size it needs from the .ico, macOS from the .icns.
+    app.save(APP_ICON_DIR / "hotprevue.ico", sizes=[(s, s) for s in APP_ICO_SIZES])
+    app.save(APP_ICON_DIR / "hotprevue.icns")
 
 
-def _s(*units: float) -> list[float]:
-    return [u * SCALE for u in units]
+def _s(k: float, *units: float) -> list[float]:
+    return [u * k for u in units]
 
 
-def _circle(draw: ImageDraw.ImageDraw, cx: float, cy: float, r: float, fill: Colour) -> None:
-    draw.ellipse(_s(cx - r, cy - r, cx + r, cy + r), fill=fill)
+def _circle(
+    draw: ImageDraw.ImageDraw, k: float, cx: float, cy: float, r: float, fill: Colour
+) -> None:
+    draw.ellipse(_s(k, cx - r, cy - r, cx + r, cy + r), fill=fill)
 
 
-def _photo(draw: ImageDraw.ImageDraw) -> None:
+def _photo(draw: ImageDraw.ImageDraw, k: float) -> None:
     # A landscape print: light card, dark border, a hill and a sun.
-    draw.rounded_rectangle(_s(2, 6, 52, 46), radius=7 * SCALE, fill=DARK)
-    draw.rounded_rectangle(_s(5.5, 9.5, 48.5, 42.5), radius=4 * SCALE, fill=LIGHT)
-    draw.polygon(_s(8, 40, 20, 22, 30, 34, 8, 40), fill=HILL)
-    _circle(draw, 16, 17, 4, HILL)
+    draw.rounded_rectangle(_s(k, 2, 6, 52, 46), radius=round(7 * k), fill=DARK)
+    draw.rounded_rectangle(_s(k, 5.5, 9.5, 48.5, 42.5), radius=round(4 * k), fill=LIGHT)
+    draw.polygon(_s(k, 8, 40, 20, 22, 30, 34, 8, 40), fill=HILL)
+    _circle(draw, k, 16, 17, 4, HILL)
 
 
-def _check(draw: ImageDraw.ImageDraw, cx: float, cy: float, ink: Colour) -> None:
+def _check(draw: ImageDraw.ImageDraw, k: float, cx: float, cy: float, ink: Colour) -> None:
     draw.line(
-        _s(cx - 9, cy + 1, cx - 3, cy + 7, cx + 9, cy - 7), fill=ink, width=6 * SCALE, joint="curve"
+        _s(k, cx - 9, cy + 1, cx - 3, cy + 7, cx + 9, cy - 7),
+        fill=ink,
+        width=round(6 * k),
+        joint="curve",
     )
 
 
-def _cross(draw: ImageDraw.ImageDraw, cx: float, cy: float, ink: Colour) -> None:
+def _cross(draw: ImageDraw.ImageDraw, k: float, cx: float, cy: float, ink: Colour) -> None:
     d = 7.5
-    draw.line(_s(cx - d, cy - d, cx + d, cy + d), fill=ink, width=6 * SCALE)
-    draw.line(_s(cx - d, cy + d, cx + d, cy - d), fill=ink, width=6 * SCALE)
+    draw.line(_s(k, cx - d, cy - d, cx + d, cy + d), fill=ink, width=round(6 * k))
+    draw.line(_s(k, cx - d, cy + d, cx + d, cy - d), fill=ink, width=round(6 * k))
 
 
-def _bang(draw: ImageDraw.ImageDraw, cx: float, cy: float, ink: Colour) -> None:
-    draw.rounded_rectangle(_s(cx - 3.5, cy - 13, cx + 3.5, cy + 3), radius=3 * SCALE, fill=ink)
-    _circle(draw, cx, cy + 9, 3.8, ink)
+def _bang(draw: ImageDraw.ImageDraw, k: float, cx: float, cy: float, ink: Colour) -> None:
+    draw.rounded_rectangle(
+        _s(k, cx - 3.5, cy - 13, cx + 3.5, cy + 3), radius=round(3 * k), fill=ink
+    )
+    _circle(draw, k, cx, cy + 9, 3.8, ink)
 
 
-def _arrows(draw: ImageDraw.ImageDraw, cx: float, cy: float, ink: Colour) -> None:
+def _arrows(draw: ImageDraw.ImageDraw, k: float, cx: float, cy: float, ink: Colour) -> None:
     # Two arcs chasing each other: the usual "sync in progress" sign.
     r, w = 10.0, 5.0
     for start in (200.0, 20.0):
         draw.arc(
-            _s(cx - r, cy - r, cx + r, cy + r), start, start + 110, fill=ink, width=int(w * SCALE)
+            _s(k, cx - r, cy - r, cx + r, cy + r), start, start + 110, fill=ink, width=round(w * k)
         )
         end = math.radians(start + 110)
         tip_x, tip_y = cx + r * math.cos(end), cy + r * math.sin(end)
@@ -102,7 +126,7 @@ def _arrows(draw: ImageDraw.ImageDraw, cx: float, cy: float, ink: Colour) -> Non
         out = (math.cos(end), math.sin(end))
         head = 6.5
         draw.polygon(
-            _s(
+            _s(k,
                 tip_x + along[0] * head, tip_y + along[1] * head,
                 tip_x + out[0] * head, tip_y + out[1] * head,
                 tip_x - out[0] * head, tip_y - out[1] * head,
@@ -111,12 +135,12 @@ def _arrows(draw: ImageDraw.ImageDraw, cx: float, cy: float, ink: Colour) -> Non
         )  # fmt: skip
 
 
-def _hourglass(draw: ImageDraw.ImageDraw, cx: float, cy: float, ink: Colour) -> None:
+def _hourglass(draw: ImageDraw.ImageDraw, k: float, cx: float, cy: float, ink: Colour) -> None:
     w, h = 8.0, 11.0
-    draw.polygon(_s(cx - w, cy - h, cx + w, cy - h, cx, cy), fill=ink)
-    draw.polygon(_s(cx - w, cy + h, cx + w, cy + h, cx, cy), fill=ink)
-    draw.line(_s(cx - w - 1, cy - h, cx + w + 1, cy - h), fill=ink, width=3 * SCALE)
-    draw.line(_s(cx - w - 1, cy + h, cx + w + 1, cy + h), fill=ink, width=3 * SCALE)
+    draw.polygon(_s(k, cx - w, cy - h, cx + w, cy - h, cx, cy), fill=ink)
+    draw.polygon(_s(k, cx - w, cy + h, cx + w, cy + h, cx, cy), fill=ink)
+    draw.line(_s(k, cx - w - 1, cy - h, cx + w + 1, cy - h), fill=ink, width=round(3 * k))
+    draw.line(_s(k, cx - w - 1, cy + h, cx + w + 1, cy + h), fill=ink, width=round(3 * k))
 
 
 _GLYPHS = {

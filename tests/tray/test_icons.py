@@ -8,7 +8,7 @@ import pytest
 from PIL import Image, ImageChops, ImageStat
 
 from tray.icons import ICON_STATES, IconState, icon_image
-from tray.render_icons import render
+from tray.render_icons import APP_ICO_SIZES, APP_ICON_DIR, APP_SIZE, render, render_app
 
 PANELS = {"dark": (32, 32, 32), "light": (240, 240, 240)}
 SMALL = 16
@@ -85,3 +85,18 @@ def test_contrast_check_rejects_a_dull_icon() -> None:
     # And a light one on a light panel.
     pale = Image.new("RGBA", (64, 64), (215, 215, 215, 255))
     assert _contrasting_share(pale, PANELS["light"]) < MIN_SHARE
+
+
+def test_the_program_icon_in_each_format_matches_the_renderer() -> None:
+    # Launchers, the installers and the macOS bundle show it; rewritten with the rest.
+    expected = render_app()
+    with Image.open(APP_ICON_DIR / "hotprevue.png") as png:
+        assert png.size == (APP_SIZE, APP_SIZE)
+        assert png.convert("RGBA").tobytes() == expected.tobytes()
+    with Image.open(APP_ICON_DIR / "hotprevue.ico") as ico:
+        assert set(ico.info["sizes"]) == {(s, s) for s in APP_ICO_SIZES}
+        assert ico.size == (APP_SIZE, APP_SIZE)
+        assert ico.convert("RGBA").tobytes() == expected.tobytes()
+    with Image.open(APP_ICON_DIR / "hotprevue.icns") as icns:
+        assert (APP_SIZE, APP_SIZE, 1) in icns.info["sizes"]
+        assert icns.convert("RGBA").resize(expected.size).getchannel("A").getbbox()
