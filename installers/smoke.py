@@ -1,120 +1,350 @@
 """A smoke test of a built `hotprevue`: python -m installers.smoke PROGRAM PHOTOS.
 
-Runs the program as an installed user would, with an empty environment (no Python,
-no virtualenv on PATH): first start creates the catalog, /health answers, the photos
-register, `hotprevue stop` leaves no PostgreSQL behind. Prints each step's time and
-the hothashes, so a binary's run can be compared with the virtualenv's.
+Runs the program as an installed user would, with an empty environment (no Python, no
+virtualenv on PATH): first start creates the catalog, /health answers, the photos
+register with the hothashes this source gives them, a sync reaches a central server run
+from the same program with --central, the tray comes up under Xvfb and quits, and
+`hotprevue stop` leaves no PostgreSQL behind. With --deb the package is installed
+first and /usr/bin/hotprevue is tested; removing it then must stop a running daemon
+and leave no file behind.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
+import re
+import signal
+import socket
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import psutil
 
+from daemon.embedded_pg import EmbeddedPostgres
+
 HEALTH_TIMEOUT = 120.0
+# The tray's own promise: Quit (and so SIGTERM) ends it within 3 s.
+TRAY_QUIT_TIMEOUT = 3.5
+INSTALLED = Path("/usr/bin/hotprevue")
 
 
-def _env(home: Path) -> dict[str, str]:
-    # What a login gives a program, and nothing of the build's Python.
-    return {"HOME": str(home), "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HOTPREVUE_PORT": "0"}
+class SmokeFailure(Exception):
+    """A step of the smoke test went wrong; the message says which and why."""
 
 
-def _run(program: str, *args: str, env: dict[str, str]) -> str:
+@dataclass
+class Report:
+    """What a smoke run measured."""
+
+    hothashes: list[str] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Daemon:
+    """A running daemon of the program under test."""
+
+    process: subprocess.Popen[bytes]
+    data: Path
+    url: str
+    key: str
+
+    def get(self, path: str) -> object:
+        """GET an API path with the daemon's key."""
+        request = urllib.request.Request(self.url + path, headers={"X-API-Key": self.key})  # noqa: S310
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+            return json.loads(response.read())
+
+
+def program_env(home: Path, **extra: str) -> dict[str, str]:
+    """What a login gives a program, and nothing of the build's Python."""
+    return {
+        "HOME": str(home),
+        "PATH": "/usr/bin:/bin",
+        "LANG": "C.UTF-8",
+        "HOTPREVUE_PORT": "0",
+        **extra,
+    }
+
+
+def run(program: str, *args: str, env: dict[str, str]) -> str:
+    """Run one CLI command of the program; its output, or a failure naming it."""
     result = subprocess.run(
         [program, *args], capture_output=True, text=True, env=env, timeout=600, check=False
     )
     if result.returncode != 0:
-        raise SystemExit(f"`hotprevue {' '.join(args)}` failed:\n{result.stdout}{result.stderr}")
+        raise SmokeFailure(f"`hotprevue {' '.join(args)}` failed:\n{result.stdout}{result.stderr}")
     return result.stdout
 
 
-def _request(url: str, key: str, path: str) -> object:
-    request = urllib.request.Request(url + path, headers={"X-API-Key": key})  # noqa: S310
-    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
-        return json.loads(response.read())
+@contextlib.contextmanager
+def daemon(program: str, data: Path, env: dict[str, str], *args: str) -> Iterator[Daemon]:
+    """`hotprevue run` until /health answers; stopped with `hotprevue stop` at the end."""
+    log = data.with_name(data.name + ".log")
+    data.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("wb") as err:
+        process = subprocess.Popen(
+            [program, "run", "--data-dir", str(data), *args],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+        )
+    try:
+        url, key = wait_healthy(data, process, log)
+        yield Daemon(process, data, url, key)
+        run(program, "stop", "--data-dir", str(data), env=env)
+        process.wait(60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
 
 
-def _postgres_of(data: Path) -> list[psutil.Process]:
+def wait_healthy(data: Path, process: subprocess.Popen[bytes], log: Path) -> tuple[str, str]:
+    """The daemon's URL and API key once its /health answers 200."""
+    deadline = time.monotonic() + HEALTH_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            output = log.read_text(errors="replace") if log.exists() else ""
+            raise SmokeFailure(f"the daemon exited {process.returncode}:\n{output}")
+        runtime = data / "daemon.json"
+        if runtime.exists():
+            with contextlib.suppress(OSError, ValueError, KeyError):
+                url = json.loads(runtime.read_text())["url"]
+                with urllib.request.urlopen(url + "/health", timeout=2) as response:  # noqa: S310
+                    if response.status == 200:
+                        return url, (data / "api_key").read_text().strip()
+        time.sleep(0.05)
+    raise SmokeFailure(f"the daemon of {data} did not answer /health in {HEALTH_TIMEOUT:.0f} s")
+
+
+def hothashes(server: Daemon) -> list[str]:
+    """Every photo's hothash in the daemon's catalog, sorted."""
+    found: list[str] = []
+    while True:
+        page = server.get(f"/api/photos?limit=1000&offset={len(found)}")
+        if not isinstance(page, list):
+            raise SmokeFailure(f"/api/photos answered {page!r}")
+        found += [photo["hothash"] for photo in page]
+        if len(page) < 1000:
+            return sorted(found)
+
+
+def postgres_of(data: Path) -> list[psutil.Process]:
+    """PostgreSQL processes whose command line names a folder under `data`."""
     found = []
-    for proc in psutil.process_iter(["name", "cmdline"]):
-        cmdline = proc.info["cmdline"] or []
-        if proc.info["name"] == "postgres" and any(str(data) in part for part in cmdline):
+    for proc in psutil.process_iter(["name", "cmdline", "status"]):
+        # An exited server its parent did not reap yet is gone, not left running.
+        if proc.info["status"] == psutil.STATUS_ZOMBIE or proc.info["name"] != "postgres":
+            continue
+        if any(str(data) in part for part in proc.info["cmdline"] or []):
             found.append(proc)
     return found
 
 
-def smoke(program: str, photos: Path) -> list[str]:
-    """Run every step; return the registered photos' hothashes, sorted."""
+@contextlib.contextmanager
+def registered(program: str, photos: Path, home: Path) -> Iterator[tuple[Daemon, Report]]:
+    """A first start to /health, then `photos` registered: timed; stopped at the end."""
+    data = home / "data"
+    env = program_env(home)
+    began = time.monotonic()
+    with daemon(program, data, env) as local:
+        report = Report(seconds={"first start to /health": time.monotonic() - began})
+        began = time.monotonic()
+        run(program, "register", str(photos), "--data-dir", str(data), env=env)
+        report.seconds["registration"] = time.monotonic() - began
+        report.hothashes = hothashes(local)
+        if not report.hothashes:
+            raise SmokeFailure(f"nothing registered from {photos}")
+        yield local, report
+
+
+def smoke(program: str, photos: Path, *, tray: bool) -> Report:
+    """Every step on a fresh home folder; what was measured."""
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp)
-        data = home / "data"
-        env = _env(home)
-        began = time.monotonic()
-        daemon = subprocess.Popen(
-            [program, "run", "--data-dir", str(data)],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=(home / "daemon.log").open("wb"),
-        )
+        # PostgreSQL must reach its data folder whichever user it runs as.
+        home.chmod(0o755)
+        with registered(program, photos, home) as (local, report):
+            began = time.monotonic()
+            sync_to_central(program, local, home)
+            report.seconds["sync to central"] = time.monotonic() - began
+        if postgres_of(home):
+            raise SmokeFailure(f"PostgreSQL left running after stop: {postgres_of(home)}")
+        if tray:
+            began = time.monotonic()
+            tray_starts_and_quits(program, home)
+            report.seconds["tray start, its daemon healthy, quit"] = time.monotonic() - began
+        return report
+
+
+def sync_to_central(program: str, local: Daemon, home: Path) -> None:
+    """A central server from the same program syncs the local catalog whole."""
+    database = EmbeddedPostgres(home / "central-pg" / "pgdata")
+    dsn = database.start()
+    try:
+        env = program_env(home, DATABASE_URL=dsn)
+        data = home / "central"
+        address = ("--host", "127.0.0.1", "--port", str(free_port()))
+        with daemon(program, data, env, "--central", *address) as central:
+            made = run(program, "machines", "add", "smoke", "--data-dir", str(data), env=env)
+            token = re.search(r"--token (\S+)", made)
+            if token is None:
+                raise SmokeFailure(f"`machines add` printed no token:\n{made}")
+            local_env = program_env(home)
+            run(program, "sync", "add-target", central.url, "--token", token[1],
+                "--data-dir", str(local.data), env=local_env)  # fmt: skip
+            summary = run(program, "sync", "--data-dir", str(local.data), env=local_env)
+            if not summary.startswith("Sync to") or ": succeeded" not in summary.splitlines()[0]:
+                raise SmokeFailure(f"the sync did not finish:\n{summary}")
+            if hothashes(central) != hothashes(local):
+                raise SmokeFailure("central's photos differ from the local catalog's")
+    finally:
+        database.stop()
+
+
+def tray_starts_and_quits(program: str, home: Path) -> None:
+    """Under Xvfb the tray starts its daemon, and SIGTERM quits it and stops that daemon."""
+    data = home / "tray-data"
+    with xvfb() as display:
+        env = program_env(home, DISPLAY=display)
+        with (home / "tray.log").open("wb") as err:
+            tray = subprocess.Popen(
+                [program, "tray", "--data-dir", str(data)], env=env, stdout=err, stderr=err
+            )
         try:
-            url, key = _wait_healthy(data, daemon, home)
-            print(f"first start to /health 200: {time.monotonic() - began:.2f} s")
-            started = time.monotonic()
-            _run(program, "register", str(photos), "--data-dir", str(data), env=env)
-            print(f"registration of {photos}: {time.monotonic() - started:.2f} s")
-            page = _request(url, key, "/api/photos?limit=1000")
-            assert isinstance(page, list)
-            hothashes = sorted(photo["hothash"] for photo in page)
-            _run(program, "stop", "--data-dir", str(data), env=env)
-            daemon.wait(60)
+            wait_healthy(data, tray, home / "tray.log")
+            tray.send_signal(signal.SIGTERM)
+            began = time.monotonic()
+            code = tray.wait(30)
+            took = time.monotonic() - began
+            if code != 0 or took > TRAY_QUIT_TIMEOUT:
+                raise SmokeFailure(f"the tray quit with {code} after {took:.1f} s")
+            deadline = time.monotonic() + HEALTH_TIMEOUT
+            while (data / "daemon.json").exists() or postgres_of(data):
+                if time.monotonic() > deadline:
+                    log = (data / "logs" / "daemon.log").read_text(errors="replace")
+                    raise SmokeFailure(f"the tray's daemon did not stop after Quit:\n{log}")
+                time.sleep(0.1)
         finally:
-            if daemon.poll() is None:
-                daemon.kill()
-        left = _postgres_of(data)
-        if left:
-            raise SystemExit(f"PostgreSQL left running after stop: {[p.pid for p in left]}")
-        print("stop: no PostgreSQL left")
-        return hothashes
+            if tray.poll() is None:
+                tray.kill()
 
 
-def _wait_healthy(data: Path, daemon: subprocess.Popen[bytes], home: Path) -> tuple[str, str]:
-    deadline = time.monotonic() + HEALTH_TIMEOUT
-    while time.monotonic() < deadline:
-        if daemon.poll() is not None:
-            log = (home / "daemon.log").read_text(errors="replace")
-            raise SystemExit(f"the daemon exited {daemon.returncode}:\n{log}")
-        runtime = data / "daemon.json"
-        if runtime.exists():
-            url = json.loads(runtime.read_text())["url"]
-            try:
-                with urllib.request.urlopen(url + "/health", timeout=2) as response:  # noqa: S310
-                    if response.status == 200:
-                        return url, (data / "api_key").read_text().strip()
-            except OSError:
-                pass
-        time.sleep(0.1)
-    raise SystemExit("the daemon did not answer /health in time")
+@contextlib.contextmanager
+def xvfb() -> Iterator[str]:
+    """A private X server; its display name."""
+    read, write = os.pipe()
+    server = subprocess.Popen(
+        ["Xvfb", "-displayfd", str(write), "-screen", "0", "1024x768x24", "-nolisten", "tcp"],
+        pass_fds=(write,),
+        stderr=subprocess.DEVNULL,
+    )
+    os.close(write)
+    try:
+        with os.fdopen(read) as lines:
+            number = lines.readline().strip()
+        if not number:
+            raise SmokeFailure("Xvfb did not start")
+        yield f":{number}"
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def install(deb: Path) -> str:
+    """The package installed with apt (its recommendations with it); the program's path."""
+    subprocess.run(["apt-get", "install", "-y", "-q", str(deb.resolve())], check=True)
+    return str(INSTALLED)
+
+
+def remove_while_running() -> None:
+    """Removing the package stops the daemon that runs from it and leaves nothing behind."""
+    with tempfile.TemporaryDirectory() as tmp:
+        home = Path(tmp)
+        home.chmod(0o755)
+        data, log = home / "data", home / "daemon.log"
+        with log.open("wb") as err:
+            process = subprocess.Popen(
+                [str(INSTALLED), "run", "--data-dir", str(data)],
+                env=program_env(home),
+                stdout=subprocess.DEVNULL,
+                stderr=err,
+            )
+        try:
+            wait_healthy(data, process, log)
+            remove()
+            code = process.wait(10)
+            if postgres_of(data):
+                raise SmokeFailure("removing the package left the daemon's PostgreSQL running")
+            if code != 0:
+                raise SmokeFailure(f"the daemon ended with {code} when the package went")
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+
+
+def remove() -> None:
+    """Remove the package and check that none of its files is left."""
+    subprocess.run(["apt-get", "remove", "-y", "-q", "hotprevue"], check=True)
+    if INSTALLED.exists() or Path("/opt/hotprevue").exists():
+        raise SmokeFailure("removing the package left its files behind")
 
 
 def main() -> None:
-    """Smoke-test PROGRAM on PHOTOS and print the hothashes."""
+    """Smoke-test PROGRAM (or the installed package) on PHOTOS; print what it measured."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("program", help="the hotprevue program to test")
+    parser.add_argument("program", help="the hotprevue program to test, or the .deb with --deb")
     parser.add_argument("photos", type=Path, help="a folder of photos to register")
+    parser.add_argument("--tray", action="store_true", help="also start the tray (needs Xvfb)")
+    parser.add_argument("--deb", action="store_true", help="PROGRAM is a .deb to install first")
+    parser.add_argument(
+        "--expect-hothashes-of",
+        metavar="PROGRAM",
+        help="another build of hotprevue (e.g. the virtualenv's) that must agree",
+    )
     args = parser.parse_args()
-    hothashes = smoke(args.program, args.photos.resolve())
-    print(f"{len(hothashes)} photos:")
-    for hothash in hothashes:
-        print(hothash)
-    sys.stdout.flush()
+    photos = args.photos.resolve()
+    program = install(Path(args.program)) if args.deb else args.program
+    try:
+        report = smoke(program, photos, tray=args.tray)
+        if args.deb:
+            remove_while_running()
+    except SmokeFailure as exc:
+        sys.exit(f"smoke test of {program} failed: {exc}")
+    finally:
+        if args.deb and INSTALLED.exists():
+            remove()
+    for step, seconds in report.seconds.items():
+        print(f"{step}: {seconds:.2f} s")
+    print(f"{len(report.hothashes)} photos registered and synced")
+    if args.expect_hothashes_of:
+        with tempfile.TemporaryDirectory() as tmp:
+            Path(tmp).chmod(0o755)
+            with registered(args.expect_hothashes_of, photos, Path(tmp)) as (_, baseline):
+                other = baseline.hothashes
+        if other != report.hothashes:
+            sys.exit(f"{args.expect_hothashes_of} gives other hothashes: {len(other)} photos")
+        print(f"the same {len(other)} hothashes as {args.expect_hothashes_of}")
+    print("smoke test passed")
 
 
 if __name__ == "__main__":
