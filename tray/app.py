@@ -100,6 +100,12 @@ class TrayApp:
         self.icon.stop()
         self.worker.quit()
 
+    def quit_in_background(self) -> None:
+        """Quit without blocking the caller (a menu callback, a signal handler)."""
+        # Not a daemon thread: the process waits for the daemon's stop, which Quit's
+        # deadline bounds, instead of ending in the middle of it.
+        threading.Thread(target=self.quit, name="tray-quit").start()
+
     def _actions(self) -> Actions:
         submit = self._submit
         return Actions(
@@ -117,7 +123,7 @@ class TrayApp:
             start_daemon=lambda: submit(self.worker.start_daemon),
             stop_daemon=lambda: submit(self.worker.stop_daemon),
             # Quit runs off the UI thread too: it waits for the daemon, the loop must not.
-            quit=lambda: threading.Thread(target=self.quit, name="tray-quit").start(),
+            quit=self.quit_in_background,
         )
 
     def _submit(self, action: Any) -> None:
@@ -190,17 +196,17 @@ def main(settings: Settings) -> int:
 
 
 def _quit_on_signals(app: TrayApp) -> None:
-    """SIGTERM (a `kill`, a session closing) and SIGINT quit as the menu's Quit does."""
+    """SIGTERM (a `kill`, a session closing, the package being removed) quits as the
+    menu's Quit does."""
 
     def on_signal(signum: int, frame: object) -> None:
         log.info("quit on signal %s", signal.Signals(signum).name)
-        # Quit waits for the daemon it stops: not on the thread the icon's loop runs on.
-        threading.Thread(target=app.quit, daemon=True, name="quit").start()
+        app.quit_in_background()
 
     # PyGObject wakes its loop for Python's signal handlers, as pystray's xorg loop runs
-    # them between X events; Windows has no SIGTERM to send.
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, on_signal)
+    # them between X events. (SIGINT is pystray's: its GTK backend resets it to the
+    # default.) Windows has no SIGTERM to send.
+    signal.signal(signal.SIGTERM, on_signal)
 
 
 def _exit_after_quit(app: TrayApp) -> None:
