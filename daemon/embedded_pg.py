@@ -36,6 +36,7 @@ SUPERUSER = "postgres"
 IS_WINDOWS = sys.platform == "win32"
 # PostgreSQL refuses to run as root; a root process (containers, CI) runs it as this user.
 ROOT_RUN_AS = "hotprevue-pg"
+SBIN = "/usr/sbin:/sbin"
 _SOCKET_NAME = ".s.PGSQL.5432"
 _MAX_SOCKET_PATH = 100  # sun_path is 104-108 bytes depending on the OS
 _CONF_NAME = "hotprevue.conf"
@@ -449,9 +450,12 @@ class EmbeddedPostgres:
         try:
             entry = pwd.getpwnam(self._run_as)
         except KeyError:
+            # useradd lives in sbin, which a root started by a service or a package
+            # manager may not have on its PATH.
+            useradd = shutil.which("useradd") or shutil.which("useradd", path=SBIN) or "useradd"
             subprocess.run(
                 [
-                    "useradd",
+                    useradd,
                     "--system",
                     "--no-create-home",
                     "--shell",
