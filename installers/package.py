@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import platform
 import shutil
 import subprocess
 import sys
@@ -24,8 +25,10 @@ LINUX = REPO / "installers" / "linux"
 ICON = REPO / "installers" / "icons" / "hotprevue.png"
 PREFIX = "/opt/hotprevue"
 FORMATS = ("deb", "rpm")
-# The daemon needs nothing of the system's; the tray needs GTK's introspection data (the
-# build takes the system's typelibs rather than bundling its own), a folder picker helps.
+# The daemon needs only the C library, at least as new as the build machine's (the
+# compiled program and its libraries link against that one); the tray needs GTK's
+# introspection data (the build takes the system's typelibs rather than bundling its
+# own), a folder picker helps.
 RECOMMENDS = {"deb": ["gir1.2-gtk-3.0"], "rpm": ["gtk3"]}
 SUGGESTS = {"deb": ["zenity"], "rpm": ["zenity"]}
 
@@ -47,6 +50,7 @@ def nfpm_config(dist: Path, version: str, packager: str) -> dict[str, Any]:
         ),
         "vendor": "Hotprevue",
         "license": "MIT",
+        "depends": [libc_dependency(packager)],
         "recommends": RECOMMENDS[packager],
         "suggests": SUGGESTS[packager],
         "contents": [
@@ -65,6 +69,14 @@ def nfpm_config(dist: Path, version: str, packager: str) -> dict[str, Any]:
         ],
         "scripts": {"preremove": str(LINUX / "prerm.sh")},
     }
+
+
+def libc_dependency(packager: str) -> str:
+    """The C library this machine has, as the minimum the package needs."""
+    name, version = platform.libc_ver()
+    if name != "glibc" or not version:
+        raise SystemExit("the Linux packages are built on a glibc system")
+    return f"libc6 (>= {version})" if packager == "deb" else f"glibc >= {version}"
 
 
 def nfpm_program() -> str:
@@ -99,12 +111,11 @@ def main() -> None:
     """Build the .deb and the .rpm and print where they are."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--dist", type=Path, default=REPO / "build" / "nuitka" / "hotprevue.dist")
-    parser.add_argument("--version", default=__version__, help="default: the source's")
     parser.add_argument("--output", type=Path, default=REPO / "build" / "nuitka")
     parser.add_argument("--formats", nargs="+", choices=FORMATS, default=list(FORMATS))
     args = parser.parse_args()
     for packager in args.formats:
-        built = package(args.dist, args.version, args.output, packager)
+        built = package(args.dist, __version__, args.output, packager)
         print(f"{packager}: {built} ({built.stat().st_size / 1e6:.0f} MB)")
 
 
