@@ -30,6 +30,7 @@ from pathlib import Path
 import psutil
 
 from daemon.embedded_pg import EmbeddedPostgres
+from protocol.local import DataPaths, RuntimeInfo, lock_held
 
 HEALTH_TIMEOUT = 120.0
 # The tray's own promise: Quit (and so SIGTERM) ends it within 3 s.
@@ -104,9 +105,21 @@ def daemon(program: str, data: Path, env: dict[str, str], *args: str) -> Iterato
         run(program, "stop", "--data-dir", str(data), env=env)
         process.wait(60)
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+        leave_nothing_running(process, data)
+
+
+def leave_nothing_running(process: subprocess.Popen[bytes], data: Path) -> None:
+    """After a step, failed or not: the process, a daemon of `data` and its PostgreSQL end."""
+    if process.poll() is None:
+        process.kill()
+        process.wait()
+    paths = DataPaths(data)
+    # A tray's daemon is detached from it, and outlives a tray that was killed.
+    info = RuntimeInfo.read(paths.runtime)
+    if info is not None and lock_held(paths.lock):
+        with contextlib.suppress(psutil.Error):
+            psutil.Process(info.pid).kill()
+    EmbeddedPostgres(paths.pgdata).stop_abandoned()
 
 
 def wait_healthy(data: Path, process: subprocess.Popen[bytes], log: Path) -> tuple[str, str]:
@@ -236,8 +249,7 @@ def tray_starts_and_quits(program: str, home: Path) -> None:
                     raise SmokeFailure(f"the tray's daemon did not stop after Quit:\n{log}")
                 time.sleep(0.1)
         finally:
-            if tray.poll() is None:
-                tray.kill()
+            leave_nothing_running(tray, data)
 
 
 @contextlib.contextmanager
@@ -297,9 +309,7 @@ def remove_while_running() -> None:
             if code != 0:
                 raise SmokeFailure(f"the daemon ended with {code} when the package went")
         finally:
-            if process.poll() is None:
-                process.kill()
-                process.wait()
+            leave_nothing_running(process, data)
 
 
 def remove() -> None:
