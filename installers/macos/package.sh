@@ -15,7 +15,6 @@ fi
 app="${1%/}"
 version="$2"
 outdir="$3"
-entitlements="$(cd "$(dirname "$0")" && pwd)/entitlements.plist"
 if [ ! -d "$app/Contents/MacOS" ]; then
     echo "$app is not an app bundle (no Contents/MacOS)" >&2
     exit 1
@@ -38,18 +37,17 @@ if [ -n "${MACOS_SIGN_IDENTITY:-}" ]; then
     # Nuitka puts everything beside the binary in Contents/MacOS: Python's extension
     # modules, PostgreSQL's programs, its extension libraries and their dylibs. Notarisation
     # refuses a bundle with any Mach-O file not signed with a timestamp and the hardened
-    # runtime. Programs take the entitlements (postgres loads extension libraries);
-    # libraries have no use for them.
+    # runtime. No entitlements: with every library signed by this same Team ID, library
+    # validation lets postgres load its extensions (plpgsql) as it is.
     find "$app/Contents" -type f | deepest_first | while IFS= read -r file; do
         case "$(file -b "$file")" in
-            Mach-O*executable*) sign --entitlements "$entitlements" "$file" ;;
             Mach-O*) sign "$file" ;;
         esac
     done
     # Nested bundles (a framework some wheel brings) are sealed after their contents.
     find "$app/Contents" -mindepth 1 -type d \( -name '*.framework' -o -name '*.app' \) \
         | deepest_first | while IFS= read -r bundle; do sign "$bundle"; done
-    sign --entitlements "$entitlements" "$app"
+    sign "$app"
     codesign --verify --deep --strict --verbose=2 "$app"
 else
     echo "MACOS_SIGN_IDENTITY is not set: not signing; the app keeps the ad-hoc signature" \

@@ -48,7 +48,7 @@ CloseApplications=force
 RestartApplications=no
 
 [Tasks]
-Name: autostart; Description: "Start Hotprevue at login"
+Name: autostart; Description: "Start Hotprevue at login"; Flags: unchecked
 
 [Files]
 Source: "{#Dist}\*"; DestDir: "{app}"; Flags: ignoreversion recursesubdirs createallsubdirs

@@ -6,7 +6,6 @@ renamed path or a dropped step shows here, not on the day of a release.
 
 from __future__ import annotations
 
-import plistlib
 import re
 import shutil
 import subprocess
@@ -23,15 +22,10 @@ REPO = Path(__file__).resolve().parents[2]
 WORKFLOW = REPO / ".github" / "workflows" / "release.yml"
 ISS = REPO / "installers" / "windows" / "hotprevue.iss"
 PACKAGE_SH = REPO / "installers" / "macos" / "package.sh"
-ENTITLEMENTS = REPO / "installers" / "macos" / "entitlements.plist"
 DIST = "build/nuitka/hotprevue.dist"
 BUILD_JOBS = {"linux": "ubuntu-", "windows": "windows-", "macos": "macos-"}
 # Hardened-runtime exceptions a bundled Python and PostgreSQL could need; anything else
 # wants a reason first.
-ALLOWED_ENTITLEMENTS = {
-    "com.apple.security.cs.disable-library-validation",
-    "com.apple.security.cs.allow-unsigned-executable-memory",
-}
 # `Name: value; Name: "value"` in an Inno Setup entry ("" is a quote inside quotes).
 _PARAM = re.compile(r'(\w+):\s*("(?:[^"]|"")*"|[^;]*)')
 
@@ -202,9 +196,28 @@ def test_the_macos_script_is_valid_bash(workflow: dict[Any, Any]) -> None:
     assert "installers/macos/package.sh build/nuitka/Hotprevue.app " in runs
 
 
-def test_the_entitlements_are_few_and_known() -> None:
-    entitlements = plistlib.loads(ENTITLEMENTS.read_bytes())
-    assert isinstance(entitlements, dict)
-    assert "com.apple.security.cs.disable-library-validation" in entitlements
-    assert set(entitlements) <= ALLOWED_ENTITLEMENTS, set(entitlements) - ALLOWED_ENTITLEMENTS
-    assert all(value is True for value in entitlements.values())
+def test_everything_is_signed_for_the_hardened_runtime_without_exceptions() -> None:
+    script = PACKAGE_SH.read_text()
+    assert "--options runtime" in script
+    assert "--timestamp" in script
+    # Library validation stays on: postgres's extensions are signed by the same Team ID.
+    assert "entitlements" not in script.replace("No entitlements", "")
+
+
+def test_every_build_is_run_before_it_is_released(workflow: dict[Any, Any]) -> None:
+    jobs = workflow["jobs"]
+    mac = "\n".join(_runs(jobs["macos"]))
+    assert "python -m installers.smoke build/nuitka/Hotprevue.app/Contents/MacOS/hotprevue" in mac
+    # A tagged release is signed and notarised, or fails.
+    assert mac.index("a tagged release needs the signing") < mac.index("package.sh")
+    windows = "\n".join(_runs(jobs["windows"]))
+    for step in ("--version", '"run", "--data-dir"', "register tests\\corpus", "stop --data-dir"):
+        assert step in windows, step
+    assert windows.index("stop --data-dir") < windows.index("ISCC.exe")
+
+
+def test_a_tag_must_name_the_version_the_program_reports(workflow: dict[Any, Any]) -> None:
+    for job in BUILD_JOBS:
+        (version,) = [s["run"] for s in workflow["jobs"][job]["steps"] if s.get("id") == "version"]
+        assert '"$GITHUB_REF_NAME" != "v$version"' in version
+        assert "exit 1" in version
