@@ -9,6 +9,8 @@ import time
 from types import ModuleType
 from typing import Any
 
+from tray import program
+
 log = logging.getLogger(__name__)
 
 LINUX_PACKAGES = (
@@ -18,6 +20,17 @@ LINUX_PACKAGES = (
     "  pip install 'hotprevue[tray]'\n"
     "(Fedora: gobject-introspection-devel cairo-gobject-devel pkg-config gtk3)"
 )
+# The compiled program carries PyGObject; GTK and its introspection data are the system's.
+LINUX_RUNTIME_PACKAGES = (
+    "the tray's menu needs GTK 3 and its introspection data. On Debian or Ubuntu:\n"
+    "  sudo apt-get install gir1.2-gtk-3.0\n"
+    "(Fedora: gtk3)"
+)
+
+
+def missing_packages() -> str:
+    """What to install for the tray: system packages, and PyGObject unless compiled in."""
+    return LINUX_RUNTIME_PACKAGES if program.compiled() else LINUX_PACKAGES
 
 
 class TrayUnavailable(Exception):
@@ -44,11 +57,13 @@ def _linux_backend() -> str:
     try:
         import gi
     except ImportError:
-        raise TrayUnavailable(f"PyGObject is not installed: {LINUX_PACKAGES}") from None
+        raise TrayUnavailable(f"PyGObject cannot load: {missing_packages()}") from None
     try:
         gi.require_version("Gtk", "3.0")
     except ValueError:
-        raise TrayUnavailable(f"GTK 3's introspection data is missing: {LINUX_PACKAGES}") from None
+        raise TrayUnavailable(
+            f"GTK 3's introspection data is missing: {missing_packages()}"
+        ) from None
     # AppIndicator (KDE, GNOME with its extension, most panels) where installed;
     # otherwise a GTK status icon, which XEmbed trays (Xfce, i3bar, trayer) show.
     for namespace in ("AyatanaAppIndicator3", "AppIndicator3"):

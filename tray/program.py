@@ -17,7 +17,7 @@ def program_argv() -> list[str]:
     appimage = os.environ.get("APPIMAGE")
     if appimage:
         return [appimage]
-    if _compiled():
+    if compiled():
         return [str(Path(sys.argv[0]).resolve())]
     # The console script pip made (beside the interpreter in a virtualenv, in the user
     # scheme's scripts folder for `pip install --user`): it names the program as users
@@ -36,6 +36,7 @@ def _script_folders() -> list[Path]:
     return folders
 
 
-def _compiled() -> bool:
+def compiled() -> bool:
+    """True in a compiled build of Hotprevue (no Python environment to install into)."""
     # Nuitka sets `__compiled__` in every compiled module; other freezers set sys.frozen.
     return "__compiled__" in globals() or bool(getattr(sys, "frozen", False))

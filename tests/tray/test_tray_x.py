@@ -219,9 +219,17 @@ def test_without_pygobject_the_tray_names_the_packages(monkeypatch: pytest.Monke
     with pytest.raises(backend.TrayUnavailable) as raised:
         backend.load()
     message = str(raised.value)
-    assert "PyGObject is not installed" in message
+    assert "PyGObject cannot load" in message
     assert "libgirepository1.0-dev libcairo2-dev pkg-config gir1.2-gtk-3.0" in message
     assert "hotprevue[tray]" in message
+
+    # A compiled program carries PyGObject: only the system's GTK is left to install.
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    with pytest.raises(backend.TrayUnavailable) as raised:
+        backend.load()
+    message = str(raised.value)
+    assert "sudo apt-get install gir1.2-gtk-3.0\n" in message
+    assert "pip" not in message
 
 
 def test_sigterm_quits_like_the_menu(xsession: XSession, tmp_path: Path, database_url: str) -> None:
