@@ -1,4 +1,4 @@
-"""A smoke test of a built `hotprevue`: python -m installers.smoke PROGRAM PHOTOS.
+"""A smoke test of a built `hotprevue`: python -m installers.smoke PROGRAM PHOTOS....
 
 Runs the program as an installed user would, with an empty environment (no Python, no
 virtualenv on PATH): first start creates the catalog, /health answers, the photos
@@ -165,23 +165,25 @@ def postgres_of(data: Path) -> list[psutil.Process]:
 
 
 @contextlib.contextmanager
-def registered(program: str, photos: Path, home: Path) -> Iterator[tuple[Daemon, Report]]:
-    """A first start to /health, then `photos` registered: timed; stopped at the end."""
+def registered(program: str, photos: list[Path], home: Path) -> Iterator[tuple[Daemon, Report]]:
+    """A first start to /health, then each folder registered: timed; stopped at the end."""
     data = home / "data"
     env = program_env(home)
     began = time.monotonic()
     with daemon(program, data, env) as local:
         report = Report(seconds={"first start to /health": time.monotonic() - began})
         began = time.monotonic()
-        run(program, "register", str(photos), "--data-dir", str(data), env=env)
+        for folder in photos:
+            before = len(hothashes(local))
+            run(program, "register", str(folder), "--data-dir", str(data), env=env)
+            if len(hothashes(local)) == before:
+                raise SmokeFailure(f"nothing registered from {folder}")
         report.seconds["registration"] = time.monotonic() - began
         report.hothashes = hothashes(local)
-        if not report.hothashes:
-            raise SmokeFailure(f"nothing registered from {photos}")
         yield local, report
 
 
-def smoke(program: str, photos: Path, *, tray: bool) -> Report:
+def smoke(program: str, photos: list[Path], *, tray: bool) -> Report:
     """Every step on a fresh home folder; what was measured."""
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp)
@@ -323,7 +325,7 @@ def main() -> None:
     """Smoke-test PROGRAM (or the installed package) on PHOTOS; print what it measured."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("program", help="the hotprevue program to test, or the .deb with --deb")
-    parser.add_argument("photos", type=Path, help="a folder of photos to register")
+    parser.add_argument("photos", type=Path, nargs="+", help="folders of photos to register")
     parser.add_argument("--tray", action="store_true", help="also start the tray (needs Xvfb)")
     parser.add_argument("--deb", action="store_true", help="PROGRAM is a .deb to install first")
     parser.add_argument(
@@ -332,7 +334,7 @@ def main() -> None:
         help="another build of hotprevue (e.g. the virtualenv's) that must agree",
     )
     args = parser.parse_args()
-    photos = args.photos.resolve()
+    photos = [folder.resolve() for folder in args.photos]
     program = install(Path(args.program)) if args.deb else args.program
     try:
         report = smoke(program, photos, tray=args.tray)

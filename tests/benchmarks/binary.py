@@ -26,7 +26,7 @@ def measure(program: str, photos: Path) -> tuple[float, float, int]:
         home = Path(tmp)
         # The embedded PostgreSQL may run as another user (under root): let it in.
         home.chmod(0o755)
-        with registered(program, photos, home) as (_, report):
+        with registered(program, [photos], home) as (_, report):
             return (
                 report.seconds["first start to /health"],
                 report.seconds["registration"],

@@ -99,14 +99,15 @@ def test_the_linux_job_smoke_tests_the_build_and_the_installed_package(
     workflow: dict[Any, Any],
 ) -> None:
     runs = "\n".join(_runs(workflow["jobs"]["linux"]))
-    on_dist = runs.index(f"python -m installers.smoke {DIST}/hotprevue tests/corpus --tray")
+    photos = "tests/corpus installers/smoke-photos"
+    on_dist = runs.index(f"python -m installers.smoke {DIST}/hotprevue {photos} --tray")
     on_package = runs.index("-m installers.smoke build/nuitka/hotprevue_*_amd64.deb")
     packaged = runs.index(f"python -m installers.package --dist {DIST}")
     assert "--expect-hothashes-of" in runs[on_dist:on_package]
     # --deb installs the package with apt, tests it and removes it: as root.
     (command,) = [line for line in runs.splitlines() if "hotprevue_*_amd64.deb" in line]
     assert command.startswith("sudo ")
-    assert command.endswith("tests/corpus --deb --tray")
+    assert command.endswith(f"{photos} --deb --tray")
     assert packaged < on_dist < on_package
 
 
