@@ -25,11 +25,15 @@ LINUX = REPO / "installers" / "linux"
 ICON = REPO / "installers" / "icons" / "hotprevue.png"
 PREFIX = "/opt/hotprevue"
 FORMATS = ("deb", "rpm")
-# The daemon needs only the C library, at least as new as the build machine's (the
-# compiled program and its libraries link against that one); the tray needs GTK's
-# introspection data (the build takes the system's typelibs rather than bundling its
-# own), a folder picker helps.
-RECOMMENDS = {"deb": ["gir1.2-gtk-3.0"], "rpm": ["gtk3"]}
+# The compiled program links against the system's C library (at least as new as the
+# build machine's, see libc_dependency), zlib, and the C++ and GCC runtimes; the rest it
+# carries. The tray needs GTK, its introspection data and libgirepository (the build
+# takes the system's rather than bundling its own); a folder picker helps.
+DEPENDS = {"deb": ["zlib1g", "libstdc++6", "libgcc-s1"], "rpm": ["zlib", "libstdc++", "libgcc"]}
+RECOMMENDS = {
+    "deb": ["gir1.2-gtk-3.0", "libgirepository-1.0-1"],
+    "rpm": ["gtk3", "gobject-introspection"],
+}
 SUGGESTS = {"deb": ["zenity"], "rpm": ["zenity"]}
 
 
@@ -50,7 +54,7 @@ def nfpm_config(dist: Path, version: str, packager: str) -> dict[str, Any]:
         ),
         "vendor": "Hotprevue",
         "license": "MIT",
-        "depends": [libc_dependency(packager)],
+        "depends": [libc_dependency(packager), *DEPENDS[packager]],
         "recommends": RECOMMENDS[packager],
         "suggests": SUGGESTS[packager],
         "contents": [

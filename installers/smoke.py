@@ -111,15 +111,23 @@ def daemon(program: str, data: Path, env: dict[str, str], *args: str) -> Iterato
 def leave_nothing_running(process: subprocess.Popen[bytes], data: Path) -> None:
     """After a step, failed or not: the process, a daemon of `data` and its PostgreSQL end."""
     if process.poll() is None:
-        process.kill()
+        kill_tree(process.pid)
         process.wait()
     paths = DataPaths(data)
     # A tray's daemon is detached from it, and outlives a tray that was killed.
     info = RuntimeInfo.read(paths.runtime)
     if info is not None and lock_held(paths.lock):
-        with contextlib.suppress(psutil.Error):
-            psutil.Process(info.pid).kill()
+        kill_tree(info.pid)
     EmbeddedPostgres(paths.pgdata).stop_abandoned()
+
+
+def kill_tree(pid: int) -> None:
+    """Kill a process and its children (a daemon's registration workers)."""
+    with contextlib.suppress(psutil.Error):
+        parent = psutil.Process(pid)
+        for proc in [*parent.children(recursive=True), parent]:
+            with contextlib.suppress(psutil.Error):
+                proc.kill()
 
 
 def wait_healthy(data: Path, process: subprocess.Popen[bytes], log: Path) -> tuple[str, str]:
@@ -290,28 +298,41 @@ def install(deb: Path) -> str:
 
 
 def remove_while_running() -> None:
-    """Removing the package stops the daemon that runs from it and leaves nothing behind."""
+    """Removing the package stops a daemon running from it and the PostgreSQL a killed
+    one left behind, and leaves no file of it."""
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp)
         home.chmod(0o755)
-        data, log = home / "data", home / "daemon.log"
-        with log.open("wb") as err:
-            process = subprocess.Popen(
-                [str(INSTALLED), "run", "--data-dir", str(data)],
-                env=program_env(home),
-                stdout=subprocess.DEVNULL,
-                stderr=err,
-            )
+        env = program_env(home)
+        running, killed = home / "running", home / "killed"
+        processes = []
         try:
-            wait_healthy(data, process, log)
+            for data in (killed, running):
+                log = data.with_name(data.name + ".log")
+                with log.open("wb") as err:
+                    processes.append(
+                        subprocess.Popen(
+                            [str(INSTALLED), "run", "--data-dir", str(data)],
+                            env=env,
+                            stdout=subprocess.DEVNULL,
+                            stderr=err,
+                        )
+                    )
+                wait_healthy(data, processes[-1], log)
+            # A daemon killed outright leaves its PostgreSQL running, orphaned.
+            processes[0].kill()
+            processes[0].wait()
+            if not postgres_of(killed):
+                raise SmokeFailure("the killed daemon's PostgreSQL did not outlive it")
             remove()
-            code = process.wait(10)
-            if postgres_of(data):
-                raise SmokeFailure("removing the package left the daemon's PostgreSQL running")
+            code = processes[1].wait(10)
+            if postgres_of(home):
+                raise SmokeFailure(f"removing the package left PostgreSQL: {postgres_of(home)}")
             if code != 0:
                 raise SmokeFailure(f"the daemon ended with {code} when the package went")
         finally:
-            leave_nothing_running(process, data)
+            for process, data in zip(processes, (killed, running), strict=False):
+                leave_nothing_running(process, data)
 
 
 def remove() -> None:

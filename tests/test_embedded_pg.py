@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import pwd
 import signal
 import subprocess
 import time
+import uuid
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -217,3 +220,21 @@ def test_a_process_that_exited_since_it_was_listed_serves_nothing(tmp_path: Path
     child.wait()
     server = EmbeddedPostgres(tmp_path)
     assert server._serves_pgdata(proc) is False
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root runs PostgreSQL as a user it makes")
+def test_root_makes_the_postgresql_user_without_sbin_on_its_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A package manager's or a service's root may have PATH=/usr/bin:/bin: useradd is
+    # in sbin. A user of the test's own, so the session's server keeps its user.
+    name = f"hp-test-{uuid.uuid4().hex[:8]}"
+    server = EmbeddedPostgres(tmp_path / "pgdata")
+    server._run_as = name
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")
+    try:
+        identity = server._identity()
+        entry = pwd.getpwnam(name)
+        assert identity == {"user": entry.pw_uid, "group": entry.pw_gid, "extra_groups": []}
+    finally:
+        subprocess.run(["/usr/sbin/userdel", name], check=False, capture_output=True)

@@ -187,7 +187,11 @@ def main(settings: Settings) -> int:
     deadline = threading.Thread(target=_exit_after_quit, args=(app,), daemon=True)
     deadline.start()
     _quit_on_signals(app)
-    app.run()
+    try:
+        app.run()
+    except KeyboardInterrupt:
+        # Ctrl+C where the backend leaves SIGINT to Python (Windows, macOS).
+        app.quit()
     if not app.quitting.is_set():
         # The loop ended without Quit (the display went away): leave the daemon be.
         app.worker.stop()
@@ -198,15 +202,21 @@ def main(settings: Settings) -> int:
 def _quit_on_signals(app: TrayApp) -> None:
     """SIGTERM (a `kill`, a session closing, the package being removed) quits as the
     menu's Quit does."""
+    if os.name != "posix":
+        return
+    # The handler only writes a byte: starting a thread inside a signal handler could
+    # deadlock on threading's own locks. PyGObject wakes its loop for Python's handlers,
+    # as pystray's xorg loop runs them between X events. SIGINT stays the backend's:
+    # GTK's resets it to the default, elsewhere it is a KeyboardInterrupt (see main).
+    read, write = os.pipe()
+    signal.signal(signal.SIGTERM, lambda signum, frame: os.write(write, b"q"))
 
-    def on_signal(signum: int, frame: object) -> None:
-        log.info("quit on signal %s", signal.Signals(signum).name)
+    def wait() -> None:
+        os.read(read, 1)
+        log.info("quit on SIGTERM")
         app.quit_in_background()
 
-    # PyGObject wakes its loop for Python's signal handlers, as pystray's xorg loop runs
-    # them between X events. (SIGINT is pystray's: its GTK backend resets it to the
-    # default.) Windows has no SIGTERM to send.
-    signal.signal(signal.SIGTERM, on_signal)
+    threading.Thread(target=wait, daemon=True, name="tray-signals").start()
 
 
 def _exit_after_quit(app: TrayApp) -> None:

@@ -23,8 +23,8 @@ LINUX_PACKAGES = (
 # The compiled program carries PyGObject; GTK and its introspection data are the system's.
 LINUX_RUNTIME_PACKAGES = (
     "the tray's menu needs GTK 3 and its introspection data. On Debian or Ubuntu:\n"
-    "  sudo apt-get install gir1.2-gtk-3.0\n"
-    "(Fedora: gtk3)"
+    "  sudo apt-get install gir1.2-gtk-3.0 libgirepository-1.0-1\n"
+    "(Fedora: gtk3 gobject-introspection)"
 )
 
 

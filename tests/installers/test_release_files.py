@@ -209,8 +209,12 @@ def test_every_build_is_run_before_it_is_released(workflow: dict[Any, Any]) -> N
     jobs = workflow["jobs"]
     mac = "\n".join(_runs(jobs["macos"]))
     assert "python -m installers.smoke build/nuitka/Hotprevue.app/Contents/MacOS/hotprevue" in mac
-    # A tagged release is signed and notarised, or fails.
-    assert mac.index("a tagged release needs the signing") < mac.index("package.sh")
+    # A tagged release is signed and notarised, or fails: every secret is checked first.
+    check = mac.index("a tagged release needs the secret")
+    assert check < mac.index("package.sh")
+    for secret in ("MACOS_CERTIFICATE", "MACOS_SIGN_IDENTITY", "APPLE_ID", "APPLE_TEAM_ID"):
+        assert secret in mac[:check]
+    assert "APPLE_APP_PASSWORD" in mac[:check]
     windows = "\n".join(_runs(jobs["windows"]))
     for step in ("--version", '"run", "--data-dir"', "register tests\\corpus", "stop --data-dir"):
         assert step in windows, step
