@@ -226,3 +226,16 @@ def test_a_tag_must_name_the_version_the_program_reports(workflow: dict[Any, Any
         (version,) = [s["run"] for s in workflow["jobs"][job]["steps"] if s.get("id") == "version"]
         assert '"$GITHUB_REF_NAME" != "v$version"' in version
         assert "exit 1" in version
+
+
+def test_releases_are_built_with_a_python_whose_exception_groups_take_compiled_code(
+    workflow: dict[Any, Any],
+) -> None:
+    # ExceptionGroup.split() accepts any callable from 3.13 on; before, Nuitka's compiled
+    # lambdas (anyio's cancel scopes use one) raise TypeError.
+    major, minor = (int(part) for part in workflow["env"]["PYTHON_VERSION"].split("."))
+    assert (major, minor) >= (3, 13)
+    for job in BUILD_JOBS:
+        steps = workflow["jobs"][job]["steps"]
+        (setup,) = [s for s in steps if "setup-python" in s.get("uses", "")]
+        assert setup["with"]["python-version"] == "${{ env.PYTHON_VERSION }}"
