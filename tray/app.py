@@ -102,9 +102,11 @@ class TrayApp:
 
     def quit_in_background(self) -> None:
         """Quit without blocking the caller (a menu callback, a signal handler)."""
-        # Not a daemon thread: the process waits for the daemon's stop, which Quit's
-        # deadline bounds, instead of ending in the middle of it.
-        threading.Thread(target=self.quit, name="tray-quit").start()
+        # Not a daemon thread, said outright (a thread inherits the flag from the one
+        # that starts it, and the signal watcher is a daemon thread): the process waits
+        # for the daemon's stop, which Quit's deadline bounds, instead of ending in the
+        # middle of it.
+        threading.Thread(target=self.quit, name="tray-quit", daemon=False).start()
 
     def _actions(self) -> Actions:
         submit = self._submit
