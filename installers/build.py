@@ -23,6 +23,7 @@ from daemon import __version__
 REPO = Path(__file__).resolve().parents[1]
 ENTRY = REPO / "daemon" / "cli.py"
 ICONS = REPO / "installers" / "icons"
+OUTPUT = REPO / "build" / "nuitka"
 # The distribution folder (Nuitka adds .dist, or .app for the macOS bundle).
 FOLDER_NAME = "Hotprevue" if sys.platform == "darwin" else "hotprevue"
 DIST = FOLDER_NAME + (".app" if sys.platform == "darwin" else ".dist")
@@ -161,7 +162,7 @@ def nuitka_command(
 def main() -> None:
     """Build, and say how long it took and how big the result is."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--output", type=Path, default=REPO / "build" / "nuitka")
+    parser.add_argument("--output", type=Path, default=OUTPUT)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
     args = parser.parse_args()
     if sys.platform != "win32" and shutil.which("ccache") is None:

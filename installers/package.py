@@ -19,10 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from daemon import __version__
+from installers import build
 
-REPO = Path(__file__).resolve().parents[1]
-LINUX = REPO / "installers" / "linux"
-ICON = REPO / "installers" / "icons" / "hotprevue.png"
+LINUX = build.REPO / "installers" / "linux"
+ICON = build.ICONS / "hotprevue.png"
 PREFIX = "/opt/hotprevue"
 FORMATS = ("deb", "rpm")
 # The compiled program links against the system's C library (at least as new as the
@@ -114,8 +114,8 @@ def package(dist: Path, version: str, output: Path, packager: str) -> Path:
 def main() -> None:
     """Build the .deb and the .rpm and print where they are."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--dist", type=Path, default=REPO / "build" / "nuitka" / "hotprevue.dist")
-    parser.add_argument("--output", type=Path, default=REPO / "build" / "nuitka")
+    parser.add_argument("--dist", type=Path, default=build.OUTPUT / build.DIST)
+    parser.add_argument("--output", type=Path, default=build.OUTPUT)
     parser.add_argument("--formats", nargs="+", choices=FORMATS, default=list(FORMATS))
     args = parser.parse_args()
     for packager in args.formats:

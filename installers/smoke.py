@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import os
 import re
 import signal
@@ -22,7 +21,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,7 +28,9 @@ from pathlib import Path
 import psutil
 
 from daemon.embedded_pg import EmbeddedPostgres
+from protocol.client import DaemonClient, DaemonError, DaemonUnreachable
 from protocol.local import DataPaths, RuntimeInfo, lock_held
+from protocol.photos import PhotoItem
 
 HEALTH_TIMEOUT = 120.0
 # The tray's own promise: Quit (and so SIGTERM) ends it within 3 s.
@@ -52,18 +52,11 @@ class Report:
 
 @dataclass(frozen=True)
 class Daemon:
-    """A running daemon of the program under test."""
+    """A running daemon of the program under test, and a client of its API."""
 
     process: subprocess.Popen[bytes]
     data: Path
-    url: str
-    key: str
-
-    def get(self, path: str) -> object:
-        """GET an API path with the daemon's key."""
-        request = urllib.request.Request(self.url + path, headers={"X-API-Key": self.key})  # noqa: S310
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
-            return json.loads(response.read())
+    client: DaemonClient
 
 
 def program_env(home: Path, **extra: str) -> dict[str, str]:
@@ -100,8 +93,7 @@ def daemon(program: str, data: Path, env: dict[str, str], *args: str) -> Iterato
             stderr=err,
         )
     try:
-        url, key = wait_healthy(data, process, log)
-        yield Daemon(process, data, url, key)
+        yield Daemon(process, data, wait_healthy(data, process, log))
         run(program, "stop", "--data-dir", str(data), env=env)
         process.wait(60)
     finally:
@@ -130,20 +122,21 @@ def kill_tree(pid: int) -> None:
                 proc.kill()
 
 
-def wait_healthy(data: Path, process: subprocess.Popen[bytes], log: Path) -> tuple[str, str]:
-    """The daemon's URL and API key once its /health answers 200."""
+def wait_healthy(data: Path, process: subprocess.Popen[bytes], log: Path) -> DaemonClient:
+    """A client of the daemon of `data` once its /health answers 200."""
+    paths = DataPaths(data)
     deadline = time.monotonic() + HEALTH_TIMEOUT
     while time.monotonic() < deadline:
         if process.poll() is not None:
             output = log.read_text(errors="replace") if log.exists() else ""
             raise SmokeFailure(f"the daemon exited {process.returncode}:\n{output}")
-        runtime = data / "daemon.json"
-        if runtime.exists():
-            with contextlib.suppress(OSError, ValueError, KeyError):
-                url = json.loads(runtime.read_text())["url"]
-                with urllib.request.urlopen(url + "/health", timeout=2) as response:  # noqa: S310
-                    if response.status == 200:
-                        return url, (data / "api_key").read_text().strip()
+        info = RuntimeInfo.read(paths.runtime)
+        if info is not None:
+            with contextlib.suppress(OSError, DaemonUnreachable, DaemonError):
+                key = paths.api_key.read_text(encoding="utf-8").strip()
+                client = DaemonClient(info.url, key)
+                client.get("/health", dict)
+                return client
         time.sleep(0.05)
     raise SmokeFailure(f"the daemon of {data} did not answer /health in {HEALTH_TIMEOUT:.0f} s")
 
@@ -152,10 +145,8 @@ def hothashes(server: Daemon) -> list[str]:
     """Every photo's hothash in the daemon's catalog, sorted."""
     found: list[str] = []
     while True:
-        page = server.get(f"/api/photos?limit=1000&offset={len(found)}")
-        if not isinstance(page, list):
-            raise SmokeFailure(f"/api/photos answered {page!r}")
-        found += [photo["hothash"] for photo in page]
+        page = server.client.get(f"/api/photos?limit=1000&offset={len(found)}", list[PhotoItem])
+        found += [photo.hothash for photo in page]
         if len(page) < 1000:
             return sorted(found)
 
@@ -180,14 +171,16 @@ def registered(program: str, photos: list[Path], home: Path) -> Iterator[tuple[D
     began = time.monotonic()
     with daemon(program, data, env) as local:
         report = Report(seconds={"first start to /health": time.monotonic() - began})
-        began = time.monotonic()
+        registration = 0.0
         for folder in photos:
-            before = len(hothashes(local))
+            began = time.monotonic()
             run(program, "register", str(folder), "--data-dir", str(data), env=env)
-            if len(hothashes(local)) == before:
+            registration += time.monotonic() - began
+            listed = hothashes(local)
+            if len(listed) == len(report.hothashes):
                 raise SmokeFailure(f"nothing registered from {folder}")
-        report.seconds["registration"] = time.monotonic() - began
-        report.hothashes = hothashes(local)
+            report.hothashes = listed
+        report.seconds["registration"] = registration
         yield local, report
 
 
@@ -224,7 +217,7 @@ def sync_to_central(program: str, local: Daemon, home: Path) -> None:
             if token is None:
                 raise SmokeFailure(f"`machines add` printed no token:\n{made}")
             local_env = program_env(home)
-            run(program, "sync", "add-target", central.url, "--token", token[1],
+            run(program, "sync", "add-target", central.client.base_url, "--token", token[1],
                 "--data-dir", str(local.data), env=local_env)  # fmt: skip
             summary = run(program, "sync", "--data-dir", str(local.data), env=local_env)
             if not summary.startswith("Sync to") or ": succeeded" not in summary.splitlines()[0]:
@@ -253,7 +246,7 @@ def tray_starts_and_quits(program: str, home: Path) -> None:
             if code != 0 or took > TRAY_QUIT_TIMEOUT:
                 raise SmokeFailure(f"the tray quit with {code} after {took:.1f} s")
             deadline = time.monotonic() + HEALTH_TIMEOUT
-            while (data / "daemon.json").exists() or postgres_of(data):
+            while DataPaths(data).runtime.exists() or postgres_of(data):
                 if time.monotonic() > deadline:
                     log = (data / "logs" / "daemon.log").read_text(errors="replace")
                     raise SmokeFailure(f"the tray's daemon did not stop after Quit:\n{log}")
