@@ -42,7 +42,8 @@ from daemon.api.events import EventsController
 from daemon.api.input_sessions import InputSessionsController
 from daemon.api.machines import MachinesController
 from daemon.api.photographers import PhotographersController
-from daemon.api.photos import PhotosController, TagsController
+from daemon.api.photos import CamerasController, PhotosController, TagsController
+from daemon.api.query import DeclaredQueryOnly
 from daemon.api.settings import SettingsController
 from daemon.api.stacks import DuplicatesController, StacksController
 from daemon.api.sync import SyncController
@@ -107,6 +108,7 @@ def create_app(
             StacksController,
             DuplicatesController,
             TagsController,
+            CamerasController,
             WatchedFoldersController,
             *(_CENTRAL_CONTROLLERS if central else _LOCAL_CONTROLLERS),
         ],
@@ -120,6 +122,7 @@ def create_app(
         ),
         dependencies={"runtime": Provide(_runtime, sync_to_thread=False)},
         middleware=middleware,
+        guards=[DeclaredQueryOnly()],
         plugins=[StrictBodies()],
         exception_handlers={
             DomainError: _domain_error,

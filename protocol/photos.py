@@ -63,6 +63,54 @@ class PhotoItem(Response):
     is_stack_cover: bool
     registered_at: datetime
     deleted_at: datetime | None
+    # How many photos its stack has on this photo's side of the trash (outside it in the
+    # gallery, in it in the trash), itself included; None when it is in no stack.
+    stack_size: int | None = None
+    # Its correction's rotation, clockwise: the hotpreview never turns, so a grid turns
+    # the tile (0 without a correction).
+    rotation: Literal[0, 90, 180, 270] = 0
+
+
+# `GET /api/photos?stacks=`: every photo, or one per stack: its cover, or while the cover
+# is on the other side of the trash, the stack's first photo (by registration) on this one.
+StackView = Literal["all", "collapsed"]
+# The size of a bucket of a time sort; rating sorts have one bucket per rating whatever
+# is asked.
+Granularity = Literal["day", "month"]
+
+
+class PhotoBucket(Response):
+    """One bucket of the photo list: its key and how many photos it holds.
+
+    Keys: "YYYY-MM-DD" or "YYYY-MM" (taken_at sorts: the wall-clock date, "undated" for
+    photos without a time; registered_at sorts: the date in UTC), "5" … "1" and "unrated"
+    (rating sorts)."""
+
+    key: str
+    count: int
+
+
+class PhotoBuckets(Response):
+    """`GET /api/photos/buckets`: the list's buckets in list order; counts add up to total."""
+
+    total: int
+    buckets: list[PhotoBucket]
+
+
+class Camera(Response):
+    """A camera of photos outside the trash, with how many it took.
+
+    `name` is what `GET /api/photos?camera=` takes: the model alone when it already starts
+    with the make ("Canon" + "Canon EOS R5" → "Canon EOS R5"), else make and model joined
+    by a space ("SONY" + "ILCE-7M3" → "SONY ILCE-7M3"), or whichever of them exists. The
+    catalog computes the same name for the filter (SQL function camera_name), so every
+    spelling that gives one name is one camera: `make` and `model` are then those of the
+    most photos."""
+
+    name: str
+    make: str | None
+    model: str | None
+    count: int
 
 
 class ImageFile(Response):

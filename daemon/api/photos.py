@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from litestar import Controller, Request, Response, delete, get, patch, post, put
 from litestar.datastructures import State
-from litestar.di import NamedDependency
+from litestar.di import NamedDependency, Provide
 from litestar.params import JSONBody, PathParameter, QueryParameter
 from litestar.response import File
 
@@ -18,20 +18,73 @@ from daemon.services import photos as service
 from daemon.store.photos import PhotoFilter
 from daemon.values import wall_time
 from protocol.photos import (
+    Camera,
     CompanionCreate,
     Correction,
     CorrectionSet,
     FileState,
+    Granularity,
+    Hothash,
     ImageFile,
+    PhotoBuckets,
     PhotoDetail,
     PhotoItem,
     PhotoPatch,
+    StackView,
     TagCount,
     TrashEmptied,
 )
 from protocol.settings import PhotoSort
 
 Rating = Annotated[int | None, QueryParameter(ge=1, le=5)]
+# At most as many as a URL comfortably holds (100 times 72 characters).
+MAX_HOTHASHES = 100
+
+
+def photo_filter(
+    photographer_id: Annotated[uuid.UUID | None, QueryParameter()] = None,
+    event_id: Annotated[uuid.UUID | None, QueryParameter()] = None,
+    session_id: Annotated[uuid.UUID | None, QueryParameter()] = None,
+    category_id: Annotated[uuid.UUID | None, QueryParameter()] = None,
+    tags: Annotated[list[str] | None, QueryParameter(max_items=50)] = None,
+    in_stream: Annotated[bool | None, QueryParameter()] = None,
+    rating_min: Rating = None,
+    rating_max: Rating = None,
+    rated: Annotated[bool | None, QueryParameter()] = None,
+    taken_after: Annotated[datetime | None, QueryParameter()] = None,
+    taken_before: Annotated[datetime | None, QueryParameter()] = None,
+    file_state: Annotated[FileState | None, QueryParameter()] = None,
+    camera: Annotated[str | None, QueryParameter(min_length=1, max_length=500)] = None,
+    hothash: Annotated[
+        list[Hothash] | None, QueryParameter(min_items=1, max_items=MAX_HOTHASHES)
+    ] = None,
+    stacks: Annotated[StackView, QueryParameter()] = "all",
+    deleted: Annotated[bool, QueryParameter()] = False,
+) -> PhotoFilter:
+    """The list's filters, which the list, its buckets and its hothashes share."""
+    return PhotoFilter(
+        photographer_id=photographer_id,
+        event_id=event_id,
+        session_id=session_id,
+        category_id=category_id,
+        tags=tuple(tags or ()),
+        in_stream=in_stream,
+        rating_min=rating_min,
+        rating_max=rating_max,
+        rated=rated,
+        taken_after=_naive(taken_after),
+        taken_before=_naive(taken_before),
+        file_state=file_state,
+        camera=camera,
+        hothashes=tuple(hothash or ()),
+        collapsed=stacks == "collapsed",
+        deleted=deleted,
+    )
+
+
+Sort = Annotated[PhotoSort, QueryParameter()]
+GranularityParam = Annotated[Granularity, QueryParameter()]
+BucketKey = Annotated[str | None, QueryParameter(min_length=1, max_length=20)]
 
 
 class PhotosController(Controller):
@@ -39,44 +92,54 @@ class PhotosController(Controller):
 
     path = "/api/photos"
     tags = ["photos"]  # noqa: RUF012
+    dependencies = {"filters": Provide(photo_filter, sync_to_thread=False)}  # noqa: RUF012
 
     @get()
     async def list_photos(
         self,
         runtime: NamedDependency[Runtime],
-        sort: Annotated[PhotoSort, QueryParameter()] = "taken_at_desc",
+        filters: NamedDependency[PhotoFilter],
+        sort: Sort = "taken_at_desc",
+        bucket: BucketKey = None,
+        granularity: GranularityParam = "day",
         limit: Limit = 100,
         offset: Offset = 0,
-        photographer_id: Annotated[uuid.UUID | None, QueryParameter()] = None,
-        event_id: Annotated[uuid.UUID | None, QueryParameter()] = None,
-        session_id: Annotated[uuid.UUID | None, QueryParameter()] = None,
-        category_id: Annotated[uuid.UUID | None, QueryParameter()] = None,
-        tags: Annotated[list[str] | None, QueryParameter(max_items=50)] = None,
-        in_stream: Annotated[bool | None, QueryParameter()] = None,
-        rating_min: Rating = None,
-        rating_max: Rating = None,
-        taken_after: Annotated[datetime | None, QueryParameter()] = None,
-        taken_before: Annotated[datetime | None, QueryParameter()] = None,
-        file_state: Annotated[FileState | None, QueryParameter()] = None,
-        deleted: Annotated[bool, QueryParameter()] = False,
     ) -> list[PhotoItem]:
-        """Photos matching every filter given (tags: all of them; file_state: the state of
-        the master file), in the chosen order."""
-        filters = PhotoFilter(
-            photographer_id=photographer_id,
-            event_id=event_id,
-            session_id=session_id,
-            category_id=category_id,
-            tags=tuple(tags or ()),
-            in_stream=in_stream,
-            rating_min=rating_min,
-            rating_max=rating_max,
-            taken_after=_naive(taken_after),
-            taken_before=_naive(taken_before),
-            file_state=file_state,
-            deleted=deleted,
+        """Photos matching every filter given (tags: all of them; hothash: any of them;
+        file_state: the state of the master file), in the chosen order; with `bucket`,
+        only that bucket of `GET /api/photos/buckets`, `offset` counting within it."""
+        return await service.list_page(
+            runtime.pool, filters, sort, limit, offset, _bucket(bucket, granularity)
         )
-        return await service.list_page(runtime.pool, filters, sort, limit, offset)
+
+    @get("/buckets")
+    async def photo_buckets(
+        self,
+        runtime: NamedDependency[Runtime],
+        filters: NamedDependency[PhotoFilter],
+        sort: Sort = "taken_at_desc",
+        granularity: GranularityParam = "day",
+    ) -> PhotoBuckets:
+        """How many photos of the same list fall on each day or month (time sorts) or
+        rating (rating sorts), in list order: what a grid needs to size its scrollbar."""
+        return await service.buckets(runtime.pool, filters, sort, granularity)
+
+    @get("/hothashes")
+    async def photo_hothashes(
+        self,
+        runtime: NamedDependency[Runtime],
+        filters: NamedDependency[PhotoFilter],
+        sort: Sort = "taken_at_desc",
+        bucket: BucketKey = None,
+        granularity: GranularityParam = "day",
+        limit: Annotated[int, QueryParameter(ge=1, le=10_000)] = 10_000,
+        offset: Offset = 0,
+    ) -> list[str]:
+        """The hothashes of the same list, in its order: selecting all, or a range over
+        rows not loaded yet."""
+        return await service.list_hothashes(
+            runtime.pool, filters, sort, limit, offset, _bucket(bucket, granularity)
+        )
 
     @post("/empty-trash", status_code=200)
     async def empty_trash(self, runtime: NamedDependency[Runtime]) -> TrashEmptied:
@@ -108,7 +171,9 @@ class PhotosController(Controller):
         path, etag = await service.coldpreview(
             runtime.pool, runtime.settings.coldpreview_dir, hothash
         )
-        headers = {"ETag": etag, "Cache-Control": "private, max-age=3600"}
+        # Asked again every time, answered 304 while the ETag holds: a new correction shows
+        # at once.
+        headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
         if etag in request.headers.get("if-none-match", ""):
             return Response(b"", status_code=304, headers=headers)
         return File(
@@ -196,6 +261,23 @@ class TagsController(Controller):
     ) -> list[TagCount]:
         """Distinct tags of photos outside the trash; `q` filters by prefix."""
         return await service.tags(runtime.pool, q, with_count, limit)
+
+
+class CamerasController(Controller):
+    """`/api/cameras`."""
+
+    path = "/api/cameras"
+    tags = ["photos"]  # noqa: RUF012
+
+    @get()
+    async def list_cameras(self, runtime: NamedDependency[Runtime]) -> list[Camera]:
+        """Cameras of photos outside the trash, most photos first; `name` is what
+        `GET /api/photos?camera=` takes."""
+        return await service.cameras(runtime.pool)
+
+
+def _bucket(key: str | None, granularity: Granularity) -> service.Bucket | None:
+    return service.Bucket(key, granularity) if key is not None else None
 
 
 def _naive(moment: datetime | None) -> datetime | None:

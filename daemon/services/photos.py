@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import calendar
 import dataclasses
 import logging
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,10 +24,14 @@ from daemon.store import stacks as stacks_store
 from daemon.store.base import changes
 from daemon.values import camera_time, normalise_tag, normalise_tags, split_moment
 from protocol.photos import (
+    Camera,
     CompanionCreate,
     Correction,
     CorrectionSet,
+    Granularity,
     ImageFile,
+    PhotoBucket,
+    PhotoBuckets,
     PhotoDetail,
     PhotoItem,
     PhotoPatch,
@@ -35,13 +43,123 @@ from protocol.photos import (
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True, slots=True)
+class Bucket:
+    """A bucket of the list by its key, as `GET /api/photos/buckets` names it."""
+
+    key: str
+    granularity: Granularity = "day"
+
+
 async def list_page(
-    pool: asyncpg.Pool, filters: store.PhotoFilter, sort: str, limit: int, offset: int
+    pool: asyncpg.Pool,
+    filters: store.PhotoFilter,
+    sort: str,
+    limit: int,
+    offset: int,
+    bucket: Bucket | None = None,
 ) -> list[PhotoItem]:
-    """One page of the filtered, sorted photo list."""
-    filters = dataclasses.replace(filters, tags=tuple(normalise_tags(filters.tags)))
+    """One page of the filtered, sorted photo list, or of one of its buckets."""
+    filters = _prepared(filters, sort, bucket)
     async with pool.acquire() as conn:
         return await store.list_page(conn, filters, sort, limit, offset)
+
+
+async def list_hothashes(
+    pool: asyncpg.Pool,
+    filters: store.PhotoFilter,
+    sort: str,
+    limit: int,
+    offset: int,
+    bucket: Bucket | None = None,
+) -> list[str]:
+    """The hothashes of the same list (select-all, ranges over pages not loaded yet)."""
+    filters = _prepared(filters, sort, bucket)
+    async with pool.acquire() as conn:
+        return await store.list_hothashes(conn, filters, sort, limit, offset)
+
+
+async def buckets(
+    pool: asyncpg.Pool, filters: store.PhotoFilter, sort: str, granularity: Granularity
+) -> PhotoBuckets:
+    """How many photos of the list fall in each bucket of its sort, in list order.
+
+    Each count is exactly what paging the list with that bucket gives: the same filters,
+    and a bucket is the range of the sort's key its key names (bucket_range)."""
+    filters = _prepared(filters, sort, None)
+    column, _ = store.SORT_KEYS[sort]
+    async with pool.acquire() as conn:
+        counted = await store.buckets(conn, filters, sort, granularity)
+    found = [
+        PhotoBucket(key=bucket_key(column, granularity, value), count=count)
+        for value, count in counted
+    ]
+    return PhotoBuckets(total=sum(b.count for b in found), buckets=found)
+
+
+def _prepared(filters: store.PhotoFilter, sort: str, bucket: Bucket | None) -> store.PhotoFilter:
+    return dataclasses.replace(
+        filters,
+        tags=tuple(normalise_tags(filters.tags)),
+        key_range=bucket_range(sort, bucket) if bucket is not None else None,
+    )
+
+
+# The key of the bucket of photos without the sort's key (both sorts put them last).
+_NO_KEY: dict[store.SortColumn, str] = {"taken_at": "undated", "rating": "unrated"}
+_RATINGS = ("1", "2", "3", "4", "5")
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_MONTH = re.compile(r"[0-9]{4}-[0-9]{2}")
+
+
+def bucket_key(column: store.SortColumn, granularity: Granularity, value: date | int | None) -> str:
+    """The key of a bucket from the value the store grouped by."""
+    if value is None:
+        return _NO_KEY[column]
+    if isinstance(value, int):
+        return str(value)
+    return value.isoformat() if granularity == "day" else value.isoformat()[:7]
+
+
+def bucket_range(sort: str, bucket: Bucket) -> store.KeyRange:
+    """The range of the sort's key a bucket key names; Invalid when it names none."""
+    column, _ = store.SORT_KEYS[sort]
+    key = bucket.key
+    if key == _NO_KEY.get(column):
+        return store.KeyRange(column, None)
+    if column == "rating":
+        if key not in _RATINGS:
+            raise Invalid(f"bucket: {key!r} is no bucket of {sort}: '1' to '5', or 'unrated'")
+        return store.KeyRange(column, int(key), int(key) + 1)
+    period = _period(key, bucket.granularity)
+    if period is None:
+        shape = "YYYY-MM-DD" if bucket.granularity == "day" else "YYYY-MM"
+        undated = ", or 'undated'" if column == "taken_at" else ""
+        raise Invalid(f"bucket: {key!r} is no {bucket.granularity} of {sort}: {shape}{undated}")
+    first, after = period
+    # taken_at is wall time; registered_at an instant, bucketed by its date in UTC.
+    zone = UTC if column == "registered_at" else None
+    return store.KeyRange(
+        column,
+        datetime.combine(first, time(), zone),
+        datetime.combine(after, time(), zone) if after is not None else None,
+    )
+
+
+def _period(key: str, granularity: Granularity) -> tuple[date, date | None] | None:
+    """The first day of the day or month a key names and the first day after it (None
+    after the last day a date can hold); None for a key that names no day or month."""
+    try:
+        if granularity == "day" and _DAY.fullmatch(key):
+            first = last = date.fromisoformat(key)
+        elif granularity == "month" and _MONTH.fullmatch(key):
+            first = date(int(key[:4]), int(key[5:]), 1)
+            last = first.replace(day=calendar.monthrange(first.year, first.month)[1])
+        else:
+            return None
+    except ValueError:  # month 13, February 30, year 0
+        return None
+    return first, last + timedelta(days=1) if last < date.max else None
 
 
 async def get(pool: asyncpg.Pool, hothash: str) -> PhotoDetail:
@@ -191,6 +309,12 @@ async def coldpreview(pool: asyncpg.Pool, coldpreview_dir: Path, hothash: str) -
     if not await asyncio.to_thread(path.is_file):
         raise NotFound(f"the coldpreview file of photo {hothash} is missing")
     return path, etag
+
+
+async def cameras(pool: asyncpg.Pool) -> list[Camera]:
+    """The cameras of photos outside the trash, most photos first, then by name."""
+    async with pool.acquire() as conn:
+        return await store.cameras(conn)
 
 
 async def tags(

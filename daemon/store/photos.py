@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import date, datetime, timedelta
+from typing import Any, Literal
 
 from daemon.store.base import Conn, to_struct, to_structs, update_statement
 from protocol.photos import (
+    Camera,
     Correction,
     FileState,
+    Granularity,
     ImageFile,
     PhotoDetail,
     PhotoItem,
@@ -19,9 +21,16 @@ from protocol.photos import (
     TagCount,
 )
 
+# Both subqueries run for the rows shown only (a page's, a stack's), through the
+# photos_stack index and photo_corrections' key.
 ITEM_COLUMNS = """
 p.hothash, p.hotpreview_b64, p.taken_at, p.taken_at_accuracy, p.rating, p.tags, p.category_id,
-p.photographer_id, p.event_id, p.stack_id, p.is_stack_cover, p.registered_at, p.deleted_at
+p.photographer_id, p.event_id, p.stack_id, p.is_stack_cover, p.registered_at, p.deleted_at,
+CASE WHEN p.stack_id IS NOT NULL THEN (
+    SELECT count(*) FROM photos s
+    WHERE s.stack_id = p.stack_id AND (s.deleted_at IS NULL) = (p.deleted_at IS NULL)
+) END AS stack_size,
+coalesce((SELECT c.rotation FROM photo_corrections c WHERE c.photo_id = p.id), 0) AS rotation
 """
 # Every order ends in unique keys, so pages never overlap or skip.
 SORTS = {
@@ -32,6 +41,38 @@ SORTS = {
     "rating_desc": "p.rating DESC NULLS LAST, p.registered_at, p.id",
     "rating_asc": "p.rating ASC NULLS LAST, p.registered_at, p.id",
 }
+# The column each sort orders by first, and whether descending; NULLs come last in all.
+SortColumn = Literal["taken_at", "registered_at", "rating"]
+SORT_KEYS: dict[str, tuple[SortColumn, bool]] = {
+    "taken_at_desc": ("taken_at", True),
+    "taken_at_asc": ("taken_at", False),
+    "registered_at_desc": ("registered_at", True),
+    "registered_at_asc": ("registered_at", False),
+    "rating_desc": ("rating", True),
+    "rating_asc": ("rating", False),
+}
+# A bucket's key: taken_at is wall time, its date as it reads; registered_at is an
+# instant, its date in UTC, whatever the session's time zone.
+BUCKET_KEYS = {
+    ("taken_at", "day"): "p.taken_at::date",
+    ("taken_at", "month"): "date_trunc('month', p.taken_at)::date",
+    ("registered_at", "day"): "(p.registered_at AT TIME ZONE 'UTC')::date",
+    ("registered_at", "month"): "date_trunc('month', p.registered_at AT TIME ZONE 'UTC')::date",
+    ("rating", "day"): "p.rating",
+    ("rating", "month"): "p.rating",
+}
+# One photo per stack: its cover, or, while the cover is on the other side of the trash
+# ({side}: the list's), the stack's first photo (by registration) on this side, so a
+# stack never vanishes from the collapsed list because its cover was deleted. Unstacked
+# photos match no o. An anti-join, not a subquery per row, so buckets count in parallel
+# from two indexes alone: photos_registered_at for p, photos_stack (which the
+# `o.stack_id IS NOT NULL` lets the planner use) for o.
+ONE_PER_STACK = """NOT EXISTS (
+    SELECT 1 FROM photos o
+    WHERE o.stack_id = p.stack_id AND o.stack_id IS NOT NULL AND o.id <> p.id
+        AND o.deleted_at IS {side} AND NOT p.is_stack_cover
+        AND (o.is_stack_cover OR (o.registered_at, o.id) < (p.registered_at, p.id))
+)"""
 NOT_IN_STREAM = (
     "EXISTS (SELECT 1 FROM categories c WHERE c.id = p.category_id AND c.excluded_from_stream)"
 )
@@ -68,6 +109,21 @@ SELECT tag, count(*) AS count FROM photos, unnest(tags) AS tag
 WHERE deleted_at IS NULL AND ($1::text IS NULL OR starts_with(tag, $1))
 GROUP BY tag ORDER BY tag LIMIT $2
 """
+# Counted per spelling first (the photos_camera index holds both columns), then per
+# name: the spelling of the most photos speaks for the camera.
+CAMERAS = """
+WITH spellings AS (
+    SELECT camera_make AS make, camera_model AS model, count(*) AS count FROM photos
+    WHERE deleted_at IS NULL AND camera_name(camera_make, camera_model) IS NOT NULL
+    GROUP BY camera_make, camera_model
+), named AS (
+    SELECT DISTINCT ON (name) name, make, model,
+        sum(count) OVER (PARTITION BY name)::bigint AS count
+    FROM (SELECT camera_name(make, model) AS name, * FROM spellings) s
+    ORDER BY name, count DESC, make, model
+)
+SELECT name, make, model, count FROM named ORDER BY count DESC, name
+"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,10 +143,31 @@ class PhotoFilter:
     # The state of the photo's master file.
     file_state: FileState | None = None
     deleted: bool = False
+    # These photos only (any of them).
+    hothashes: tuple[str, ...] = ()
+    # True: photos with a rating; False: without.
+    rated: bool | None = None
+    # A camera's name, as CAMERAS gives it.
+    camera: str | None = None
+    # One photo per stack (ONE_PER_STACK).
+    collapsed: bool = False
+    # One bucket of the sort: a range of its first key.
+    key_range: KeyRange | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class KeyRange:
+    """Photos whose `column` (a sort's first key) lies in [start, end), or is NULL when
+    start is None; end None: no upper bound (the last day a timestamp can hold)."""
+
+    column: SortColumn
+    start: datetime | int | None
+    end: datetime | int | None = None
 
 
 def _where(f: PhotoFilter) -> tuple[str, list[Any]]:
-    clauses = ["p.deleted_at IS NOT NULL" if f.deleted else "p.deleted_at IS NULL"]
+    side = "NOT NULL" if f.deleted else "NULL"
+    clauses = [f"p.deleted_at IS {side}"]
     args: list[Any] = []
 
     def arg(value: Any) -> str:
@@ -121,10 +198,29 @@ def _where(f: PhotoFilter) -> tuple[str, list[Any]]:
         clauses.append(f"p.taken_at < {arg(f.taken_before)}")
     if f.file_state is not None:
         clauses.append(MASTER_FILE_IN_STATE.format(state=arg(f.file_state)))
+    if f.hothashes:
+        clauses.append(f"p.hothash = ANY({arg(list(f.hothashes))}::text[])")
+    if f.rated is not None:
+        clauses.append("p.rating IS NOT NULL" if f.rated else "p.rating IS NULL")
+    if f.camera is not None:
+        clauses.append(f"camera_name(p.camera_make, p.camera_model) = {arg(f.camera)}")
+    if f.collapsed:
+        clauses.append(ONE_PER_STACK.format(side=side))
+    if (bucket := f.key_range) is not None:
+        # A range of the sort's own key, so a bucket's page is a range of its index.
+        column = f"p.{bucket.column}"
+        if bucket.start is None:
+            clauses.append(f"{column} IS NULL")
+        else:
+            clauses.append(f"{column} >= {arg(bucket.start)}")
+            if bucket.end is not None:
+                clauses.append(f"{column} < {arg(bucket.end)}")
     return " AND ".join(clauses), args
 
 
-def page_query(filters: PhotoFilter, sort: str, limit: int, offset: int) -> tuple[str, list[Any]]:
+def page_query(
+    filters: PhotoFilter, sort: str, limit: int, offset: int, columns: str = ITEM_COLUMNS
+) -> tuple[str, list[Any]]:
     """The SQL of one page and its arguments; `sort` is a key of SORTS."""
     where, args = _where(filters)
     # Pick the page's ids first: deep offsets then walk narrow index entries, and only
@@ -136,7 +232,7 @@ def page_query(filters: PhotoFilter, sort: str, limit: int, offset: int) -> tupl
                 ORDER BY {SORTS[sort]} LIMIT ${len(args) + 1} OFFSET ${len(args) + 2}
             ) p
         )
-        SELECT {ITEM_COLUMNS} FROM page JOIN photos p ON p.id = page.id ORDER BY page.n
+        SELECT {columns} FROM page JOIN photos p ON p.id = page.id ORDER BY page.n
     """  # noqa: S608 - clauses are built from fixed fragments; values are parameters
     return sql, [*args, limit, offset]
 
@@ -147,6 +243,37 @@ async def list_page(
     """One page of photos in the given order."""
     sql, args = page_query(filters, sort, limit, offset)
     return to_structs(await conn.fetch(sql, *args), PhotoItem)
+
+
+async def list_hothashes(
+    conn: Conn, filters: PhotoFilter, sort: str, limit: int, offset: int
+) -> list[str]:
+    """The hothashes of a page, in the given order."""
+    sql, args = page_query(filters, sort, limit, offset, columns="p.hothash")
+    return [row["hothash"] for row in await conn.fetch(sql, *args)]
+
+
+def buckets_query(
+    filters: PhotoFilter, sort: str, granularity: Granularity
+) -> tuple[str, list[Any]]:
+    """The SQL counting the photos of each bucket of a sort, in the sort's order."""
+    where, args = _where(filters)
+    column, descending = SORT_KEYS[sort]
+    sql = f"""
+        SELECT {BUCKET_KEYS[column, granularity]} AS key, count(*) AS count
+        FROM photos p WHERE {where}
+        GROUP BY 1 ORDER BY 1 {"DESC" if descending else "ASC"} NULLS LAST
+    """  # noqa: S608 - clauses are built from fixed fragments; values are parameters
+    return sql, args
+
+
+async def buckets(
+    conn: Conn, filters: PhotoFilter, sort: str, granularity: Granularity
+) -> list[tuple[date | int | None, int]]:
+    """(key, count) of each bucket that has photos, in the sort's order: a date (the
+    first of its month for months), a rating, or None (no time, no rating)."""
+    sql, args = buckets_query(filters, sort, granularity)
+    return [(row["key"], row["count"]) for row in await conn.fetch(sql, *args)]
 
 
 async def get(conn: Conn, hothash: str) -> PhotoDetail | None:
@@ -206,6 +333,11 @@ async def delete_trashed(conn: Conn, hothashes: list[str]) -> int:
 async def tags(conn: Conn, prefix: str | None, limit: int) -> list[TagCount]:
     """Distinct tags of photos outside the trash, with counts."""
     return to_structs(await conn.fetch(TAGS, prefix, limit), TagCount)
+
+
+async def cameras(conn: Conn) -> list[Camera]:
+    """The cameras of photos outside the trash, most photos first."""
+    return to_structs(await conn.fetch(CAMERAS), Camera)
 
 
 # Array expressions for the tag batches; $2 is the normalised tag list.

@@ -179,7 +179,7 @@ async def test_detail_coldpreview_and_trash(
     cold = await client.get(f"/api/photos/{first}/coldpreview")
     assert cold.status_code == 200
     assert cold.headers["content-type"] == "image/jpeg"
-    assert cold.headers["cache-control"] == "private, max-age=3600"
+    assert cold.headers["cache-control"] == "private, no-cache"
     assert cold.content[:2] == b"\xff\xd8"
     cached = await client.get(
         f"/api/photos/{first}/coldpreview", headers={"If-None-Match": cold.headers["etag"]}
