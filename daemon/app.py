@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable
 
 import asyncpg
@@ -28,11 +29,12 @@ from litestar.status_codes import (
     HTTP_404_NOT_FOUND,
     HTTP_409_CONFLICT,
     HTTP_422_UNPROCESSABLE_ENTITY,
+    HTTP_429_TOO_MANY_REQUESTS,
     HTTP_500_INTERNAL_SERVER_ERROR,
     HTTP_503_SERVICE_UNAVAILABLE,
 )
 
-from daemon import __version__, database
+from daemon import __version__, database, ui_assets
 from daemon.api.batches import BatchesController
 from daemon.api.bodies import StrictBodies
 from daemon.api.categories import CategoriesController
@@ -48,16 +50,26 @@ from daemon.api.settings import SettingsController
 from daemon.api.stacks import DuplicatesController, StacksController
 from daemon.api.sync import SyncController
 from daemon.api.system import ActivityController, SystemController
+from daemon.api.ui import PagesController, UiSessionsController
 from daemon.api.watched_folders import WatchedFoldersController
 from daemon.config import Mode, Settings
-from daemon.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, Unauthorized
+from daemon.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    Invalid,
+    NotFound,
+    TooManyAttempts,
+    Unauthorized,
+)
 from daemon.lifespan import lifespan
 from daemon.runtime import Runtime
 from daemon.security import (
     API_KEY_HEADER,
-    ApiKeyGuard,
+    ApiAuthGuard,
     LoopbackHostGuard,
     MirrorGuard,
+    add_security_headers,
     load_or_create_api_key,
 )
 from daemon.store.base import UNSTORABLE_TEXT
@@ -71,6 +83,7 @@ _DOMAIN_STATUS = {
     Invalid: HTTP_422_UNPROCESSABLE_ENTITY,
     Unauthorized: HTTP_401_UNAUTHORIZED,
     Forbidden: HTTP_403_FORBIDDEN,
+    TooManyAttempts: HTTP_429_TOO_MANY_REQUESTS,
 }
 # Two transactions that each waited for the other (one is cancelled) or that could not
 # both commit: the request did nothing, and the same request again will do.
@@ -86,11 +99,12 @@ def create_app(
 ) -> Litestar:
     """Build the daemon's HTTP application for these settings."""
     api_key = settings.api_key or load_or_create_api_key(settings.paths.api_key)
+    assets = ui_assets.load()
     middleware: list[ASGIMiddleware] = []
     if settings.mode is Mode.LOCAL:
         middleware.append(LoopbackHostGuard())
     central = settings.mode is Mode.CENTRAL
-    middleware.append(ApiKeyGuard(api_key, machine_paths=central))
+    middleware.append(ApiAuthGuard(api_key, central=central))
     if central:
         middleware.append(MirrorGuard())
     app = Litestar(
@@ -110,6 +124,8 @@ def create_app(
             TagsController,
             CamerasController,
             WatchedFoldersController,
+            UiSessionsController,
+            PagesController,
             *(_CENTRAL_CONTROLLERS if central else _LOCAL_CONTROLLERS),
         ],
         lifespan=[lifespan],
@@ -118,10 +134,13 @@ def create_app(
                 "settings": settings,
                 "version": __version__,
                 "request_shutdown": request_shutdown or _no_shutdown,
+                "ui_assets": assets,
+                "ui_shell": assets.shell(settings.mode.value),
             }
         ),
         dependencies={"runtime": Provide(_runtime, sync_to_thread=False)},
         middleware=middleware,
+        before_send=[add_security_headers],
         guards=[DeclaredQueryOnly()],
         plugins=[StrictBodies()],
         exception_handlers={
@@ -236,7 +255,10 @@ def _error(status: int, detail: str) -> Response[ErrorBody]:
 
 def _domain_error(_: Request[object, object, State], exc: DomainError) -> Response[ErrorBody]:
     status = next(code for kind, code in _DOMAIN_STATUS.items() if isinstance(exc, kind))
-    return _error(status, exc.detail)
+    response = _error(status, exc.detail)
+    if isinstance(exc, TooManyAttempts):
+        response.headers["Retry-After"] = str(max(1, math.ceil(exc.retry_after)))
+    return response
 
 
 def _validation_error(

@@ -1,4 +1,5 @@
-"""The `hotprevue` command: run, status, stop, register, watch, sync, machines, tray, autostart."""
+"""The `hotprevue` command: run, status, stop, open, register, watch, sync, machines,
+ui-password, tray, autostart."""
 
 from __future__ import annotations
 
@@ -129,6 +130,21 @@ def _parser() -> argparse.ArgumentParser:
         each.set_defaults(handler=_watch, action=action)
     _sync_parser(commands, common)
     _machines_parser(commands, common)
+
+    open_ui = commands.add_parser(
+        "open", parents=[common], help="open the web UI in your browser, signed in"
+    )
+    open_ui.add_argument(
+        "--print", action="store_true", help="print the one-use link instead of opening it"
+    )
+    open_ui.set_defaults(handler=_open)
+    password = commands.add_parser(
+        "ui-password",
+        parents=[common],
+        help="central: the password browsers sign in with (a prompt, or stdin)",
+    )
+    password.add_argument("action", choices=["set", "clear"])
+    password.set_defaults(handler=_ui_password)
 
     tray = commands.add_parser(
         "tray", parents=[common], help="the tray icon: runs the daemon and shows what it does"
@@ -264,6 +280,18 @@ def _machines(settings: Settings, args: argparse.Namespace) -> int:
     from daemon import cli_machines
 
     return _on_daemon(settings, args, cli_machines.machines)
+
+
+def _open(settings: Settings, args: argparse.Namespace) -> int:
+    from daemon import cli_ui
+
+    return _on_daemon(settings, args, cli_ui.open_ui)
+
+
+def _ui_password(settings: Settings, args: argparse.Namespace) -> int:
+    from daemon import cli_ui
+
+    return cli_ui.ui_password(settings, args)
 
 
 def _tray(settings: Settings, _args: argparse.Namespace) -> int:

@@ -54,6 +54,10 @@ class Settings:
     decode_memory_mb: int = DEFAULT_DECODE_MEMORY_MB
     # Rows a push sends per batch (fewer make more, smaller acknowledgements).
     sync_batch_rows: int = MAX_BATCH_ROWS
+    # Proxies whose X-Forwarded-Proto/-For uvicorn believes (comma-separated, or "*").
+    trusted_proxies: str = "127.0.0.1"
+    # How long a web UI login link (`hotprevue open`) works, in seconds.
+    login_link_seconds: float = 60.0
     # The API key from HOTPREVUE_API_KEY; None: the data directory's api_key file holds it.
     api_key: str | None = field(default=None, repr=False)
     paths: DataPaths = field(init=False)
@@ -141,6 +145,8 @@ def load_settings(
         upload_idle_timeout=_upload_idle_timeout(env),
         decode_memory_mb=_decode_memory_mb(env),
         sync_batch_rows=_sync_batch_rows(env),
+        trusted_proxies=env.get("HOTPREVUE_TRUSTED_PROXIES") or "127.0.0.1",
+        login_link_seconds=float(_positive_int(env, "HOTPREVUE_LOGIN_LINK_SECONDS", 60)),
         api_key=_api_key(env),
     )
 
@@ -161,10 +167,14 @@ def _api_key(env: Mapping[str, str]) -> str | None:
 
 def _upload_idle_timeout(env: Mapping[str, str]) -> float:
     # HOTPREVUE_UPLOAD_IDLE_TIMEOUT: seconds an upload session may go without a call.
-    seconds = _env_int(env, "HOTPREVUE_UPLOAD_IDLE_TIMEOUT", 1800)
-    if seconds <= 0:
-        raise ConfigError(f"HOTPREVUE_UPLOAD_IDLE_TIMEOUT must be positive, not {seconds}")
-    return float(seconds)
+    return float(_positive_int(env, "HOTPREVUE_UPLOAD_IDLE_TIMEOUT", 1800))
+
+
+def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
+    value = _env_int(env, name, default)
+    if value <= 0:
+        raise ConfigError(f"{name} must be positive, not {value}")
+    return value
 
 
 def _decode_memory_mb(env: Mapping[str, str]) -> int:

@@ -40,3 +40,11 @@ def found(value: T | None, what: str) -> T:
     if value is None:
         raise NotFound(f"{what} not found")
     return value
+
+
+class TooManyAttempts(DomainError):
+    """Too many failed attempts in a short time (429); `retry_after` is in seconds."""
+
+    def __init__(self, detail: str, *, retry_after: float) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after

@@ -22,6 +22,7 @@ from daemon.registration.orphans import PendingFiles, Sweeper
 from daemon.runtime import Runtime
 from daemon.services import input_sessions as input_sessions_service
 from daemon.services import settings as settings_service
+from daemon.services.ui_sessions import UiSessions
 from daemon.supervisor import Supervisor, Worker
 from daemon.sync.runs import SyncRuns
 from daemon.watching.manager import Watcher
@@ -110,6 +111,7 @@ async def lifespan(app: Litestar) -> AsyncIterator[None]:
             registrations=registrations,
             watcher=watcher,
             sync_runs=sync_runs,
+            ui_sessions=UiSessions(pool, settings),
             request_shutdown=app.state.request_shutdown,
         )
         log.info(

@@ -27,6 +27,20 @@ def restrict_umask() -> None:
     os.umask(PRIVATE_UMASK)
 
 
+def write_private(path: Path, text: str) -> None:
+    """Write a small secret file atomically (a reader never sees half of it), mode 0600."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(path.name + ".tmp")
+    # A temp file left by a crash may carry another mode: start from a new one.
+    temp.unlink(missing_ok=True)
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+    temp.replace(path)
+
+
 def make_private(root: Path, *, large: Collection[Path] = ()) -> int:
     """Take group and other permissions from ``root`` and everything in it; return the count.
 

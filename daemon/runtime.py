@@ -11,6 +11,7 @@ import asyncpg
 from daemon.config import Settings
 from daemon.registration.manager import Registrations
 from daemon.services.settled import SettledCache
+from daemon.services.ui_sessions import UiSessions
 from daemon.supervisor import Supervisor
 from daemon.sync.runs import SyncRuns
 from daemon.watching.manager import Watcher
@@ -27,6 +28,7 @@ class Runtime:
     registrations: Registrations
     watcher: Watcher
     sync_runs: SyncRuns
+    ui_sessions: UiSessions
     request_shutdown: Callable[[], None]
     # Figures GET /api/activity keeps between the tray's polls.
     settled: SettledCache = field(default_factory=SettledCache)

@@ -71,6 +71,9 @@ def _serve(settings: Settings, sock: socket.socket) -> int:
         lifespan="on",
         timeout_graceful_shutdown=10,
         server_header=False,
+        # A TLS proxy's X-Forwarded-Proto makes the scheme https: browser cookies then
+        # carry Secure.
+        forwarded_allow_ips=settings.trusted_proxies,
     )
     server = uvicorn.Server(config)
     # uvicorn re-raises the signal it caught once it has shut down; with these

@@ -50,7 +50,7 @@ RAW_DIRS = (
 )
 # Packages whose data files are read through importlib.resources (and so imported by
 # name: `migrations` has no import statement anywhere).
-PACKAGE_DATA = ("migrations", "tray")
+PACKAGE_DATA = ("migrations", "tray", "daemon")
 # Modules imported by name at run time.
 MODULES = (
     "litestar.logging.standard",

@@ -1,7 +1,8 @@
 """A smoke test of a built `hotprevue`: python -m installers.smoke PROGRAM PHOTOS....
 
 Runs the program as an installed user would, with an empty environment (no Python, no
-virtualenv on PATH): first start creates the catalog, /health answers, the photos
+virtualenv on PATH): first start creates the catalog, /health answers, the web UI's page
+and an asset load through `hotprevue open --print`'s link, the photos
 register with the hothashes this source gives them, a sync reaches a central server run
 from the same program with --central, the tray comes up under Xvfb and quits, and
 `hotprevue stop` leaves no PostgreSQL behind. With --deb the package is installed
@@ -21,6 +22,8 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -171,6 +174,7 @@ def registered(program: str, photos: list[Path], home: Path) -> Iterator[tuple[D
     began = time.monotonic()
     with daemon(program, data, env) as local:
         report = Report(seconds={"first start to /health": time.monotonic() - began})
+        web_ui_serves(program, data, env)
         registration = 0.0
         for folder in photos:
             began = time.monotonic()
@@ -182,6 +186,33 @@ def registered(program: str, photos: list[Path], home: Path) -> Iterator[tuple[D
             report.hothashes = listed
         report.seconds["registration"] = registration
         yield local, report
+
+
+def web_ui_serves(program: str, data: Path, env: dict[str, str]) -> None:
+    """`hotprevue open --print` gives a link whose page, one of its assets, and sign-in
+    work: the UI's files made it into the build."""
+    url = run(program, "open", "--print", "--data-dir", str(data), env=env).strip()
+    base, _, token = url.partition("/login#")
+    page = _http(f"{base}/", {"Accept": "text/html"})
+    asset = re.search(rb'src="(/ui/[0-9a-f]+/app\.js)"', page)
+    if asset is None or b'data-mode="local"' not in page:
+        raise SmokeFailure(f"/ is not the web UI's page:\n{page[:500]!r}")
+    if not _http(base + asset[1].decode(), {}).strip():
+        raise SmokeFailure(f"{asset[1].decode()} is empty")
+    body = b'{"link_token": "%s"}' % token.encode()
+    headers = {"Origin": base, "Content-Type": "application/json"}
+    if b'"token"' not in _http(f"{base}/api/ui/sessions", headers, body):
+        raise SmokeFailure("the login link did not sign a browser in")
+
+
+def _http(url: str, headers: dict[str, str], body: bytes | None = None) -> bytes:
+    request = urllib.request.Request(url, data=body, headers=headers)  # noqa: S310 - loopback
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+            content: bytes = response.read()
+            return content
+    except (urllib.error.URLError, OSError) as exc:
+        raise SmokeFailure(f"{url}: {exc}") from None
 
 
 def smoke(program: str, photos: list[Path], *, tray: bool) -> Report:

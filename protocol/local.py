@@ -56,6 +56,11 @@ class DataPaths:
         return self.root / "api_key"
 
     @property
+    def ui_password(self) -> Path:
+        """Central: the scrypt hash of the web UI's password (absent: browser sign-in off)."""
+        return self.root / "ui_password"
+
+    @property
     def lock(self) -> Path:
         """Held for the daemon's lifetime: one daemon per data directory."""
         return self.root / "daemon.lock"

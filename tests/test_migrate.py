@@ -30,6 +30,7 @@ CATALOG_TABLES = {
     "registered_machines",
     "machine_tokens",
     "photo_holders",
+    "ui_sessions",
     "schema_migrations",
 }
 

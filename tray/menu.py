@@ -111,6 +111,7 @@ class Actions:
     rescan_folder: Callable[[uuid.UUID], None]
     remove_folder: Callable[[uuid.UUID], None]
     open_app: Callable[[], None]
+    open_data_folder: Callable[[], None]
     open_log: Callable[[], None]
     toggle_autostart: Callable[[], None]
     start_daemon: Callable[[], None]
@@ -149,7 +150,8 @@ def build(pystray: ModuleType, current: Callable[[], MenuModel], act: Actions) -
         item("Register folder…", _call(act.register_folder), enabled=ready),
         item("Watched folders", menu(folder_entries), enabled=ready),
         menu.SEPARATOR,
-        item("Open Hotprevue", _call(act.open_app)),
+        item("Open Hotprevue", _call(act.open_app), enabled=ready),
+        item("Open data folder", _call(act.open_data_folder)),
         item("Open log", _call(act.open_log)),
         item(
             "Start at login",

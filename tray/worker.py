@@ -6,6 +6,7 @@ import logging
 import threading
 import time
 import uuid
+import webbrowser
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -20,6 +21,7 @@ from protocol.input_sessions import InputSession, InputSessionCreate
 from protocol.local import RuntimeInfo, default_data_dir
 from protocol.sync import SyncRun, SyncRunCreate
 from protocol.system import Activity
+from protocol.ui import LOGIN_LINKS_PATH, LoginLink
 from protocol.watched_folders import WatchedFolder, WatchedFolderCreate, WatchedFolderPatch
 from tray import autostart
 from tray.control import PATIENT, QUICK, START_TIMEOUT, DaemonControl, RestartBudget
@@ -255,6 +257,12 @@ class Worker:
             self._our_runs.add(run.id)
         if refused:
             self._notify("Sync now", "; ".join(refused))
+
+    def open_app(self) -> None:
+        """Open the web UI in the default browser, signed in by a one-use link."""
+        link = self._client().post(LOGIN_LINKS_PATH, LoginLink)
+        if not webbrowser.open(link.url):
+            raise OSError("no web browser could be started; run `hotprevue open --print`")
 
     def tell(self, text: str, seconds: float = 30.0) -> None:
         """Show `text` as the status line for a while (for what has no other place)."""

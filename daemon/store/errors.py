@@ -208,6 +208,10 @@ CONSTRAINTS: dict[str, Rule] = {
     "registered_machines_acked_seq_check": _internal("a change number is not negative"),
     "photo_holders_pkey": _internal("a machine holds a photo once"),
     "photo_holders_photo_id_fkey": _internal("a holder holds a photo central has"),
+    # ui_sessions
+    "ui_sessions_pkey": _internal("a browser session with this id exists"),
+    "ui_sessions_token_key": _internal("this browser session token exists"),
+    "ui_sessions_cookie_key": _internal("this browser session cookie exists"),
     # the migration runner's own table
     "schema_migrations_pkey": _internal("this migration was already applied"),
 }

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -244,3 +246,36 @@ def test_sigterm_quits_like_the_menu(xsession: XSession, tmp_path: Path, databas
     assert time.monotonic() - started < 3.5
     xsession.wait_for(lambda: not lock_held(data / "daemon.lock"), 20, "the daemon to stop")
     assert "quit on SIGTERM" in (data / "logs" / "tray.log").read_text()
+
+
+def test_open_hotprevue_opens_the_web_ui_signed_in(
+    xsession: XSession, tmp_path: Path, database_url: str
+) -> None:
+    # The desktop's browser is whatever $BROWSER names: here a script that notes the URL.
+    opened = tmp_path / "opened.txt"
+    browser = tmp_path / "browser.sh"
+    browser.write_text(f'#!/bin/sh\necho "$1" >> {opened}\n')
+    browser.chmod(0o755)
+    data = tmp_path / "data"
+    env = clean_env(DATABASE_URL=database_url, BROWSER=f"{browser} %s")
+    tray = launch_tray(xsession, tmp_path, data, env)
+    icon = docked(xsession)
+    client = healthy_client(data)
+    time.sleep(1.5)  # the tray sees its daemon ready at its next poll
+    open_menu(xsession, icon)
+    # From the bottom: Quit, Stop, Start at login, Open log, Open data folder, Open Hotprevue.
+    xsession.key(*["Up"] * 6, "Return")
+    xsession.wait_for(opened.exists, timeout=10, what="the browser to be started")
+    url = opened.read_text().strip()
+    assert url.startswith(f"{client.base_url}/login#"), url
+    body = json.dumps({"link_token": url.partition("#")[2]}).encode()
+    request = urllib.request.Request(
+        f"{client.base_url}/api/ui/sessions",
+        data=body,
+        headers={"Origin": client.base_url, "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=5) as response:
+        assert response.status == 201
+        assert "hotprevue_session_" in response.headers["Set-Cookie"]
+    quit_from_menu(xsession, icon)
+    assert tray.wait(5) == 0

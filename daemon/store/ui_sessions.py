@@ -1,0 +1,67 @@
+"""SQL for browser sessions of the web UI (hashes only; never synced)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from daemon.store.base import Conn
+
+CREATE = """
+INSERT INTO ui_sessions (token_hash, cookie_hash, read_only) VALUES ($1, $2, $3)
+RETURNING id, read_only, last_used_at
+"""
+# A session unused for longer than its lifetime is gone, whether or not it was swept.
+BY_COOKIE = """
+SELECT id, token_hash, read_only, last_used_at FROM ui_sessions
+WHERE cookie_hash = $1 AND last_used_at > now() - $2::interval
+"""
+# Written at most once a minute per session: a page's every request need not write.
+TOUCH = """
+UPDATE ui_sessions SET last_used_at = now()
+WHERE id = $1 AND last_used_at < now() - interval '1 minute'
+"""
+DELETE = "DELETE FROM ui_sessions WHERE id = $1"
+DELETE_EXPIRED = "DELETE FROM ui_sessions WHERE last_used_at <= now() - $1::interval"
+
+
+@dataclass(frozen=True, slots=True)
+class UiSession:
+    """A stored browser session."""
+
+    id: uuid.UUID
+    token_hash: bytes
+    read_only: bool
+    last_used_at: datetime
+
+
+async def create(conn: Conn, token_hash: bytes, cookie_hash: bytes, read_only: bool) -> UiSession:
+    """Store a new session's hashes."""
+    row = await conn.fetchrow(CREATE, token_hash, cookie_hash, read_only)
+    assert row is not None
+    return UiSession(row["id"], token_hash, row["read_only"], row["last_used_at"])
+
+
+async def by_cookie(conn: Conn, cookie_hash: bytes, lifetime: timedelta) -> UiSession | None:
+    """The live session this cookie belongs to, if any."""
+    row = await conn.fetchrow(BY_COOKIE, cookie_hash, lifetime)
+    if row is None:
+        return None
+    return UiSession(row["id"], bytes(row["token_hash"]), row["read_only"], row["last_used_at"])
+
+
+async def touch(conn: Conn, session_id: uuid.UUID) -> None:
+    """Note that the session was used now."""
+    await conn.execute(TOUCH, session_id)
+
+
+async def delete(conn: Conn, session_id: uuid.UUID) -> None:
+    """End a session."""
+    await conn.execute(DELETE, session_id)
+
+
+async def delete_expired(conn: Conn, lifetime: timedelta) -> int:
+    """Remove sessions unused for longer than their lifetime."""
+    result: str = await conn.execute(DELETE_EXPIRED, lifetime)
+    return int(result.split()[-1])
