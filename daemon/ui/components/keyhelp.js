@@ -1,0 +1,61 @@
+// The keyboard shortcuts, shown with `?`.
+
+import { html } from '../vendor/lit-html/lit-html.js';
+import { modal } from './dialog.js';
+
+/** @type {[string, string, boolean][]} keys, what they do, whether they edit */
+const GRID = [
+  ['← → ↑ ↓', 'Move between photos', false],
+  ['Shift + arrows', 'Extend the selection', false],
+  ['Ctrl + arrows', 'Move without changing the selection', false],
+  ['Space', 'Select or unselect the photo', false],
+  ['Click · Ctrl-click · Shift-click', 'Select · add to the selection · select a range', false],
+  ['Ctrl + A', 'Select all (up to 10,000)', false],
+  ['Enter · double-click', 'Open the photo', false],
+  ['Esc', 'Clear the selection', false],
+  ['1 – 5 · 0', 'Rate · clear the rating', true],
+  ['Delete', 'Move to the trash (restore, in the trash)', true],
+  ['S', 'Show the photos of a stack', false],
+  ['F', 'Show or hide the filters', false],
+  ['+ · −', 'Larger · smaller thumbnails', false],
+  ['Page Up · Page Down', 'Previous · next screen', false],
+];
+/** @type {[string, string, boolean][]} */
+const LOUPE = [
+  ['← →', 'Previous · next photo', false],
+  ['Esc', 'Back to the library', false],
+  ['1 – 5 · 0', 'Rate · clear the rating', true],
+  ['A', 'Go to the next photo after rating: on or off', true],
+  ['[ · ]', 'Rotate left · right', true],
+  ['Delete', 'Move to the trash', true],
+  ['I', 'Show or hide the information', false],
+];
+
+/** @param {boolean} readOnly leave out the keys that edit */
+export function showKeyHelp(readOnly) {
+  const rows = (/** @type {[string, string, boolean][]} */ list) =>
+    list
+      .filter(([, , edits]) => !readOnly || !edits)
+      .map(([keys, text]) => html`<tr><th scope="row"><kbd>${keys}</kbd></th><td>${text}</td></tr>`);
+  return modal(
+    'Keyboard shortcuts',
+    (close) => html`
+      <div class="dialog-head">
+        <h2>Keyboard shortcuts</h2>
+        <button type="button" class="icon-button" aria-label="Close" @click=${() => close(null)}>×</button>
+      </div>
+      <div class="keys">
+        <table>
+          <caption>Library</caption>
+          <tbody>${rows(GRID)}</tbody>
+        </table>
+        <table>
+          <caption>Photo</caption>
+          <tbody>${rows(LOUPE)}</tbody>
+        </table>
+      </div>
+      <p class="muted">Press <kbd>?</kbd> for this list anywhere.</p>
+    `,
+    'is-wide',
+  );
+}
