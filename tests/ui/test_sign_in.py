@@ -184,3 +184,49 @@ async def test_without_a_session_the_api_says_how_to_sign_in(anon_client: Client
     assert response.status_code == 401
     assert "X-API-Key" in response.json()["detail"]
     assert "hotprevue open" in response.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Cookie": f"{COOKIE}=" + "\u00ff" * 10},
+        {"Cookie": f"{COOKIE}=" + "x" * 8000},
+        {"Cookie": f'{COOKIE}="unterminated; other=1'},
+        {"Cookie": f"{COOKIE}=a", "Authorization": "Bearer"},
+        {"Cookie": f"{COOKIE}=a", "Authorization": "Basic dXNlcjpwYXNz"},
+        {"Cookie": f"{COOKIE}=a", "Authorization": "Bearer " + "\u00e9" * 50},
+    ],
+)
+async def test_hostile_session_headers_are_refused_cleanly(
+    anon_client: Client, headers: dict[str, str]
+) -> None:
+    # Raw bytes, as a hostile client sends them: UTF-8 where HTTP expects Latin-1.
+    encoded = {k.encode(): v.encode() for k, v in headers.items()}
+    response = await anon_client.get("/api/photos", headers=encoded)
+    assert response.status_code in (401, 403), response.text
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"",
+        b"{",
+        b"[]",
+        b'{"link_token": 5}',
+        b'{"link_token": "' + b"a" * 300 + b'"}',
+        b'{"link_token": "x", "extra": 1}',
+        b'{"link_token": "x", "password": "y"}',
+        b"[" * 10000,
+        b'{"link_token": "\xff\xfe"}',
+    ],
+)
+async def test_broken_sign_in_bodies_are_refused_without_a_cookie(
+    anon_client: Client, body: bytes
+) -> None:
+    response = await anon_client.post(
+        "/api/ui/sessions",
+        content=body,
+        headers={"Origin": LOCAL_BASE_URL, "Content-Type": "application/json"},
+    )
+    assert response.status_code in (401, 422), response.text
+    assert "set-cookie" not in response.headers
