@@ -59,7 +59,7 @@ _COOKIE_ONLY = re.compile(r"/api/photos/[^/]+/coldpreview|/api/collections/[^/]+
 _BROWSER_REFUSED = re.compile(r"/api/(?:shutdown|ui/login-links)/?")
 _MACHINES = re.compile(r"/api/machines(?:/.*)?")
 # Central's administration (not the mirrored catalog): a browser write there is a 403.
-_CATALOG_ADMIN = re.compile(r"/api/(?:settings|machines|shutdown|sync|ui)(?:/.*)?")
+_ADMIN = re.compile(r"/api/(?:settings|machines|shutdown|sync|ui)(?:/.*)?")
 
 
 def load_or_create_api_key(path: Path) -> str:
@@ -163,7 +163,7 @@ class ApiAuthGuard(ASGIMiddleware):
         ):
             raise PermissionDeniedException(detail="not for a browser session: use the API key")
         if session.read_only and method not in _READS and path != SESSION_PATH:
-            if _CATALOG_ADMIN.fullmatch(path) is not None:
+            if _ADMIN.fullmatch(path) is not None:
                 raise PermissionDeniedException(detail="browser sessions on central only look")
             raise ClientException(status_code=HTTP_409_CONFLICT, detail=_MIRROR_REFUSED)
         return session
