@@ -230,10 +230,7 @@ class UiSessions:
     async def authenticate(self, cookie: str) -> UiSession | None:
         """The live session this cookie belongs to; its use is noted."""
         async with self._pool.acquire() as conn:
-            session = await store.by_cookie(conn, _digest(cookie), self.lifetime)
-            if session is not None:
-                await store.touch(conn, session.id)
-        return session
+            return await store.use(conn, _digest(cookie), self.lifetime)
 
     @staticmethod
     def token_matches(session: UiSession, token: str) -> bool:

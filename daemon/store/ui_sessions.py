@@ -13,14 +13,17 @@ INSERT INTO ui_sessions (token_hash, cookie_hash, read_only) VALUES ($1, $2, $3)
 RETURNING id, read_only, last_used_at
 """
 # A session unused for longer than its lifetime is gone, whether or not it was swept.
-BY_COOKIE = """
-SELECT id, token_hash, read_only, last_used_at FROM ui_sessions
-WHERE cookie_hash = $1 AND last_used_at > now() - $2::interval
-"""
-# Written at most once a minute per session: a page's every request need not write.
-TOUCH = """
-UPDATE ui_sessions SET last_used_at = now()
-WHERE id = $1 AND last_used_at < now() - interval '1 minute'
+# Its use is written at most once a minute: a page's every request need not write, and
+# the look-up and the note are one round trip on every browser request.
+USE = """
+WITH live AS (
+    SELECT id, token_hash, read_only, last_used_at FROM ui_sessions
+    WHERE cookie_hash = $1 AND last_used_at > now() - $2::interval
+), noted AS (
+    UPDATE ui_sessions s SET last_used_at = now() FROM live
+    WHERE s.id = live.id AND live.last_used_at < now() - interval '1 minute'
+)
+SELECT * FROM live
 """
 DELETE = "DELETE FROM ui_sessions WHERE id = $1"
 DELETE_EXPIRED = "DELETE FROM ui_sessions WHERE last_used_at <= now() - $1::interval"
@@ -43,17 +46,12 @@ async def create(conn: Conn, token_hash: bytes, cookie_hash: bytes, read_only: b
     return UiSession(row["id"], token_hash, row["read_only"], row["last_used_at"])
 
 
-async def by_cookie(conn: Conn, cookie_hash: bytes, lifetime: timedelta) -> UiSession | None:
-    """The live session this cookie belongs to, if any."""
-    row = await conn.fetchrow(BY_COOKIE, cookie_hash, lifetime)
+async def use(conn: Conn, cookie_hash: bytes, lifetime: timedelta) -> UiSession | None:
+    """The live session this cookie belongs to, if any, its use noted."""
+    row = await conn.fetchrow(USE, cookie_hash, lifetime)
     if row is None:
         return None
     return UiSession(row["id"], bytes(row["token_hash"]), row["read_only"], row["last_used_at"])
-
-
-async def touch(conn: Conn, session_id: uuid.UUID) -> None:
-    """Note that the session was used now."""
-    await conn.execute(TOUCH, session_id)
 
 
 async def delete(conn: Conn, session_id: uuid.UUID) -> None:

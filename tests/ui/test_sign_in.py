@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import asyncpg
 import pytest
 from litestar.testing import AsyncTestClient
 
@@ -230,3 +231,17 @@ async def test_broken_sign_in_bodies_are_refused_without_a_cookie(
     )
     assert response.status_code in (401, 422), response.text
     assert "set-cookie" not in response.headers
+
+
+async def test_use_is_noted_and_a_session_unused_for_30_days_is_over(
+    browser: Browser, pool: asyncpg.Pool
+) -> None:
+    await pool.execute("UPDATE ui_sessions SET last_used_at = now() - interval '2 minutes'")
+    used = await browser.client.get("/api/photos", headers=browser.json_headers())
+    assert used.status_code == 200
+    age = await pool.fetchval("SELECT now() - last_used_at FROM ui_sessions")
+    assert age.total_seconds() < 60, "the use was noted"
+
+    await pool.execute("UPDATE ui_sessions SET last_used_at = now() - interval '30 days 1 second'")
+    over = await browser.client.get("/api/photos", headers=browser.json_headers())
+    assert over.status_code == 401
