@@ -60,11 +60,11 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, CDPSession, Page, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
 
-from daemon.database import with_database
 from daemon.imaging import coldpreviews
 from tests.benchmarks.catalog import fill, measure
 from tests.daemon_process import DaemonProcess
 from tests.images import photo_like
+from tests.sync.flows import catalog_dsn
 from tests.ui.browser import CHROMIUM_ARGS, VIEWPORT, Console, UiDaemon, chromium_path
 
 COLDPREVIEWS = 200
@@ -994,8 +994,7 @@ def main() -> None:
         daemon = DaemonProcess(Path(tmp) / "data").start()
         try:
             daemon.wait_healthy()
-            pgdata = daemon.paths.pgdata
-            dsn = with_database(f"postgresql://postgres@/postgres?host={pgdata}", "hotprevue")
+            dsn = catalog_dsn(daemon)
             began = time.perf_counter()
             asyncio.run(fill(dsn, args.photos))
             hothashes = add_coldpreviews(daemon, dsn)
