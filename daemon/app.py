@@ -41,6 +41,7 @@ from daemon.api.categories import CategoriesController
 from daemon.api.central import SyncReceiveController
 from daemon.api.collections import CollectionsController, TextItemsController
 from daemon.api.events import EventsController
+from daemon.api.folders import FoldersController
 from daemon.api.input_sessions import InputSessionsController
 from daemon.api.machines import MachinesController
 from daemon.api.photographers import PhotographersController
@@ -90,8 +91,8 @@ _DOMAIN_STATUS = {
 _BUSY = (asyncpg.DeadlockDetectedError, asyncpg.SerializationError)
 # Central only: machines push to it, and it lists and revokes their tokens.
 _CENTRAL_CONTROLLERS = [SyncReceiveController, MachinesController]
-# Local only: this machine's pushes, and what its tray polls.
-_LOCAL_CONTROLLERS = [SyncController, ActivityController]
+# Local only: this machine's pushes, what its tray polls, and its folders.
+_LOCAL_CONTROLLERS = [SyncController, ActivityController, FoldersController]
 
 
 def create_app(

@@ -48,6 +48,9 @@ class Collection(Response):
     item_count: int
     created_at: dt.datetime
     cover: Cover | None = None
+    # Grows whenever an item is added, moved or edited (a removal lowers item_count):
+    # an open window polls it to notice another window's changes.
+    items_version: int = 0
 
 
 class CollectionCreate(Request):
@@ -99,6 +102,20 @@ class ItemsOrder(Request):
     """The collection's item ids, all of them, in their new order."""
 
     item_ids: Annotated[list[uuid.UUID], msgspec.Meta(max_length=100_000)]
+
+
+class ItemsMove(Request):
+    """Move some items, keeping their order, to just before `before` (null: to the end)."""
+
+    item_ids: Annotated[list[uuid.UUID], msgspec.Meta(min_length=1, max_length=1000)]
+    before: uuid.UUID | None = None
+
+
+class ItemPosition(Response):
+    """Where a moved item stands now."""
+
+    id: uuid.UUID
+    position: int
 
 
 class ItemPatch(Request):

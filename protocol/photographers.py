@@ -43,3 +43,9 @@ class PhotographerPatch(Request):
     website: ShortText | msgspec.UnsetType = msgspec.UNSET
     bio: LongText | msgspec.UnsetType = msgspec.UNSET
     notes: LongText | msgspec.UnsetType = msgspec.UNSET
+
+
+class PhotographerMerge(Request):
+    """`POST /api/photographers/{id}/merge`: the photographer that takes over `id`'s photos."""
+
+    into: uuid.UUID

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
 from litestar import Controller, delete, get, patch, post, put
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, JSONBody, QueryParameter
 
+from daemon.api.params import Covers, Offset
 from daemon.runtime import Runtime
 from daemon.services import collections as service
 from protocol.collections import (
@@ -17,7 +19,9 @@ from protocol.collections import (
     CollectionPatch,
     ItemCreate,
     ItemPatch,
+    ItemPosition,
     ItemsAdd,
+    ItemsMove,
     ItemsOrder,
     ItemsRemove,
     TextItem,
@@ -35,9 +39,12 @@ class CollectionsController(Controller):
     tags = ["collections"]  # noqa: RUF012
 
     @get()
-    async def list_collections(self, runtime: NamedDependency[Runtime]) -> list[Collection]:
-        """Every collection with item_count and cover."""
-        return await service.list_all(runtime.pool)
+    async def list_collections(
+        self, runtime: NamedDependency[Runtime], covers: Covers = True
+    ) -> list[Collection]:
+        """Every collection with item_count and cover (`covers=false`: cover left out,
+        cover_hothash kept)."""
+        return await service.list_all(runtime.pool, covers=covers)
 
     @post()
     async def create_collection(
@@ -79,10 +86,15 @@ class CollectionsController(Controller):
 
     @get("/{collection_id:uuid}/items")
     async def list_items(
-        self, runtime: NamedDependency[Runtime], collection_id: CollectionId
+        self,
+        runtime: NamedDependency[Runtime],
+        collection_id: CollectionId,
+        limit: Annotated[int | None, QueryParameter(ge=1, le=1000)] = None,
+        offset: Offset = 0,
     ) -> list[CollectionItem]:
-        """Items in order."""
-        return await service.items(runtime.pool, collection_id)
+        """Items in order: all of them, or a page of `limit` items from `offset` on (how
+        many there are in all: the collection's `item_count`)."""
+        return await service.items(runtime.pool, collection_id, limit, offset)
 
     @post("/{collection_id:uuid}/items")
     async def add_item(
@@ -113,6 +125,19 @@ class CollectionsController(Controller):
     ) -> list[CollectionItem]:
         """Reorder: the full list of item ids in the new order."""
         return await service.reorder(runtime.pool, collection_id, data.item_ids)
+
+    @post("/{collection_id:uuid}/items/move", status_code=200)
+    async def move_items(
+        self,
+        runtime: NamedDependency[Runtime],
+        collection_id: CollectionId,
+        data: JSONBody[ItemsMove],
+    ) -> list[ItemPosition]:
+        """Move items, keeping their order, to just before the item `before` (null: to
+        the end); answers the moved items' new positions (the others keep their order,
+        and usually their positions). 422, and nothing moved, for an item that is not in
+        the collection, one listed twice, or `before` among the moved or not in it."""
+        return await service.move(runtime.pool, collection_id, data)
 
     @patch("/{collection_id:uuid}/items/{item_id:uuid}")
     async def update_item(

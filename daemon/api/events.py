@@ -8,6 +8,7 @@ from litestar import Controller, delete, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
+from daemon.api.params import Covers
 from daemon.runtime import Runtime
 from daemon.services import events as service
 from protocol.events import Event, EventCreate, EventPatch
@@ -20,9 +21,12 @@ class EventsController(Controller):
     tags = ["events"]  # noqa: RUF012
 
     @get()
-    async def list_events(self, runtime: NamedDependency[Runtime]) -> list[Event]:
-        """Root events with their children, each with photo_count and cover."""
-        return await service.tree(runtime.pool)
+    async def list_events(
+        self, runtime: NamedDependency[Runtime], covers: Covers = True
+    ) -> list[Event]:
+        """Root events with their children, each with photo_count and cover
+        (`covers=false`: cover left out, cover_hothash kept)."""
+        return await service.tree(runtime.pool, covers=covers)
 
     @post()
     async def create_event(

@@ -10,7 +10,12 @@ from litestar.params import FromPath, JSONBody
 
 from daemon.runtime import Runtime
 from daemon.services import photographers as service
-from protocol.photographers import Photographer, PhotographerCreate, PhotographerPatch
+from protocol.photographers import (
+    Photographer,
+    PhotographerCreate,
+    PhotographerMerge,
+    PhotographerPatch,
+)
 
 
 class PhotographersController(Controller):
@@ -54,3 +59,15 @@ class PhotographersController(Controller):
     ) -> None:
         """Remove a photographer no photo refers to (409 otherwise)."""
         await service.delete(runtime.pool, photographer_id)
+
+    @post("/{photographer_id:uuid}/merge", status_code=200)
+    async def merge_photographer(
+        self,
+        runtime: NamedDependency[Runtime],
+        photographer_id: FromPath[uuid.UUID],
+        data: JSONBody[PhotographerMerge],
+    ) -> Photographer:
+        """Give this photographer's photos, input sessions and watched folders to `into`,
+        then remove this one; answers `into`. 409 for a built-in photographer, or while a
+        registration giving its photos to this one runs."""
+        return await service.merge(runtime.pool, runtime.watcher, photographer_id, data.into)

@@ -13,10 +13,10 @@ from daemon.store.base import Conn, changes
 from protocol.events import Event, EventCreate, EventPatch
 
 
-async def tree(pool: asyncpg.Pool) -> list[Event]:
-    """Root events, each with its children."""
+async def tree(pool: asyncpg.Pool, *, covers: bool = True) -> list[Event]:
+    """Root events, each with its children; without covers when `covers` is false."""
     async with pool.acquire() as conn:
-        events = await store.list_all(conn)
+        events = await store.list_all(conn, covers=covers)
     roots = [e for e in events if e.parent_id is None]
     by_id = {e.id: e for e in roots}
     for event in events:

@@ -65,7 +65,9 @@ def readable_folder(raw: str, field: str = "source_path") -> Path:
     except (FileNotFoundError, NotADirectoryError):
         raise Invalid(f"{field}: folder not found: {path}") from None
     except (OSError, RuntimeError) as exc:  # RuntimeError: a symlink loop
-        raise Invalid(f"{field} cannot be read: {path}: {exc}") from None
+        # The OS's words alone: an OSError's text repeats the path.
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise Invalid(f"{field} cannot be read: {path}: {reason}") from None
     if not real.is_dir():
         raise Invalid(f"{field} is a file, not a folder: {path}")
     if not storable(str(real)):

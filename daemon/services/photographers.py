@@ -1,15 +1,20 @@
-"""Rules for photographers: the default and unknown rows are protected."""
+"""Rules for photographers: the default and unknown rows are protected; merging one
+photographer into another moves everything that names it."""
 
 from __future__ import annotations
 
 import uuid
+from typing import TYPE_CHECKING
 
 import asyncpg
 
-from daemon.errors import Conflict, found
+from daemon.errors import Conflict, Invalid, found
 from daemon.store import photographers as store
 from daemon.store.base import changes
 from protocol.photographers import Photographer, PhotographerCreate, PhotographerPatch
+
+if TYPE_CHECKING:
+    from daemon.watching.manager import Watcher
 
 
 async def list_all(pool: asyncpg.Pool) -> list[Photographer]:
@@ -61,3 +66,32 @@ async def delete(pool: asyncpg.Pool, photographer_id: uuid.UUID) -> None:
                 "move them to another photographer first"
             )
         await store.delete(conn, photographer_id)
+
+
+async def merge(
+    pool: asyncpg.Pool, watcher: Watcher, photographer_id: uuid.UUID, into: uuid.UUID
+) -> Photographer:
+    """Give every photo, session and watched folder of one photographer to another, and
+    remove the first, all in one transaction; returns the one that stays."""
+    if photographer_id == into:
+        raise Invalid("into: a photographer cannot be merged into itself")
+    async with pool.acquire() as conn, conn.transaction():
+        locked = await store.lock(conn, [photographer_id, into])
+        source = found(locked.get(photographer_id), f"photographer {photographer_id}")
+        target = found(locked.get(into), f"photographer {into}")
+        if source.is_default or source.is_unknown:
+            raise Conflict(
+                f"'{source.name}' is a built-in photographer and cannot be merged away; "
+                "merge the other photographer into it instead"
+            )
+        running = await store.registering(conn, photographer_id)
+        if running:
+            raise Conflict(
+                f"{running} registration(s) still running give their photos to "
+                f"'{source.name}'; merge when they have finished"
+            )
+        await store.reassign(conn, photographer_id, into)
+        await store.delete(conn, photographer_id)
+    # The watcher keeps each folder's photographer: it reads them again.
+    watcher.reload()
+    return target

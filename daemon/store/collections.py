@@ -3,15 +3,39 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
-from daemon.store.base import Conn, to_struct, to_structs, update_statement
-from protocol.collections import Collection, CollectionItem, TextItem
+import msgspec
 
-# Cover rule: the explicit cover (marked when trashed), else the first photo by position.
-SELECT = """
+from daemon.store.base import Conn, to_struct, to_structs, update_statement
+from protocol.collections import Collection, CollectionItem, ItemPosition, TextItem
+
+# Moved items are numbered this far apart, so that later moves find room between them
+# and write only the moved rows (positions need not be consecutive: they only sort).
+SPACING = 1024
+
+
+class Place(msgspec.Struct, frozen=True, kw_only=True):
+    """Where an item sorts: by position, then (equal positions) creation, then id."""
+
+    position: int
+    created_at: datetime
+    id: uuid.UUID
+
+
+# items_version: the newest change number of the items; with item_count it tells a
+# window that another one added, moved, edited or removed an item.
+_COLUMNS = """
 SELECT c.*,
     (SELECT count(*) FROM collection_items i WHERE i.collection_id = c.id) AS item_count,
+    (SELECT coalesce(max(i.change_seq), 0) FROM collection_items i
+     WHERE i.collection_id = c.id) AS items_version
+"""
+# Cover rule: the explicit cover (marked when trashed), else the first photo by position.
+SELECT = (
+    _COLUMNS  # noqa: S608 - fixed fragments
+    + """,
     CASE WHEN cv.hothash IS NULL THEN NULL ELSE jsonb_build_object(
         'hothash', cv.hothash, 'hotpreview_b64', cv.hotpreview_b64,
         'deleted', cv.deleted_at IS NOT NULL) END AS cover
@@ -26,13 +50,36 @@ LEFT JOIN LATERAL (
      ORDER BY i.position, i.created_at, i.id LIMIT 1)
 ) cv ON true
 """
-LIST = SELECT + " ORDER BY lower(c.name), c.created_at"
+)
+_ORDER = " ORDER BY lower(c.name), c.created_at"
+LIST = SELECT + _ORDER
+# No cover at all: its hotpreview is most of what a listing weighs.
+LIST_WITHOUT_COVERS = _COLUMNS + " FROM collections c" + _ORDER
 GET = SELECT + " WHERE c.id = $1"
+EXISTS = "SELECT EXISTS (SELECT 1 FROM collections WHERE id = $1)"
 INSERT = """
 INSERT INTO collections (name, description, cover_hothash) VALUES ($1, $2, $3) RETURNING id
 """
 DELETE = "DELETE FROM collections WHERE id = $1 RETURNING id"
+# The page's ids first, from the order index alone: a deep page reads no other row.
 ITEMS = """
+WITH page AS (
+    SELECT id, position, created_at FROM collection_items
+    WHERE collection_id = $1
+    ORDER BY position, created_at, id
+    LIMIT $2 OFFSET $3
+)
+SELECT i.id, i.position, i.caption, i.hothash, p.hotpreview_b64,
+    CASE WHEN t.id IS NULL THEN NULL ELSE jsonb_build_object(
+        'id', t.id, 'title', t.title, 'body', t.body, 'created_at', t.created_at) END
+        AS text_item
+FROM page
+JOIN collection_items i ON i.id = page.id
+LEFT JOIN photos p ON p.hothash = i.hothash
+LEFT JOIN text_items t ON t.id = i.text_item_id
+ORDER BY page.position, page.created_at, page.id
+"""
+ITEM = """
 SELECT i.id, i.position, i.caption, i.hothash, p.hotpreview_b64,
     CASE WHEN t.id IS NULL THEN NULL ELSE jsonb_build_object(
         'id', t.id, 'title', t.title, 'body', t.body, 'created_at', t.created_at) END
@@ -40,8 +87,7 @@ SELECT i.id, i.position, i.caption, i.hothash, p.hotpreview_b64,
 FROM collection_items i
 LEFT JOIN photos p ON p.hothash = i.hothash
 LEFT JOIN text_items t ON t.id = i.text_item_id
-WHERE i.collection_id = $1
-ORDER BY i.position, i.created_at, i.id
+WHERE i.collection_id = $1 AND i.id = $2
 """
 NEXT_POSITION = """
 SELECT coalesce(max(position) + 1, 0) FROM collection_items WHERE collection_id = $1
@@ -60,6 +106,65 @@ REORDER = """
 UPDATE collection_items i SET position = u.n - 1
 FROM unnest($2::uuid[]) WITH ORDINALITY AS u(id, n)
 WHERE i.id = u.id AND i.collection_id = $1
+"""
+LOCK = "SELECT id FROM collections WHERE id = $1 FOR UPDATE"
+PRESENT = "SELECT id FROM collection_items WHERE collection_id = $1 AND id = ANY($2::uuid[])"
+PLACE = """
+SELECT position, created_at, id FROM collection_items WHERE collection_id = $1 AND id = $2
+"""
+# The item that will stand right before the moved ones, the moved ones left out.
+PREVIOUS_POSITION = """
+SELECT position FROM collection_items
+WHERE collection_id = $1 AND (position, created_at, id) < ($2, $3, $4)
+    AND id <> ALL($5::uuid[])
+ORDER BY position DESC, created_at DESC, id DESC
+LIMIT 1
+"""
+LAST_POSITION = """
+SELECT position FROM collection_items
+WHERE collection_id = $1 AND id <> ALL($2::uuid[])
+ORDER BY position DESC, created_at DESC, id DESC
+LIMIT 1
+"""
+SET_POSITIONS = """
+UPDATE collection_items i SET position = u.position
+FROM unnest($2::uuid[], $3::int[]) AS u(id, position)
+WHERE i.collection_id = $1 AND i.id = u.id
+"""
+# Every item in its new order, `SPACING` apart (closer in a collection too large for
+# that): the moved ones, in the order given, sort with the item they go before, just
+# ahead of it; with no such item ($3 null), after all the others. Only the rows whose
+# position changes are written (each one written is sent by the next sync push).
+RENUMBER = """
+WITH moved AS (
+    SELECT id, n FROM unnest($2::uuid[]) WITH ORDINALITY AS m(id, n)
+),
+place AS (
+    SELECT position, created_at, id FROM collection_items
+    WHERE collection_id = $1 AND id = $3::uuid
+),
+ordered AS (
+    SELECT i.id, (row_number() OVER (ORDER BY
+            m.id IS NOT NULL AND $3::uuid IS NULL,
+            CASE WHEN m.id IS NULL THEN i.position ELSE p.position END,
+            CASE WHEN m.id IS NULL THEN i.created_at ELSE p.created_at END,
+            CASE WHEN m.id IS NULL THEN i.id ELSE p.id END,
+            m.n NULLS LAST)
+        * least($4::bigint, 2147483647 / (count(*) OVER () + 1)))::int AS position
+    FROM collection_items i
+    LEFT JOIN moved m ON m.id = i.id
+    LEFT JOIN place p ON true
+    WHERE i.collection_id = $1
+)
+UPDATE collection_items i SET position = o.position
+FROM ordered o
+WHERE i.id = o.id AND i.position <> o.position
+"""
+POSITIONS = """
+SELECT i.id, i.position
+FROM unnest($2::uuid[]) WITH ORDINALITY AS u(id, n)
+JOIN collection_items i ON i.id = u.id AND i.collection_id = $1
+ORDER BY u.n
 """
 CAPTION = """
 UPDATE collection_items SET caption = $3 WHERE collection_id = $1 AND id = $2 RETURNING id
@@ -94,15 +199,21 @@ INSERT_TEXT = (
 DELETE_TEXT = "DELETE FROM text_items WHERE id = $1 RETURNING id"
 
 
-async def list_all(conn: Conn) -> list[Collection]:
-    """Every collection with count and cover."""
-    return to_structs(await conn.fetch(LIST), Collection)
+async def list_all(conn: Conn, *, covers: bool = True) -> list[Collection]:
+    """Every collection with its count, and with its cover unless `covers` is false."""
+    return to_structs(await conn.fetch(LIST if covers else LIST_WITHOUT_COVERS), Collection)
 
 
 async def get(conn: Conn, collection_id: uuid.UUID) -> Collection | None:
     """One collection."""
     row = await conn.fetchrow(GET, collection_id)
     return to_struct(row, Collection) if row else None
+
+
+async def exists(conn: Conn, collection_id: uuid.UUID) -> bool:
+    """Whether the collection exists."""
+    result: bool = await conn.fetchval(EXISTS, collection_id)
+    return result
 
 
 async def insert(conn: Conn, name: str, description: str, cover: str | None) -> uuid.UUID:
@@ -122,9 +233,16 @@ async def delete(conn: Conn, collection_id: uuid.UUID) -> bool:
     return await conn.fetchval(DELETE, collection_id) is not None
 
 
-async def items(conn: Conn, collection_id: uuid.UUID) -> list[CollectionItem]:
-    """A collection's items in order."""
-    return to_structs(await conn.fetch(ITEMS, collection_id), CollectionItem)
+async def items(
+    conn: Conn, collection_id: uuid.UUID, limit: int | None = None, offset: int = 0
+) -> list[CollectionItem]:
+    """A collection's items in order: all of them, or `limit` from `offset` on."""
+    return to_structs(await conn.fetch(ITEMS, collection_id, limit, offset), CollectionItem)
+
+
+async def item(conn: Conn, collection_id: uuid.UUID, item_id: uuid.UUID) -> CollectionItem:
+    """One item of the collection (it must be there)."""
+    return to_struct(await conn.fetchrow(ITEM, collection_id, item_id), CollectionItem)
 
 
 async def next_position(conn: Conn, collection_id: uuid.UUID) -> int:
@@ -159,6 +277,67 @@ async def item_ids(conn: Conn, collection_id: uuid.UUID) -> set[uuid.UUID]:
 async def reorder(conn: Conn, collection_id: uuid.UUID, ordered: list[uuid.UUID]) -> None:
     """Rewrite positions 0..n-1 in the given order."""
     await conn.execute(REORDER, collection_id, ordered)
+
+
+async def lock(conn: Conn, collection_id: uuid.UUID) -> bool:
+    """Hold the collection's row until the transaction ends (False: no such collection);
+    inserting items waits for it too, through their foreign key."""
+    return await conn.fetchval(LOCK, collection_id) is not None
+
+
+async def present(conn: Conn, collection_id: uuid.UUID, ids: list[uuid.UUID]) -> set[uuid.UUID]:
+    """Those of these item ids that are items of the collection."""
+    return {row["id"] for row in await conn.fetch(PRESENT, collection_id, ids)}
+
+
+async def place(conn: Conn, collection_id: uuid.UUID, item_id: uuid.UUID) -> Place | None:
+    """An item's sort key, or None when it is not in the collection."""
+    row = await conn.fetchrow(PLACE, collection_id, item_id)
+    return to_struct(row, Place) if row else None
+
+
+async def previous_position(
+    conn: Conn, collection_id: uuid.UUID, before: Place, leaving_out: list[uuid.UUID]
+) -> int | None:
+    """The position of the last item ahead of `before`, these items left out."""
+    position: int | None = await conn.fetchval(
+        PREVIOUS_POSITION,
+        collection_id,
+        before.position,
+        before.created_at,
+        before.id,
+        leaving_out,
+    )
+    return position
+
+
+async def last_position(
+    conn: Conn, collection_id: uuid.UUID, leaving_out: list[uuid.UUID]
+) -> int | None:
+    """The position of the last item, these items left out."""
+    position: int | None = await conn.fetchval(LAST_POSITION, collection_id, leaving_out)
+    return position
+
+
+async def set_positions(
+    conn: Conn, collection_id: uuid.UUID, ids: list[uuid.UUID], positions: list[int]
+) -> None:
+    """Give each of these items its position."""
+    await conn.execute(SET_POSITIONS, collection_id, ids, positions)
+
+
+async def renumber(
+    conn: Conn, collection_id: uuid.UUID, moved: list[uuid.UUID], before: uuid.UUID | None
+) -> None:
+    """Move items before another (None: to the end) by numbering every item afresh."""
+    await conn.execute(RENUMBER, collection_id, moved, before, SPACING)
+
+
+async def positions(
+    conn: Conn, collection_id: uuid.UUID, ids: list[uuid.UUID]
+) -> list[ItemPosition]:
+    """These items' positions, in the order given."""
+    return to_structs(await conn.fetch(POSITIONS, collection_id, ids), ItemPosition)
 
 
 async def set_caption(

@@ -8,11 +8,15 @@ from typing import Any
 from daemon.store.base import Conn, to_struct, to_structs, update_statement
 from protocol.events import Event, EventCreate
 
-# Cover rule: the explicit cover (marked when trashed), else the first photo by time.
-SELECT = """
+_COLUMNS = """
 SELECT e.*,
     (SELECT count(*) FROM photos p WHERE p.event_id = e.id AND p.deleted_at IS NULL)
-        AS photo_count,
+        AS photo_count
+"""
+# Cover rule: the explicit cover (marked when trashed), else the first photo by time.
+SELECT = (
+    _COLUMNS  # noqa: S608 - fixed fragments
+    + """,
     CASE WHEN c.hothash IS NULL THEN NULL ELSE jsonb_build_object(
         'hothash', c.hothash, 'hotpreview_b64', c.hotpreview_b64,
         'deleted', c.deleted_at IS NOT NULL) END AS cover
@@ -26,7 +30,11 @@ LEFT JOIN LATERAL (
      ORDER BY p.taken_at ASC NULLS LAST, p.registered_at, p.id LIMIT 1)
 ) c ON true
 """
-LIST = SELECT + " ORDER BY e.date NULLS LAST, lower(e.name), e.created_at"
+)
+_ORDER = " ORDER BY e.date NULLS LAST, lower(e.name), e.created_at"
+LIST = SELECT + _ORDER
+# No cover at all: its hotpreview is most of what a listing weighs.
+LIST_WITHOUT_COVERS = _COLUMNS + " FROM events e" + _ORDER
 GET = SELECT + " WHERE e.id = $1"
 EXISTS = "SELECT EXISTS (SELECT 1 FROM events WHERE id = $1)"
 PARENT_OF = "SELECT parent_id FROM events WHERE id = $1"
@@ -44,9 +52,9 @@ async def exists(conn: Conn, event_id: uuid.UUID) -> bool:
     return result
 
 
-async def list_all(conn: Conn) -> list[Event]:
-    """Every event, flat."""
-    return to_structs(await conn.fetch(LIST), Event)
+async def list_all(conn: Conn, *, covers: bool = True) -> list[Event]:
+    """Every event, flat; with covers unless `covers` is false."""
+    return to_structs(await conn.fetch(LIST if covers else LIST_WITHOUT_COVERS), Event)
 
 
 async def get(conn: Conn, event_id: uuid.UUID) -> Event | None:

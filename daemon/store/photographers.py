@@ -26,6 +26,21 @@ INSERT INTO photographers (name, website, bio, notes) VALUES ($1, $2, $3, $4) RE
 """
 DELETE = "DELETE FROM photographers WHERE id = $1"
 PHOTO_COUNT = "SELECT count(*) FROM photos WHERE photographer_id = $1"
+# Both rows of a merge, locked in one order (two opposite merges wait, never deadlock):
+# rows that would name the one going (a photo, a session) wait for the merge's end.
+LOCK = "SELECT * FROM photographers WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE"
+# Registrations that hold the photographer in memory for the photos they will write.
+REGISTERING = """
+SELECT count(*) FROM input_sessions
+WHERE default_photographer_id = $1 AND status IN ('pending', 'running')
+"""
+# Every row that names a photographer. The synced tables' triggers mark what changes
+# for the next push (change_seq; a photo's edited_at.photographer too).
+REASSIGN = (
+    "UPDATE photos SET photographer_id = $2 WHERE photographer_id = $1",
+    "UPDATE input_sessions SET default_photographer_id = $2 WHERE default_photographer_id = $1",
+    "UPDATE watched_folders SET photographer_id = $2 WHERE photographer_id = $1",
+)
 
 
 async def ensure_special(conn: Conn) -> None:
@@ -68,6 +83,23 @@ async def update(
 async def delete(conn: Conn, photographer_id: uuid.UUID) -> None:
     """Remove a photographer (the service has checked it may go)."""
     await conn.execute(DELETE, photographer_id)
+
+
+async def lock(conn: Conn, ids: list[uuid.UUID]) -> dict[uuid.UUID, Photographer]:
+    """Lock these photographers' rows until the transaction ends; those that exist, by id."""
+    return {p.id: p for p in to_structs(await conn.fetch(LOCK, ids), Photographer)}
+
+
+async def registering(conn: Conn, photographer_id: uuid.UUID) -> int:
+    """How many registrations not finished yet give their photos this photographer."""
+    count: int = await conn.fetchval(REGISTERING, photographer_id)
+    return count
+
+
+async def reassign(conn: Conn, source: uuid.UUID, target: uuid.UUID) -> None:
+    """Make every row naming photographer `source` name `target`."""
+    for statement in REASSIGN:
+        await conn.execute(statement, source, target)
 
 
 async def photo_count(conn: Conn, photographer_id: uuid.UUID) -> int:
