@@ -39,6 +39,7 @@ from daemon.api.batches import BatchesController
 from daemon.api.bodies import StrictBodies
 from daemon.api.categories import CategoriesController
 from daemon.api.central import SyncReceiveController
+from daemon.api.collection_export import CollectionExportController
 from daemon.api.collections import CollectionsController, TextItemsController
 from daemon.api.events import EventsController
 from daemon.api.folders import FoldersController
@@ -119,6 +120,7 @@ def create_app(
             BatchesController,
             EventsController,
             CollectionsController,
+            CollectionExportController,
             TextItemsController,
             StacksController,
             DuplicatesController,

@@ -168,16 +168,17 @@ class PhotosController(Controller):
         request: Request[object, object, State],
     ) -> Response[bytes] | File:
         """The detail-view JPEG (correction applied); 304 when the client has it."""
-        path, etag = await service.coldpreview(
-            runtime.pool, runtime.settings.coldpreview_dir, hothash
-        )
+        found = await service.coldpreview(runtime.pool, runtime.settings.coldpreview_dir, hothash)
         # Asked again every time, answered 304 while the ETag holds: a new correction shows
         # at once.
-        headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
-        if etag in request.headers.get("if-none-match", ""):
+        headers = {"ETag": found.etag, "Cache-Control": "private, no-cache"}
+        if found.etag in request.headers.get("if-none-match", ""):
             return Response(b"", status_code=304, headers=headers)
+        if found.correction is not None:
+            jpeg = await service.corrected_coldpreview(runtime.pool, found)
+            return Response(jpeg, media_type="image/jpeg", headers=headers)
         return File(
-            path, media_type="image/jpeg", headers=headers, content_disposition_type="inline"
+            found.path, media_type="image/jpeg", headers=headers, content_disposition_type="inline"
         )
 
     @get("/{hothash:str}/files")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import math
 from pathlib import Path
+from typing import Protocol
 
 from PIL import Image
 
@@ -13,6 +14,37 @@ _ROTATE = {
     180: Image.Transpose.ROTATE_180,
     270: Image.Transpose.ROTATE_90,
 }
+
+
+class Values(Protocol):
+    """What a correction says, whichever row or message carries it."""
+
+    @property
+    def rotation(self) -> int: ...
+    @property
+    def horizon_angle(self) -> float: ...
+    @property
+    def exposure_ev(self) -> float: ...
+    @property
+    def crop_left(self) -> float: ...
+    @property
+    def crop_top(self) -> float: ...
+    @property
+    def crop_right(self) -> float: ...
+    @property
+    def crop_bottom(self) -> float: ...
+
+
+def apply(source: Path, values: Values, quality: int) -> bytes:
+    """The corrected JPEG of a correction's values (see `corrected`)."""
+    return corrected(
+        source,
+        rotation=values.rotation,
+        horizon_angle=values.horizon_angle,
+        crop=(values.crop_left, values.crop_top, values.crop_right, values.crop_bottom),
+        exposure_ev=values.exposure_ev,
+        quality=quality,
+    )
 
 
 def corrected(

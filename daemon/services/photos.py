@@ -296,19 +296,47 @@ async def reset_location(pool: asyncpg.Pool, hothash: str) -> PhotoDetail:
         return found(await store.get(conn, hothash), f"photo {hothash}")
 
 
-async def coldpreview(pool: asyncpg.Pool, coldpreview_dir: Path, hothash: str) -> tuple[Path, str]:
-    """The coldpreview file to serve (the corrected one if any) and its ETag."""
+@dataclass(frozen=True)
+class ColdpreviewFile:
+    """The coldpreview to serve: a file, with a correction still to apply to it or not."""
+
+    path: Path
+    etag: str
+    correction: Correction | None = None
+
+
+async def coldpreview(pool: asyncpg.Pool, coldpreview_dir: Path, hothash: str) -> ColdpreviewFile:
+    """The coldpreview to serve (the corrected one if any) and its ETag."""
     photo = await get(pool, hothash)
     if photo.correction is not None:
-        path = coldpreview_dir / coldpreviews.corrected_relative_path(hothash)
         etag = f'"{hothash}-{int(photo.correction.updated_at.timestamp() * 1000)}"'
-    elif photo.coldpreview_path:
-        path, etag = coldpreview_dir / photo.coldpreview_path, f'"{hothash}"'
-    else:
+        corrected = coldpreview_dir / coldpreviews.corrected_relative_path(hothash)
+        if await asyncio.to_thread(corrected.is_file):
+            return ColdpreviewFile(corrected, etag)
+        # Central has a machine's corrections as rows only, never their files: it applies
+        # one to the original as the photo is shown.
+        if photo.coldpreview_path:
+            original = coldpreview_dir / photo.coldpreview_path
+            if await asyncio.to_thread(original.is_file):
+                return ColdpreviewFile(original, etag, photo.correction)
+        raise NotFound(f"the coldpreview file of photo {hothash} is missing")
+    if not photo.coldpreview_path:
         raise NotFound(f"photo {hothash} has no coldpreview")
+    path = coldpreview_dir / photo.coldpreview_path
     if not await asyncio.to_thread(path.is_file):
         raise NotFound(f"the coldpreview file of photo {hothash} is missing")
-    return path, etag
+    return ColdpreviewFile(path, f'"{hothash}"')
+
+
+async def corrected_coldpreview(pool: asyncpg.Pool, found_file: ColdpreviewFile) -> bytes:
+    """The JPEG of a coldpreview whose correction is still to be applied."""
+    if found_file.correction is None:
+        raise ValueError("the coldpreview file needs no correction")
+    async with pool.acquire() as conn:
+        quality = (await settings_store.get(conn)).coldpreview_quality
+    return await asyncio.to_thread(
+        corrections.apply, found_file.path, found_file.correction, quality
+    )
 
 
 async def cameras(pool: asyncpg.Pool) -> list[Camera]:
@@ -356,15 +384,7 @@ async def set_correction(
     relative = coldpreviews.corrected_relative_path(hothash)
 
     def render() -> None:
-        data_bytes = corrections.corrected(
-            source,
-            rotation=data.rotation,
-            horizon_angle=data.horizon_angle,
-            crop=(data.crop_left, data.crop_top, data.crop_right, data.crop_bottom),
-            exposure_ev=data.exposure_ev,
-            quality=quality,
-        )
-        coldpreviews.write_at(coldpreview_dir, relative, data_bytes)
+        coldpreviews.write_at(coldpreview_dir, relative, corrections.apply(source, data, quality))
 
     values = (
         data.rotation,
