@@ -25,6 +25,7 @@
  * @property {boolean} [public] shown without a session
  * @property {string} [nav] label in the top bar's navigation
  * @property {string} [title] document title
+ * @property {boolean} [local] only on a local daemon: central shows "not found"
  */
 
 /**

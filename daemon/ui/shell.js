@@ -10,9 +10,10 @@ import { app, dismissToast, readOnly } from './store.js';
 import { browse } from './grid/model.js';
 
 /** The app's router; views navigate with `router.navigate(url)`. */
-export const router = new Router(routes, notFound, (route) =>
-  route.public || app.get().session || api.getToken() ? route : signIn,
-);
+export const router = new Router(routes, notFound, (route) => {
+  if (route.local && app.get().mode === 'central') return notFound;
+  return route.public || app.get().session || api.getToken() ? route : signIn;
+});
 
 const ACTIVE_MS = 1000;
 const IDLE_MS = 10_000;
@@ -111,7 +112,7 @@ function topbar(state) {
     ${signedInNow
       ? html`<nav class="nav" aria-label="Main">
           ${routes
-            .filter((r) => r.nav)
+            .filter((r) => r.nav && !(r.local && state.mode === 'central'))
             .map(
               (r) => html`<a class="nav-link" href=${r.path} aria-current=${current === r.name ? 'page' : 'false'}>${r.nav}</a>`,
             )}

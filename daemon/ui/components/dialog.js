@@ -64,3 +64,24 @@ export function ask(title, label, submit) {
     </form>
   `);
 }
+
+/**
+ * Ask once before a destructive action, saying what goes and what stays.
+ * @param {string} title e.g. 'Delete the event “Oslo”?'
+ * @param {string} text what happens, and what stays (photos are never deleted by it)
+ * @param {string} action the button's text, e.g. 'Delete event'
+ * @returns {Promise<boolean>} true when confirmed
+ */
+export async function confirm(title, text, action) {
+  const answer = await modal(title, (close) => html`
+    <div class="dialog-form">
+      <h2>${title}</h2>
+      <p class="dialog-text">${text}</p>
+      <div class="dialog-actions">
+        <button type="button" class="button" autofocus @click=${() => close(false)}>Cancel</button>
+        <button type="button" class="button is-danger" @click=${() => close(true)}>${action}</button>
+      </div>
+    </div>
+  `);
+  return answer === true;
+}

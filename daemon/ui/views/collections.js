@@ -1,0 +1,15 @@
+// Placeholder: replaced by the collections page.
+
+import { html, nothing, render } from '../vendor/lit-html/lit-html.js';
+
+/**
+ * @param {HTMLElement} root
+ * @returns {import('../router.js').MountedView}
+ */
+export default function mount(root) {
+  const el = document.createElement('div');
+  el.className = 'page';
+  root.append(el);
+  render(html`<h1>collections</h1>`, el);
+  return { unmount: () => render(nothing, el) };
+}
