@@ -142,24 +142,102 @@ export async function trash(hothashes, deleted) {
 }
 
 /**
- * Stack photos under the first registered one.
+ * Stack photos under the first registered one; when the photos are one stack's and
+ * others, the others join that stack.
  * @param {string[]} hothashes at least two
  */
 export async function makeStack(hothashes) {
   if (readOnly() || hothashes.length < 2) return;
+  const stacks = new Set(hothashes.map((h) => browse.byHash(h)?.stack_id).filter(Boolean));
+  const joining = stacks.size === 1 ? /** @type {string} */ ([...stacks][0]) : null;
+  const others = joining ? hothashes.filter((h) => browse.byHash(h)?.stack_id !== joining) : hothashes;
+  if (others.length === 0) return;
   try {
-    const stack = await api.post('/api/stacks', { hothashes });
-    // The cover's bucket may keep its count (and so its loaded photos): mark it here.
-    browse.patch([stack.cover_hothash], () => ({
-      stack_id: stack.id,
-      stack_size: stack.photos.length,
-      is_stack_cover: true,
-    }));
-    toast(`Stacked ${plural(hothashes.length, 'photo')}`);
+    const stack = joining
+      ? await api.post(`/api/stacks/${joining}/photos`, { hothashes: others })
+      : await api.post('/api/stacks', { hothashes });
+    toast(joining ? `Added ${plural(others.length, 'photo')} to the stack` : `Stacked ${plural(hothashes.length, 'photo')}`);
+    browse.clearSelection();
+    changed(stack.photos.map((/** @type {{hothash: string}} */ p) => p.hothash));
+    await browse.stackChanged(stack.id, stack.photos);
+  } catch (error) {
+    failed(error, 'Stacking');
+  }
+}
+
+/**
+ * Make a photo its stack's cover: the collapsed list shows it for the stack.
+ * @param {string} stackId
+ * @param {string} hothash
+ * @returns {Promise<boolean>} whether it was done
+ */
+export async function setCover(stackId, hothash) {
+  if (readOnly()) return false;
+  try {
+    const stack = await api.put(`/api/stacks/${stackId}/cover`, { hothash });
+    toast('The stack has a new cover');
+    changed(stack.photos.map((/** @type {{hothash: string}} */ p) => p.hothash));
+    await browse.stackChanged(stackId, stack.photos);
+    return true;
+  } catch (error) {
+    failed(error, 'Choosing the cover');
+    return false;
+  }
+}
+
+/**
+ * Take one photo out of its stack; a stack left with one photo is gone.
+ * @param {string} stackId
+ * @param {string} hothash
+ * @returns {Promise<boolean>} whether it was done
+ */
+export async function removeFromStack(stackId, hothash) {
+  if (readOnly()) return false;
+  const photo = browse.byHash(hothash);
+  try {
+    const stack = await api.del(`/api/stacks/${stackId}/photos/${hothash}`);
+    toast('Taken out of the stack');
+    changed([hothash, ...(stack?.photos ?? []).map((/** @type {{hothash: string}} */ p) => p.hothash)]);
+    await browse.stackChanged(stackId, [...(photo ? [photo] : []), ...(stack?.photos ?? [])], stack === null);
+    return true;
+  } catch (error) {
+    failed(error, 'Taking the photo out of the stack');
+    return false;
+  }
+}
+
+/**
+ * Dissolve a stack: each of its photos shows on its own again.
+ * @param {string} stackId
+ * @returns {Promise<boolean>} whether it was done
+ */
+export async function unstack(stackId) {
+  if (readOnly()) return false;
+  try {
+    await api.del(`/api/stacks/${stackId}`);
+    toast('Unstacked: each photo shows on its own');
+    changed(browse.stackPhotos(stackId).map((p) => p.hothash));
+    await browse.stackChanged(stackId, [], true);
+    return true;
+  } catch (error) {
+    failed(error, 'Unstacking');
+    return false;
+  }
+}
+
+/**
+ * Delete every photo in the trash from the catalog for good, with its previews; the
+ * original files are never touched. The caller has asked first.
+ */
+export async function emptyTrash() {
+  if (readOnly()) return;
+  try {
+    const { deleted } = await api.post('/api/photos/empty-trash');
+    toast(`Deleted ${plural(deleted, 'photo')} from the catalog for good`);
     browse.clearSelection();
     await browse.refresh();
   } catch (error) {
-    failed(error, 'Stacking');
+    failed(error, 'Emptying the trash');
   }
 }
 

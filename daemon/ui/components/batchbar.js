@@ -1,5 +1,6 @@
 // The bar that acts on the selection: rating, tags, event, category, photographer,
-// collection, stack, trash or restore. On a read-only session it only counts and clears.
+// collection, stack, trash or restore; for a single photo of a stack, that stack's
+// actions. On a read-only session it only counts and clears.
 
 import { html, nothing } from '../vendor/lit-html/lit-html.js';
 import { count } from '../format.js';
@@ -7,6 +8,7 @@ import { lookups, need } from '../lookups.js';
 import * as edits from '../edits.js';
 import { normaliseTag } from '../filters.js';
 import { ask } from './dialog.js';
+import { stackActions } from './stack.js';
 import { suggest } from './tags.js';
 
 const NONE = '__none__';
@@ -18,14 +20,16 @@ const NEW = '__new__';
  * @param {boolean} props.trash the list is the trash
  * @param {boolean} props.readOnly
  * @param {() => void} props.onClear
+ * @param {import('./stack.js').StackedPhoto|null} [props.stacked] the one selected photo, when it is in a stack
  */
-export function batchBar({ selection, trash, readOnly, onClear }) {
+export function batchBar({ selection, trash, readOnly, onClear, stacked = null }) {
   if (selection.length === 0) return nothing;
   const lists = lookups.get();
   const n = selection.length;
   return html`<section class="batchbar" aria-label="Selection">
     <span class="batch-count" aria-live="polite">${count(n)} selected</span>
     ${readOnly ? nothing : editControls(selection, trash, lists)}
+    ${readOnly || trash || !stacked ? nothing : stackActions(stacked)}
     <button type="button" class="icon-button" aria-label="Clear selection" title="Clear selection (Esc)" @click=${onClear}>
       ×
     </button>

@@ -15,7 +15,7 @@ const GRID = [
   ['Esc', 'Clear the selection', false],
   ['1 – 5 · 0', 'Rate · clear the rating', true],
   ['Delete', 'Move to the trash (restore, in the trash)', true],
-  ['S', 'Show the photos of a stack', false],
+  ['S · click a stack’s count', 'Open a stack in place · close it again', false],
   ['F', 'Show or hide the filters', false],
   ['+ · −', 'Larger · smaller thumbnails', false],
   ['Page Up · Page Down', 'Previous · next screen', false],

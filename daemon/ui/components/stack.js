@@ -1,52 +1,62 @@
-// A stack, expanded: its photos in a dialog, each opening the loupe (which then steps
-// through the stack).
+// What can be done to one photo of a stack: make it the cover, take it out, or dissolve
+// the stack. The batch bar shows these for a single selected photo, the loupe for the
+// photo it shows. Editing sessions only: the caller leaves them out when read-only.
 
-import { html } from '../vendor/lit-html/lit-html.js';
-import * as api from '../api.js';
-import { plural, wallTime } from '../format.js';
-import { toast } from '../store.js';
-import { modal } from './dialog.js';
+import { html, nothing } from '../vendor/lit-html/lit-html.js';
+import * as edits from '../edits.js';
+import { confirm } from './dialog.js';
 
 /**
- * @param {import('../grid/pages.js').Item} cover the stack's tile
- * @param {(hothash: string, hashes: string[]) => void} onOpen
+ * @typedef {object} StackedPhoto
+ * @property {string} hothash
+ * @property {string|null} stack_id
+ * @property {boolean} is_stack_cover
  */
-export async function showStack(cover, onOpen) {
-  if (!cover.stack_id) return;
-  let stack;
-  try {
-    stack = await api.get(`/api/stacks/${cover.stack_id}`);
-  } catch (error) {
-    if (error instanceof api.ApiError && error.status !== 401) toast(`The stack could not be opened: ${error.detail}`, { kind: 'error' });
-    return;
-  }
-  /** @type {import('../grid/pages.js').Item[]} */
-  const photos = stack.photos;
-  const hashes = photos.map((p) => p.hothash);
-  const chosen = await modal(
-    'Stack',
-    (close) => html`
-      <div class="dialog-head">
-        <h2>Stack · ${plural(photos.length, 'photo')}</h2>
-        <button type="button" class="icon-button" aria-label="Close" @click=${() => close(null)}>×</button>
-      </div>
-      <ul class="stack-photos">
-        ${photos.map(
-          (photo) => html`<li>
-            <button
-              type="button"
-              class="stack-photo ${photo.hothash === stack.cover_hothash ? 'is-cover' : ''}"
-              data-rotation=${photo.rotation ? String(photo.rotation) : ''}
-              aria-label=${`Open photo taken ${wallTime(photo.taken_at, photo.taken_at_accuracy)}${photo.hothash === stack.cover_hothash ? ' (cover)' : ''}`}
-              @click=${() => close(photo.hothash)}
-            >
-              <img alt="" src=${`data:image/jpeg;base64,${photo.hotpreview_b64}`} />
-            </button>
-          </li>`,
-        )}
-      </ul>
-    `,
-    'is-wide',
-  );
-  if (chosen) onOpen(chosen, hashes);
+
+/**
+ * @param {StackedPhoto} photo
+ * @param {() => void} [after] runs once an action is done (or refused)
+ */
+export function stackActions(photo, after = () => {}) {
+  const id = photo.stack_id;
+  if (!id) return nothing;
+  const run = async (/** @type {Promise<unknown>} */ action) => {
+    await action;
+    after();
+  };
+  return html`<div class="stack-actions" role="group" aria-label="Stack">
+    ${photo.is_stack_cover
+      ? html`<span class="stack-cover-mark" title="The collapsed library shows this photo for its stack">Cover</span>`
+      : html`<button
+          type="button"
+          class="button"
+          title="Show this photo for its stack when stacks are collapsed"
+          @click=${() => run(edits.setCover(id, photo.hothash))}
+        >
+          Make cover
+        </button>`}
+    <button
+      type="button"
+      class="button"
+      title="Take this photo out of its stack; it stays in your library"
+      @click=${() => run(edits.removeFromStack(id, photo.hothash))}
+    >
+      Remove from stack
+    </button>
+    <button
+      type="button"
+      class="button"
+      title="Dissolve the stack; its photos stay in your library"
+      @click=${async () => {
+        const yes = await confirm(
+          'Unstack these photos?',
+          'The stack is dissolved and each of its photos shows on its own again. The photos stay in your library.',
+          'Unstack',
+        );
+        if (yes) run(edits.unstack(id));
+      }}
+    >
+      Unstack
+    </button>
+  </div>`;
 }

@@ -102,7 +102,7 @@ class Header {
 /**
  * @typedef {object} GridOptions
  * @property {(index: number) => void} onOpen open a photo in the loupe
- * @property {(item: Item) => void} onStack show a stack's photos
+ * @property {(index: number) => void} onStack open a collapsed stack in place, or close an open one
  */
 
 export class Grid extends EventTarget {
@@ -236,13 +236,14 @@ export class Grid extends EventTarget {
       return;
     }
     // The anchor is found in the old layout and located again by its bucket key and
-    // place in it, which photos arriving in other buckets do not change.
+    // place in it, which photos arriving in other buckets do not change (nor a stack
+    // opening after it: the photos before it keep their places).
     const anchor = this.anchor();
     const old = this.layout;
     const section = anchor ? sectionOf(old, anchor.index) : -1;
     const place = anchor && section >= 0 ? { key: old.keys[section], local: anchor.index - old.starts[section] } : null;
     this.build();
-    if (anchor && place) this.restore({ ...anchor, index: this.model.cache.indexOf(place) });
+    if (anchor && place && this.layout) this.restore({ ...anchor, index: indexOfPlace(this.layout, place) });
     else this.render();
   }
 
@@ -457,7 +458,7 @@ export class Grid extends EventTarget {
     const vh = Math.max(1, this.height);
     const at = (y) => indexAt(layout, Math.max(0, y));
     // The band from a screen above to two below, nearest the middle of the view first.
-    this.model.cache.want(at(top - vh), at(top + 2 * vh), at(top + vh / 2), at(top - 4 * vh), at(top + 5 * vh));
+    this.model.want(at(top - vh), at(top + 2 * vh), at(top + vh / 2), at(top - 4 * vh), at(top + 5 * vh));
   }
 
   takeTile() {
@@ -559,8 +560,7 @@ export class Grid extends EventTarget {
         tile.set('data-rating', item.rating ? String(item.rating) : '');
         tile.set('data-rotation', item.rotation ? String(item.rotation) : '');
         el.classList.toggle('is-deleted', Boolean(item.deleted_at) && !this.trash);
-        this.paintBadge(tile, item.stack_size && item.stack_size > 1 ? item.stack_size : 0);
-        tile.set('aria-label', `${wallTime(item.taken_at, 'day')}, ${ratingText(item.rating)}${item.stack_size && item.stack_size > 1 ? `, stack of ${item.stack_size}` : ''}`);
+        this.paintStack(tile, item);
       } else {
         this.clear(tile);
       }
@@ -583,13 +583,53 @@ export class Grid extends EventTarget {
       tile.el.classList.remove('is-deleted');
       tile.set('data-rating', '');
       tile.set('data-rotation', '');
-      this.paintBadge(tile, 0);
+      tile.set('data-stack', '');
+      this.paintBadge(tile, 0, '');
     }
     tile.set('aria-label', 'Loading');
   }
 
-  /** @param {Tile} tile @param {number} size 0: no badge */
-  paintBadge(tile, size) {
+  /**
+   * A stack's marks: the collapsed list's photo of a stack carries its count (which
+   * opens and closes it); an open stack's photos are grouped by a band.
+   * @param {Tile} tile
+   * @param {Item} item
+   */
+  paintStack(tile, item) {
+    const { stack, member } = this.model.spot(tile.index);
+    let size = item.stack_size && item.stack_size > 1 ? item.stack_size : 0;
+    let state = '';
+    let title = '';
+    let text = `${wallTime(item.taken_at, 'day')}, ${ratingText(item.rating)}`;
+    if (stack && member >= 0) {
+      state = 'member';
+      text += `, photo ${member + 2} of ${stack.members.length + 1} of an open stack`;
+      size = 0;
+    } else if (stack) {
+      size = stack.members.length + 1;
+      state = 'open';
+      title = `Stack of ${size} photos, open: click (or press S) to close it`;
+      text += `, cover of an open stack of ${size}: press S to close it`;
+    } else if (size && !this.model.filters.stacks) {
+      state = 'closed';
+      title = `Stack of ${size} photos: click (or press S) to show them here`;
+      text += `, stack of ${size}: press S to show its photos`;
+    } else if (size) {
+      // Every photo of a stack is in the list already: nothing to open.
+      title = `In a stack of ${size} photos`;
+      text += `, in a stack of ${size}`;
+    }
+    tile.set('data-stack', state);
+    this.paintBadge(tile, size, title);
+    tile.set('aria-label', text);
+  }
+
+  /**
+   * @param {Tile} tile
+   * @param {number} size 0: no badge
+   * @param {string} title what it is and what a click does
+   */
+  paintBadge(tile, size, title) {
     if (size === 0) {
       if (tile.badge) tile.badge.hidden = true;
       return;
@@ -601,10 +641,8 @@ export class Grid extends EventTarget {
     }
     tile.badge.hidden = false;
     const text = String(size);
-    if (tile.badge.textContent !== text) {
-      tile.badge.textContent = text;
-      tile.badge.title = `Stack of ${size} photos: click to show them`;
-    }
+    if (tile.badge.textContent !== text) tile.badge.textContent = text;
+    if (tile.badge.title !== title) tile.badge.title = title;
   }
 
   /** @returns {number} the first photo in view (as the last frame showed it) */
@@ -731,10 +769,10 @@ export class Grid extends EventTarget {
         return;
       case 's':
       case 'S': {
-        const item = this.model.item(index);
-        if (item?.stack_size && item.stack_size > 1 && !event.ctrlKey && !event.metaKey) {
+        const stack = tile.attributes.get('data-stack');
+        if (stack && !event.ctrlKey && !event.metaKey) {
           event.preventDefault();
-          this.options.onStack(item);
+          this.options.onStack(index);
         }
         return;
       }
@@ -758,8 +796,8 @@ export class Grid extends EventTarget {
     const tile = el ? this.tileOf.get(el) : undefined;
     if (!tile || tile.index < 0) return;
     const item = this.model.item(tile.index);
-    if (item && target.closest('.stack-badge')) {
-      this.options.onStack(item);
+    if (item && target.closest('.stack-badge') && tile.attributes.get('data-stack')) {
+      this.options.onStack(tile.index);
       return;
     }
     if (event.shiftKey) {
@@ -782,6 +820,18 @@ export class Grid extends EventTarget {
       this.options.onOpen(tile.index);
     }
   }
+}
+
+/**
+ * The index at a bucket's place in a layout, clamped to the bucket.
+ * @param {import('./layout.js').Layout} layout
+ * @param {{key: string, local: number}} place
+ * @returns {number} -1 when the bucket is gone
+ */
+function indexOfPlace(layout, place) {
+  const s = layout.keys.indexOf(place.key);
+  if (s < 0) return -1;
+  return layout.starts[s] + Math.min(place.local, Math.max(0, layout.counts[s] - 1));
 }
 
 /**

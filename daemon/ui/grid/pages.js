@@ -92,8 +92,10 @@ export class PageCache {
    * Take the (new) bucket list; photos of buckets whose key and count are unchanged
    * stay loaded, the others are dropped.
    * @param {{key: string, count: number}[]} buckets
+   * @param {Set<string>} [changed] buckets to drop even so: their photos changed places
+   *   without changing their count (a stack's new cover takes its old one's place)
    */
-  setBuckets(buckets) {
+  setBuckets(buckets, changed = new Set()) {
     const n = buckets.length;
     this.keys = buckets.map((b) => b.key);
     this.sections = new Map(this.keys.map((key, s) => [key, s]));
@@ -108,7 +110,7 @@ export class PageCache {
       this.starts[s] = index;
       index += count;
       const old = this.data.get(key);
-      data.set(key, old && old.count === count ? old : new BucketData(count));
+      data.set(key, old && old.count === count && !changed.has(key) ? old : new BucketData(count));
     }
     this.starts[n] = index;
     for (const [key, old] of this.data) {

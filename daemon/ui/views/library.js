@@ -11,6 +11,7 @@ import { Grid } from '../grid/grid.js';
 import { Scrubber } from '../components/scrubber.js';
 import { activeCount, filtersToSearch, parseFilters, SORTS } from '../filters.js';
 import { count, plural } from '../format.js';
+import { ApiError } from '../api.js';
 import * as edits from '../edits.js';
 
 const TILE_KEY = 'hotprevue.tile';
@@ -80,7 +81,7 @@ export default function mountLibrary(root, ctx) {
 
   const grid = new Grid(browse, {
     onOpen: (index) => open(index),
-    onStack: (item) => openStack(item),
+    onStack: (index) => toggleStack(index),
   });
   grid.setTileSize(clampTile(Number(localStorage.getItem(TILE_KEY)) || TILE_DEFAULT));
   const scrubber = new Scrubber(grid);
@@ -140,6 +141,9 @@ export default function mountLibrary(root, ctx) {
         </h1>
         ${later.filters ? later.filters.filterChips(f, change) : nothing}
         <span class="toolbar-spacer"></span>
+        ${f.trash && !locked && browse.total > 0
+          ? html`<button type="button" class="button is-danger" @click=${emptyTrash}>Empty the trash…</button>`
+          : nothing}
         ${f.trash
           ? html`<button type="button" class="button" @click=${() => change({ trash: false })}>Back to the library</button>`
           : nothing}
@@ -169,6 +173,7 @@ export default function mountLibrary(root, ctx) {
             trash: f.trash,
             readOnly: locked,
             onClear: () => browse.clearSelection(),
+            stacked: stacked(),
           })
         : nothing,
       bar,
@@ -235,12 +240,31 @@ export default function mountLibrary(root, ctx) {
     router.navigate(`/photo/${item.hothash}${location.search}`, { state: { index, fromLibrary: true } });
   };
 
-  /** @param {import('../grid/pages.js').Item} item a stack's cover */
-  const openStack = async (item) => {
-    const { showStack } = await import('../components/stack.js');
-    showStack(item, (hothash, hashes) => {
-      router.navigate(`/photo/${hothash}${location.search}`, { state: { stack: hashes, fromLibrary: true } });
-    });
+  /** @param {number} index open the stack there in place, or close it */
+  const toggleStack = async (index) => {
+    try {
+      await browse.toggleStack(index);
+    } catch (error) {
+      if (error instanceof ApiError && error.status !== 401) toast(`The stack could not be opened: ${error.detail}`, { kind: 'error' });
+    }
+  };
+
+  /** @returns {import('../grid/pages.js').Item|null} the one selected photo, when it is in a stack */
+  const stacked = () => {
+    if (browse.selection.size !== 1) return null;
+    const [hothash] = browse.selection;
+    const item = browse.byHash(hothash);
+    return item?.stack_id ? item : null;
+  };
+
+  const emptyTrash = async () => {
+    const { confirm } = await import('../components/dialog.js');
+    const yes = await confirm(
+      'Empty the trash?',
+      'Every photo in the trash is deleted from the catalog for good: its entry, tags, ratings and previews. The original files on disk are never touched.',
+      'Empty the trash',
+    );
+    if (yes) await edits.emptyTrash();
   };
 
   const selectAll = async () => {
@@ -266,6 +290,10 @@ export default function mountLibrary(root, ctx) {
     on(browse, 'selection', () => {
       needLookups();
       paint();
+    }),
+    // A single selected photo's stack actions follow the photo as it (re)loads.
+    on(browse, 'items', () => {
+      if (browse.selection.size === 1) paint();
     }),
   ];
 

@@ -1,7 +1,8 @@
 // The loupe: one photo's coldpreview, large, with its facts and edits beside it, and
-// the list's neighbours a key away. The photo's place in the list comes from the
-// history entry (opened from the grid) or, for a typed or reloaded URL, from its
-// bucket's hothashes. The neighbours' coldpreviews are fetched and decoded ahead.
+// the list's neighbours a key away (an open stack's photos among them, as the grid shows
+// them). The photo's place in the list comes from the history entry (opened from the
+// grid) or, for a typed or reloaded URL, from its bucket's hothashes. The neighbours'
+// coldpreviews are fetched and decoded ahead.
 
 import { html, nothing, render } from '../vendor/lit-html/lit-html.js';
 import * as api from '../api.js';
@@ -13,6 +14,7 @@ import { FILE_STATE_LABELS, parseFilters } from '../filters.js';
 import * as edits from '../edits.js';
 import { lookups, need } from '../lookups.js';
 import { tagInput } from '../components/tags.js';
+import { stackActions } from '../components/stack.js';
 import { count, coordinate, moment, ratingText, stars, wallTime } from '../format.js';
 import { notFoundTemplate } from './notfound.js';
 
@@ -97,11 +99,10 @@ export default function mountLoupe(root, ctx) {
   root.append(el);
   const previews = new Previews();
 
-  /** @type {{hothash: string, index: number, stack: string[]|null, detail: any, known: boolean, missing: boolean, error: string, broken: boolean, generation: number}} */
+  /** @type {{hothash: string, index: number, detail: any, known: boolean, missing: boolean, error: string, broken: boolean, generation: number}} */
   const state = {
     hothash: '',
     index: -1,
-    stack: null,
     detail: null,
     // Whether the photo is known to exist: only then is its coldpreview asked for.
     known: false,
@@ -113,11 +114,8 @@ export default function mountLoupe(root, ctx) {
   let advance = localStorage.getItem(ADVANCE_KEY) === 'on';
   let info = localStorage.getItem(INFO_KEY) !== 'off';
 
-  const length = () => (state.stack ? state.stack.length : browse.total);
-
   /** @param {number} index @returns {Promise<string|undefined>} the photo there */
   const hothashAt = async (index) => {
-    if (state.stack) return state.stack[index];
     const [item] = await browse.items(index, index);
     return item?.hothash;
   };
@@ -135,10 +133,9 @@ export default function mountLoupe(root, ctx) {
       return;
     }
     state.missing = false;
-    state.stack = Array.isArray(next.state?.stack) ? next.state.stack : null;
-    state.index = state.stack ? state.stack.indexOf(hothash) : Number.isInteger(next.state?.index) ? next.state.index : -1;
+    state.index = Number.isInteger(next.state?.index) ? next.state.index : -1;
     state.detail = details.get(hothash) ?? null;
-    // From the grid or a stack the photo exists; a typed or shared address may not.
+    // From the grid the photo exists; a typed or shared address may not.
     state.known = state.detail !== null || state.index >= 0;
     paint();
     browse.setFilters(parseFilters(next.query));
@@ -158,7 +155,7 @@ export default function mountLoupe(root, ctx) {
       // Registered without one (or not synced yet): the hotpreview stands in.
       if (!detail.coldpreview_path) state.broken = true;
       paint();
-      if (!state.stack) await locate(detail, generation);
+      await locate(detail, generation);
     } catch (error) {
       if (generation !== state.generation) return;
       if (error instanceof api.ApiError && (error.status === 404 || error.status === 422)) state.missing = true;
@@ -184,7 +181,7 @@ export default function mountLoupe(root, ctx) {
       return;
     }
     try {
-      const index = await browse.indexOf(detail.hothash, bucketKeyOf(detail, browse.filters.sort, 'day'));
+      const index = await browse.find(detail.hothash, bucketKeyOf(detail, browse.filters.sort, 'day'));
       if (generation !== state.generation) return;
       state.index = index;
       if (index >= 0) {
@@ -204,10 +201,8 @@ export default function mountLoupe(root, ctx) {
       return;
     }
     const first = Math.max(0, state.index - PREFETCH);
-    const last = Math.min(length() - 1, state.index + PREFETCH);
-    const hashes = state.stack
-      ? state.stack.slice(first, last + 1)
-      : (await browse.items(first, last)).filter(Boolean).map((item) => /** @type {any} */ (item).hothash);
+    const last = Math.min(browse.total - 1, state.index + PREFETCH);
+    const hashes = (await browse.items(first, last)).filter(Boolean).map((item) => /** @type {any} */ (item).hothash);
     if (generation !== state.generation) return;
     previews.keep(hashes);
     // The next photo's facts too, so its panel shows at once.
@@ -218,18 +213,16 @@ export default function mountLoupe(root, ctx) {
   /** @param {-1|1} step */
   const go = async (step) => {
     const index = state.index + step;
-    if (state.index < 0 || index < 0 || index >= length()) return;
+    if (state.index < 0 || index < 0 || index >= browse.total) return;
     const hothash = await hothashAt(index);
     if (!hothash) return;
-    if (!state.stack) {
-      browse.setFocus(index);
-      // A single selection follows the photo shown, as in the grid.
-      if (browse.selection.size <= 1) browse.select([hothash]);
-      browse.anchor = index;
-    }
+    browse.setFocus(index);
+    // A single selection follows the photo shown, as in the grid.
+    if (browse.selection.size <= 1) browse.select([hothash]);
+    browse.anchor = index;
     router.navigate(`/photo/${hothash}${location.search}`, {
       replace: true,
-      state: { ...history.state, index, stack: state.stack },
+      state: { ...history.state, index },
     });
   };
 
@@ -312,7 +305,7 @@ export default function mountLoupe(root, ctx) {
       await edits.trash([detail.hothash], action === 'delete');
       details.delete(detail.hothash);
       // It left the list: the photo after it now has its place, and is shown.
-      if (!state.stack && index >= 0 && state.hothash === detail.hothash && browse.total > 0) {
+      if (index >= 0 && state.hothash === detail.hothash && browse.total > 0) {
         const at = Math.min(index, browse.total - 1);
         const next = await hothashAt(at);
         if (next && next !== detail.hothash) {
@@ -368,7 +361,7 @@ export default function mountLoupe(root, ctx) {
     const detail = state.detail;
     const locked = readOnly();
     const index = state.index;
-    const total = length();
+    const total = browse.total;
     const hothash = state.hothash;
     const trashed = Boolean(detail?.deleted_at);
     render(
@@ -495,6 +488,15 @@ export default function mountLoupe(root, ctx) {
             `}
       </section>
 
+      ${detail.stack_id
+        ? html`<section class="info-section" aria-label="Stack">
+            <h3>Stack</h3>
+            ${locked
+              ? html`<p class="muted">${detail.is_stack_cover ? 'The cover of a stack.' : 'In a stack.'}</p>`
+              : stackActions(detail, () => reload(detail.hothash))}
+          </section>`
+        : nothing}
+
       <section class="info-section" aria-label="Camera">
         <h3>Camera</h3>
         <dl class="facts">
@@ -593,24 +595,27 @@ export default function mountLoupe(root, ctx) {
     paint();
   };
 
+  /** @param {string} hothash read the photo's facts again, and show them if it is still shown */
+  const reload = (hothash) => {
+    details.delete(hothash);
+    photo(hothash)
+      .then((detail) => {
+        if (detail.hothash === state.hothash) {
+          state.detail = detail;
+          paint();
+        }
+      })
+      .catch(() => {});
+  };
+
   const onChanged = (/** @type {Event} */ event) => {
     const { hothashes } = /** @type {CustomEvent} */ (event).detail;
-    if (hothashes.includes(state.hothash)) {
-      details.delete(state.hothash);
-      photo(state.hothash)
-        .then((detail) => {
-          if (detail.hothash === state.hothash) {
-            state.detail = detail;
-            paint();
-          }
-        })
-        .catch(() => {});
-    }
+    if (hothashes.includes(state.hothash)) reload(state.hothash);
   };
   edits.photoEvents.addEventListener('changed', onChanged);
   // The list changed (a trash, an undo, new photos): find this photo's place again.
   const onBuckets = async () => {
-    if (state.stack || !state.detail || state.missing) return;
+    if (!state.detail || state.missing) return;
     const generation = state.generation;
     const [item] = state.index >= 0 ? await browse.items(state.index, state.index) : [];
     if (generation !== state.generation) return;
