@@ -16,7 +16,8 @@ import { createStore } from './store.js';
 /** @type {Record<string, () => Promise<Option[]>>} */
 const SOURCES = {
   events: async () => {
-    const roots = await api.get('/api/events');
+    // Names and counts only: covers are most of what the list weighs.
+    const roots = await api.get('/api/events', { covers: false });
     /** @type {Option[]} */
     const options = [];
     for (const event of roots) {
@@ -43,7 +44,7 @@ const SOURCES = {
       return { value: name, label: name, count: c.count };
     }),
   collections: async () =>
-    (await api.get('/api/collections')).map((c) => ({ value: c.id, label: c.name, count: c.item_count })),
+    (await api.get('/api/collections', { covers: false })).map((c) => ({ value: c.id, label: c.name, count: c.item_count })),
 };
 
 /** @type {import('./store.js').Store<Record<string, Option[]|undefined>>} */

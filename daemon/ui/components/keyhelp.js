@@ -30,6 +30,21 @@ const LOUPE = [
   ['Delete', 'Move to the trash', true],
   ['I', 'Show or hide the information', false],
 ];
+/** @type {[string, string, boolean][]} */
+const COLLECTION = [
+  ['← → ↑ ↓ · Home · End', 'Move between items', false],
+  ['Alt + ← →', 'Move the item one place earlier · later', true],
+  ['Drag', 'Move the item (or the selection)', true],
+  ['Space · Click · Ctrl-click · Shift-click', 'Select · add · a range', true],
+  ['Enter · F2', 'Edit the caption (Enter saves, Esc cancels)', true],
+  ['Delete', 'Remove from the collection (the photos stay)', true],
+];
+/** @type {[string, string, boolean][]} */
+const EVENTS = [
+  ['↑ ↓ · Home · End', 'Move between events', false],
+  ['← →', 'Close · open an event’s sub-events', false],
+  ['Enter', 'Show the event’s photos', false],
+];
 
 /** @param {boolean} readOnly leave out the keys that edit */
 export function showKeyHelp(readOnly) {
@@ -52,6 +67,14 @@ export function showKeyHelp(readOnly) {
         <table>
           <caption>Photo</caption>
           <tbody>${rows(LOUPE)}</tbody>
+        </table>
+        <table>
+          <caption>Collection</caption>
+          <tbody>${rows(COLLECTION)}</tbody>
+        </table>
+        <table>
+          <caption>Events</caption>
+          <tbody>${rows(EVENTS)}</tbody>
         </table>
       </div>
       <p class="muted">Press <kbd>?</kbd> for this list anywhere.</p>
