@@ -8,6 +8,7 @@ import { Router } from './router.js';
 import { notFound, routes, signIn } from './routes.js';
 import { app, dismissToast, readOnly } from './store.js';
 import { browse } from './grid/model.js';
+import { count, plural } from './format.js';
 
 /** The app's router; views navigate with `router.navigate(url)`. */
 export const router = new Router(routes, notFound, (route) => {
@@ -21,6 +22,9 @@ const CENTRAL_MS = 60_000;
 // The first screen comes first.
 const FIRST_POLL_MS = 3000;
 const RUNNING = new Set(['pending', 'running', 'uploading']);
+// Watched folders whose new photos get registered now, and those that need a look.
+const WATCHING = new Set(['starting', 'scanning', 'watching', 'polling']);
+const FOLDER_TROUBLE = new Set(['offline', 'error']);
 
 function boot() {
   const shell = document.getElementById('app');
@@ -119,7 +123,14 @@ function topbar(state) {
         </nav>`
       : nothing}
     <span class="toolbar-spacer"></span>
-    ${state.activity ? html`<span class="activity" role="status"><span class="spinner is-small" aria-hidden="true"></span>${state.activity.running}</span>` : nothing}
+    <span class="activity-slot" role="status">
+      ${state.activity
+        ? html`<a class="activity" href=${state.activity.href}>
+            <span class="${state.activity.busy ? 'spinner is-small' : 'activity-dot'}" aria-hidden="true"></span>
+            <span class="activity-text">${state.activity.running}</span>
+          </a>`
+        : nothing}
+    </span>
     ${signedInNow && readOnly() ? html`<span class="pill" title="This server shows the catalog; it cannot change it">Read-only</span>` : nothing}
     <button type="button" class="icon-button" aria-label="Keyboard shortcuts" title="Keyboard shortcuts (?)" @click=${showKeys}>?</button>
     ${signedInNow ? html`<button type="button" class="button is-quiet" @click=${signOut}>Sign out</button>` : nothing}
@@ -192,20 +203,23 @@ let lastCount = -1;
 let pollTimer = 0;
 
 /**
- * Ask what the daemon is doing: new photos refresh the list; while a session
- * registers (or a sync runs) and the tab is shown, every second, else every ten.
+ * Ask what the daemon is doing: new photos refresh the list, the status line says what
+ * runs now; while a session registers (or a sync runs) and the tab is shown, every
+ * second, else every ten. A page that just changed what runs (started a session, added
+ * or paused a folder) calls it so that the status line follows at once.
  */
-async function poll() {
+export async function poll() {
   if (app.get().mode === 'central') return;
   let busy = false;
   if (app.get().session || api.getToken()) {
     try {
       const activity = await api.get('/api/activity', undefined, { retry: false });
-      const running = activity.sessions.filter((s) => RUNNING.has(s.status));
-      const syncing = activity.sync.targets.some((t) => t.running);
-      busy = running.length > 0 || syncing;
-      const text = busy ? describe(running, syncing) : '';
-      if (text !== (app.get().activity?.running ?? '')) app.set({ activity: text ? { running: text } : null });
+      const now = describe(activity);
+      busy = now?.busy ?? false;
+      const before = app.get().activity;
+      if (now?.running !== before?.running || now?.href !== before?.href || now?.busy !== before?.busy) {
+        app.set({ activity: now });
+      }
       if (lastCount >= 0 && activity.photo_count !== lastCount) refreshList();
       lastCount = activity.photo_count;
     } catch {
@@ -218,18 +232,35 @@ async function poll() {
 }
 
 /**
- * @param {any[]} sessions registering now
- * @param {boolean} syncing
- * @returns {string}
+ * The status line: registering first, then syncing, then the watched folders; nothing
+ * when nothing runs and no folder is watched. `href` is the page that shows more.
+ * @param {any} activity the answer of `/api/activity`
+ * @returns {{running: string, href: string, busy: boolean}|null}
  */
-function describe(sessions, syncing) {
+function describe(activity) {
+  const sessions = activity.sessions.filter((s) => RUNNING.has(s.status));
+  const syncing = activity.sync.targets.filter((t) => t.running);
+  const syncText = syncing.length > 0 ? `Syncing to ${syncing[0].name}${syncing.length > 1 ? ` and ${plural(syncing.length - 1, 'other')}` : ''}` : '';
   if (sessions.length > 0) {
     const s = sessions[0];
-    const total = s.groups_total ?? s.files_found;
-    const done = s.groups_done;
-    return `Registering “${s.name}”${total ? ` · ${done.toLocaleString('en')} of ${total.toLocaleString('en')}` : '…'}`;
+    let text;
+    if (s.status === 'uploading') text = `Receiving “${s.name}” · ${plural(s.groups_done, 'photo')}`;
+    else if (s.groups_total) text = `Registering “${s.name}” · ${count(s.groups_done)} of ${count(s.groups_total)}`;
+    else if (s.files_found) text = `Registering “${s.name}” · ${plural(s.files_found, 'file')} found`;
+    else text = `Registering “${s.name}”…`;
+    if (sessions.length > 1) text += ` · ${plural(sessions.length - 1, 'more session')}`;
+    if (syncText) text += ` · ${syncText}`;
+    return { running: text, href: `/register?session=${s.id}`, busy: true };
   }
-  return syncing ? 'Syncing…' : '';
+  if (syncText) return { running: syncText, href: '/sync', busy: true };
+  const folders = activity.watched_folders;
+  const watching = folders.filter((f) => WATCHING.has(f.state)).length;
+  const trouble = folders.filter((f) => FOLDER_TROUBLE.has(f.state)).length;
+  if (watching === 0 && trouble === 0) return null;
+  const parts = [];
+  if (watching > 0) parts.push(`Watching ${plural(watching, 'folder')}`);
+  if (trouble > 0) parts.push(`${plural(trouble, 'watched folder')} ${trouble === 1 ? 'needs' : 'need'} attention`);
+  return { running: parts.join(' · '), href: '/watched', busy: false };
 }
 
 if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', boot);

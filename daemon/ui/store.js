@@ -64,7 +64,7 @@ export function createStore(initial) {
  * @property {Session|null} session null: signed out (or not known yet)
  * @property {boolean} down the daemon is not answering
  * @property {Toast[]} toasts
- * @property {{running: string}|null} activity what the daemon is busy with (local)
+ * @property {{running: string, href: string, busy: boolean}|null} activity what the daemon is busy with (local), and the page that shows it
  */
 
 const modeAttribute = document.documentElement.dataset.mode;
