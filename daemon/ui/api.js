@@ -23,6 +23,21 @@ export class ApiError extends Error {
 }
 
 /**
+ * Why a call failed, in words a person reads: the API's own reason, or that the daemon
+ * did not answer.
+ * @param {unknown} error
+ * @returns {string}
+ */
+export function reason(error) {
+  if (error instanceof ApiError) {
+    if (error.status === 0) return 'Hotprevue is not answering. Try again in a moment.';
+    // As the API words it: a refusal starts with the field it is about, by its name.
+    return error.detail;
+  }
+  return 'Something went wrong. Try again.';
+}
+
+/**
  * Events: `unauthorized` (any 401 outside sign-in: the session is gone) and
  * `connection` (detail: {down: boolean}).
  */

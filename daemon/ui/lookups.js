@@ -94,3 +94,14 @@ export function reload(name) {
 export function labelOf(name, value) {
   return lookups.get()[name]?.find((o) => o.value === value)?.label;
 }
+
+/**
+ * The label of the "default photographer" choice: the first of the API's list (it
+ * lists the default first), marked as the default unless its name says so already.
+ * @param {string|undefined} name
+ * @returns {string}
+ */
+export function defaultPhotographerLabel(name) {
+  if (!name) return 'The default photographer';
+  return /default/i.test(name) ? name : `${name} (default)`;
+}

@@ -1,8 +1,11 @@
 // Dialogs for the organising pages: a form that saves through the API and shows the
-// API's reason in place when it refuses (the dialog stays open to fix it), and a notice.
+// API's reason in place when it refuses (the dialog stays open to fix it), a notice,
+// and the library's selection to add (or how to make one).
 
 import { html, nothing, render } from '../vendor/lit-html/lit-html.js';
 import * as api from '../api.js';
+import { browse } from '../grid/model.js';
+import { router } from '../shell.js';
 import { modal } from './dialog.js';
 
 /**
@@ -29,7 +32,7 @@ export function formDialog(title, fields, submit, save) {
         try {
           close(await save(data));
         } catch (failure) {
-          render(html`${reason(failure)}`, error);
+          render(html`${api.reason(failure)}`, error);
           for (const button of buttons) button.disabled = false;
         }
       }}
@@ -65,15 +68,6 @@ export async function notice(title, text, action) {
   if (go) action?.run();
 }
 
-/** @param {unknown} error @returns {string} why it failed, in words */
-export function reason(error) {
-  if (error instanceof api.ApiError) {
-    if (error.status === 0) return 'Hotprevue is not answering. Try again in a moment.';
-    return error.detail.charAt(0).toUpperCase() + error.detail.slice(1);
-  }
-  return 'Something went wrong. Try again.';
-}
-
 /**
  * A form's text value, trimmed.
  * @param {FormData} form
@@ -81,4 +75,19 @@ export function reason(error) {
  */
 export function text(form, name) {
   return (form.get(name) ?? '').toString().trim();
+}
+
+/**
+ * The library's selection, to add somewhere; with none, say how to make one.
+ * @returns {Promise<string[]|null>} the selected hothashes, null when there are none
+ */
+export async function librarySelection() {
+  const hashes = [...browse.selection];
+  if (hashes.length > 0) return hashes;
+  await notice(
+    'No photos are selected',
+    'Select photos in the library first: click a photo, Shift-click another to take the ones between, Ctrl-click (⌘ on a Mac) to add one more. Then come back here and choose “Add the selection”.',
+    { label: 'Go to the library', run: () => router.navigate('/') },
+  );
+  return null;
 }

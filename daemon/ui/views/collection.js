@@ -9,12 +9,11 @@ import { html, nothing, render } from '../vendor/lit-html/lit-html.js';
 import * as api from '../api.js';
 import { readOnly, toast } from '../store.js';
 import { router } from '../shell.js';
-import { browse } from '../grid/model.js';
 import * as edits from '../edits.js';
 import { lookups, reload } from '../lookups.js';
 import { count, plural } from '../format.js';
 import { confirm } from '../components/dialog.js';
-import { formDialog, notice, reason, text } from '../components/forms.js';
+import { formDialog, librarySelection, notice, text } from '../components/forms.js';
 import { ItemStrip } from '../components/items.js';
 
 /** @typedef {import('../components/items.js').CollectionItem} CollectionItem */
@@ -198,7 +197,7 @@ export default function mountCollection(root, ctx) {
     } catch (error) {
       if (api.isAbort(error)) return;
       if (error instanceof api.ApiError && (error.status === 404 || error.status === 422)) missing = true;
-      else failure = reason(error);
+      else failure = api.reason(error);
       paintHead();
       paintBody();
       return;
@@ -247,8 +246,8 @@ export default function mountCollection(root, ctx) {
     } catch (error) {
       if (api.isAbort(error)) return false;
       if (error instanceof api.ApiError && error.status === 404) missing = true;
-      else if (!loaded) failure = reason(error);
-      else toast(`The items could not be read again: ${reason(error)}`, { kind: 'error' });
+      else if (!loaded) failure = api.reason(error);
+      else toast(`The items could not be read again: ${api.reason(error)}`, { kind: 'error' });
       paintBody();
       return false;
     }
@@ -326,7 +325,7 @@ export default function mountCollection(root, ctx) {
     try {
       before = await idAt(g);
     } catch (error) {
-      if (!api.isAbort(error)) toast(`The move failed: ${reason(error)}`, { kind: 'error' });
+      if (!api.isAbort(error)) toast(`The move failed: ${api.reason(error)}`, { kind: 'error' });
       return false;
     }
     const target = paged ? Math.floor(k / PAGE) : page;
@@ -379,7 +378,7 @@ export default function mountCollection(root, ctx) {
         const why =
           error instanceof api.ApiError && (error.status === 404 || error.status === 422)
             ? 'the collection was changed in another window. It now shows the order saved there.'
-            : reason(error);
+            : api.reason(error);
         toast(`The new order could not be saved: ${why}`, { kind: 'error' });
         stale = true;
         return false;
@@ -466,7 +465,7 @@ export default function mountCollection(root, ctx) {
     } catch (error) {
       const now = strip.items[strip.indexOf(itemId)];
       if (now) strip.update({ ...now, caption: item.caption });
-      toast(`The caption could not be saved: ${reason(error)}`, { kind: 'error' });
+      toast(`The caption could not be saved: ${api.reason(error)}`, { kind: 'error' });
     }
   }
 
@@ -500,20 +499,13 @@ export default function mountCollection(root, ctx) {
       if (focus) strip.focus(focus.id);
       if (paged) refresh();
     } catch (error) {
-      toast(`The items could not be removed: ${reason(error)}`, { kind: 'error' });
+      toast(`The items could not be removed: ${api.reason(error)}`, { kind: 'error' });
     }
   }
 
   async function addSelection() {
-    const hashes = [...browse.selection];
-    if (hashes.length === 0) {
-      await notice(
-        'No photos are selected',
-        'Select photos in the library first: click a photo, Shift-click another to take the ones between, Ctrl-click (⌘ on a Mac) to add one more. Then come back here and choose “Add the selection”.',
-        { label: 'Go to the library', run: () => router.navigate('/') },
-      );
-      return;
-    }
+    const hashes = await librarySelection();
+    if (!hashes) return;
     await edits.addToCollection(id, hashes);
     await reread(true);
   }
@@ -526,7 +518,7 @@ export default function mountCollection(root, ctx) {
     try {
       collection = await api.get(base, undefined, { signal });
     } catch (error) {
-      if (!api.isAbort(error)) toast(`The collection could not be read again: ${reason(error)}`, { kind: 'error' });
+      if (!api.isAbort(error)) toast(`The collection could not be read again: ${api.reason(error)}`, { kind: 'error' });
       return;
     }
     if (toEnd) page = Math.max(0, Math.ceil(total() / PAGE) - 1);

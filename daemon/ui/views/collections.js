@@ -9,7 +9,7 @@ import { router } from '../shell.js';
 import { lookups, reload } from '../lookups.js';
 import { plural } from '../format.js';
 import { confirm } from '../components/dialog.js';
-import { formDialog, reason, text } from '../components/forms.js';
+import { formDialog, text } from '../components/forms.js';
 import { openMenu } from '../components/menu.js';
 
 /**
@@ -127,7 +127,7 @@ export default function mountCollections(root) {
       paint();
     } catch (error) {
       if (api.isAbort(error) || mine !== generation || list) return;
-      failure = reason(error);
+      failure = api.reason(error);
       paint();
     }
   };
@@ -165,7 +165,7 @@ export default function mountCollections(root) {
       await load();
       /** @type {HTMLElement|null} */ (el.querySelector(`[data-collection-id="${copy.id}"] a`))?.focus();
     } catch (error) {
-      toast(`The collection could not be copied: ${reason(error)}`, { kind: 'error' });
+      toast(`The collection could not be copied: ${api.reason(error)}`, { kind: 'error' });
     }
   };
 
@@ -185,7 +185,7 @@ export default function mountCollections(root) {
       changedList();
       await load();
     } catch (error) {
-      toast(`The collection could not be deleted: ${reason(error)}`, { kind: 'error' });
+      toast(`The collection could not be deleted: ${api.reason(error)}`, { kind: 'error' });
     }
   };
 

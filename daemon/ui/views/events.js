@@ -13,7 +13,7 @@ import { lookups, reload } from '../lookups.js';
 import { plural } from '../format.js';
 import { confirm, modal } from '../components/dialog.js';
 import { eventTree, findEvent } from '../components/eventtree.js';
-import { formDialog, notice, reason, text } from '../components/forms.js';
+import { formDialog, librarySelection, notice, text } from '../components/forms.js';
 import { openMenu } from '../components/menu.js';
 
 /** @typedef {import('../components/eventtree.js').EventNode} EventNode */
@@ -134,7 +134,7 @@ export default function mountEvents(root) {
       paint();
     } catch (error) {
       if (api.isAbort(error) || mine !== generation) return;
-      failure = reason(error);
+      failure = api.reason(error);
       paint();
       return;
     }
@@ -284,7 +284,7 @@ export default function mountEvents(root) {
     try {
       await api.del(`/api/events/${event.id}`);
     } catch (error) {
-      toast(`The event could not be deleted: ${reason(error)}`, { kind: 'error' });
+      toast(`The event could not be deleted: ${api.reason(error)}`, { kind: 'error' });
       return;
     }
     // Photos in the browsing model that were in it are in no event now.
@@ -300,15 +300,8 @@ export default function mountEvents(root) {
 
   /** @param {EventNode} event */
   const addSelection = async (event) => {
-    const hashes = [...browse.selection];
-    if (hashes.length === 0) {
-      await notice(
-        'No photos are selected',
-        'Select photos in the library first: click a photo, Shift-click another to take the ones between, Ctrl-click (⌘ on a Mac) to add one more. Then come back here and choose “Add the selection”.',
-        { label: 'Go to the library', run: () => router.navigate('/') },
-      );
-      return;
-    }
+    const hashes = await librarySelection();
+    if (!hashes) return;
     if (await edits.assign('event_id', hashes, event.id)) {
       toast(`Added ${plural(hashes.length, 'photo')} to “${event.name}”`);
     }
@@ -323,7 +316,7 @@ export default function mountEvents(root) {
     try {
       photos = await api.get('/api/photos', { event_id: event.id, sort: 'taken_at_asc', limit: COVER_CHOICES }, { signal });
     } catch (error) {
-      if (!api.isAbort(error)) toast(`The photos could not be loaded: ${reason(error)}`, { kind: 'error' });
+      if (!api.isAbort(error)) toast(`The photos could not be loaded: ${api.reason(error)}`, { kind: 'error' });
       return;
     }
     if (photos.length === 0) {
@@ -369,7 +362,7 @@ export default function mountEvents(root) {
     try {
       await api.patch(`/api/events/${event.id}`, { cover_hothash: chosen.hothash });
     } catch (error) {
-      toast(`The cover could not be set: ${reason(error)}`, { kind: 'error' });
+      toast(`The cover could not be set: ${api.reason(error)}`, { kind: 'error' });
       return;
     }
     await load([event.id]);

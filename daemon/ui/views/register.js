@@ -6,7 +6,7 @@ import { html, nothing, render } from '../vendor/lit-html/lit-html.js';
 import * as api from '../api.js';
 import { poll, router } from '../shell.js';
 import { toast } from '../store.js';
-import { lookups, need } from '../lookups.js';
+import { defaultPhotographerLabel, lookups, need } from '../lookups.js';
 import { count, moment, plural } from '../format.js';
 import { confirm } from '../components/dialog.js';
 import { chooseFolder, folderName } from '../components/folderbrowser.js';
@@ -168,7 +168,7 @@ export default function mountRegister(root, ctx) {
       shown.error =
         failure instanceof api.ApiError && failure.status === 404
           ? 'There is no such registration session: it may have been forgotten.'
-          : `Could not read the session: ${describeFailure(failure)}`;
+          : `Could not read the session: ${api.reason(failure)}`;
     }
     paint();
   };
@@ -188,7 +188,7 @@ export default function mountRegister(root, ctx) {
       shown.errorsError = '';
     } catch (failure) {
       if (api.isAbort(failure) || shown.id !== id) return;
-      shown.errorsError = `Could not list the files: ${describeFailure(failure)}`;
+      shown.errorsError = `Could not list the files: ${api.reason(failure)}`;
     }
     paint();
   };
@@ -200,7 +200,7 @@ export default function mountRegister(root, ctx) {
       recent.error = '';
     } catch (failure) {
       if (api.isAbort(failure)) return;
-      recent.error = `Could not list the sessions: ${describeFailure(failure)}`;
+      recent.error = `Could not list the sessions: ${api.reason(failure)}`;
     }
     paint();
     clearTimeout(recentTimer);
@@ -244,7 +244,7 @@ export default function mountRegister(root, ctx) {
       poll();
     } catch (failure) {
       if (api.isAbort(failure)) return;
-      form.error = describeFailure(failure);
+      form.error = api.reason(failure);
     } finally {
       form.busy = false;
       paint();
@@ -270,7 +270,7 @@ export default function mountRegister(root, ctx) {
     } catch (failure) {
       if (api.isAbort(failure)) return;
       // Finished meanwhile (409): the summary says how.
-      toast(`Could not stop “${session.name}”: ${describeFailure(failure)}`, { kind: 'error' });
+      toast(`Could not stop “${session.name}”: ${api.reason(failure)}`, { kind: 'error' });
     } finally {
       shown.cancelling = false;
       follow();
@@ -282,7 +282,7 @@ export default function mountRegister(root, ctx) {
     // The default photographer comes first (the API's order); '' leaves it to the daemon.
     const first = people?.[0];
     return html`
-      <option value="" ?selected=${form.photographer === ''}>${defaultLabel(first?.label)}</option>
+      <option value="" ?selected=${form.photographer === ''}>${defaultPhotographerLabel(first?.label)}</option>
       ${(people ?? []).slice(1).map((p) => html`<option value=${p.value} ?selected=${form.photographer === p.value}>${p.label}</option>`)}
     `;
   };
@@ -593,23 +593,4 @@ export default function mountRegister(root, ctx) {
   };
 }
 
-/**
- * The default photographer's choice: the first of the API's list (it lists the default
- * first), marked as the default unless its name says so already.
- * @param {string|undefined} name
- * @returns {string}
- */
-function defaultLabel(name) {
-  if (!name) return 'The default photographer';
-  return /default/i.test(name) ? name : `${name} (default)`;
-}
 
-/**
- * The words for a failed call: the API's own (`detail`), or what went wrong.
- * @param {unknown} failure
- * @returns {string}
- */
-function describeFailure(failure) {
-  if (failure instanceof api.ApiError) return failure.detail;
-  return failure instanceof Error ? failure.message : String(failure);
-}

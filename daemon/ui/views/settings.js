@@ -150,11 +150,6 @@ const FIELD_NAMES = FIELDS.map((f) => f.name);
  * @property {Map<string, string>} refusals what the API refused for a row, by id
  */
 
-/** @param {unknown} error @returns {string} */
-function reason(error) {
-  return error instanceof api.ApiError ? error.detail : 'Something went wrong. Try again.';
-}
-
 /**
  * @param {HTMLElement} root
  * @returns {import('../router.js').MountedView}
@@ -225,7 +220,7 @@ export default function mountSettings(root) {
       state.loaded = true;
     } catch (error) {
       if (api.isAbort(error)) return;
-      state.failed = reason(error);
+      state.failed = api.reason(error);
     }
     paint();
     fill();
@@ -275,8 +270,8 @@ export default function mountSettings(root) {
       toast(`Saved ${plural(Object.keys(patch).length, 'setting')}.`);
     } catch (error) {
       if (api.isAbort(error)) return;
-      const detail = reason(error);
-      const field = error instanceof api.ApiError ? fieldOf(detail, FIELD_NAMES) : null;
+      const detail = api.reason(error);
+      const field = error instanceof api.ApiError ? fieldOf(error.detail, FIELD_NAMES) : null;
       if (field) state.errors = { [field]: detail };
       else state.general = detail;
       state.saving = false;
@@ -318,7 +313,7 @@ export default function mountSettings(root) {
     try {
       list.items = await api.get(`/api/${list.kind}`, undefined, { signal });
     } catch (error) {
-      if (!api.isAbort(error)) toast(`The ${list.kind} could not be read again: ${reason(error)}`, { kind: 'error' });
+      if (!api.isAbort(error)) toast(`The ${list.kind} could not be read again: ${api.reason(error)}`, { kind: 'error' });
     }
     reload(list.kind).catch(() => {});
   };
@@ -341,7 +336,7 @@ export default function mountSettings(root) {
       toast(`Added the ${list.one} “${name}”.`);
     } catch (error) {
       if (api.isAbort(error)) return;
-      list.addError = reason(error);
+      list.addError = api.reason(error);
     } finally {
       list.busy = false;
     }
@@ -391,7 +386,7 @@ export default function mountSettings(root) {
       return;
     } catch (error) {
       if (api.isAbort(error)) return;
-      list.renameError = reason(error);
+      list.renameError = api.reason(error);
     }
     list.busy = false;
     paint();
@@ -418,7 +413,7 @@ export default function mountSettings(root) {
       toast(`Removed the ${list.one} “${item.name}”.`);
     } catch (error) {
       if (api.isAbort(error)) return;
-      let refusal = reason(error);
+      let refusal = api.reason(error);
       if (list.kind === 'photographers' && error instanceof api.ApiError && error.status === 409 && canMerge(item)) {
         refusal += `. “Merge into…” does that, and removes ${item.name}.`;
       }
@@ -471,7 +466,7 @@ export default function mountSettings(root) {
       toast(`Merged “${from.name}” into “${survivor.name}”.`);
     } catch (error) {
       if (api.isAbort(error)) return;
-      photographers.refusals.set(from.id, reason(error));
+      photographers.refusals.set(from.id, api.reason(error));
     } finally {
       photographers.busy = false;
       paint();

@@ -96,11 +96,6 @@ export default function mountSync(root) {
   };
 }
 
-/** @param {unknown} error @returns {string} */
-function reason(error) {
-  return error instanceof api.ApiError ? error.detail : 'Something went wrong. Try again.';
-}
-
 /**
  * This machine's servers.
  * @param {HTMLElement} el
@@ -186,7 +181,7 @@ function showTargets(el) {
       if (api.isAbort(error)) return;
       // Shown only while nothing is: later failures leave the last answer (and the
       // shell's banner says when the daemon does not answer).
-      if (!state.loaded) state.failed = reason(error);
+      if (!state.loaded) state.failed = api.reason(error);
     } finally {
       reading = false;
     }
@@ -249,7 +244,7 @@ function showTargets(el) {
           const run = await api.post('/api/sync/runs', { target: target.id, full }, { signal });
           state.runs.set(target.id, run);
         } catch (error) {
-          if (!api.isAbort(error)) state.refusals.set(target.id, reason(error));
+          if (!api.isAbort(error)) state.refusals.set(target.id, api.reason(error));
         } finally {
           state.busy.delete(target.id);
         }
@@ -269,7 +264,7 @@ function showTargets(el) {
     } catch (error) {
       if (api.isAbort(error)) return;
       state.cancelling.delete(run.id);
-      state.refusals.set(run.target_id, reason(error));
+      state.refusals.set(run.target_id, api.reason(error));
     }
     paint();
     refresh();
@@ -296,7 +291,7 @@ function showTargets(el) {
       /** @type {HTMLElement|null} */ (el.querySelector('h1'))?.focus();
     } catch (error) {
       if (api.isAbort(error)) return;
-      state.refusals.set(target.id, reason(error));
+      state.refusals.set(target.id, api.reason(error));
     } finally {
       state.busy.delete(target.id);
     }
@@ -328,7 +323,7 @@ function showTargets(el) {
       refresh();
     } catch (error) {
       if (api.isAbort(error)) return;
-      const detail = reason(error);
+      const detail = api.reason(error);
       const field = error instanceof api.ApiError ? targetField(error, body.url) : null;
       state.form = { busy: false, errors: field ? { [field]: detail } : {}, general: field ? '' : detail };
       paint();
@@ -723,7 +718,7 @@ function showMachines(el) {
       state.failed = '';
     } catch (error) {
       if (api.isAbort(error)) return;
-      if (!state.loaded) state.failed = reason(error);
+      if (!state.loaded) state.failed = api.reason(error);
     }
     if (stopped) return;
     paint();

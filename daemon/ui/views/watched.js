@@ -5,7 +5,7 @@
 import { html, nothing, render } from '../vendor/lit-html/lit-html.js';
 import * as api from '../api.js';
 import { toast } from '../store.js';
-import { labelOf, lookups, need } from '../lookups.js';
+import { labelOf, defaultPhotographerLabel, lookups, need } from '../lookups.js';
 import { moment, plural } from '../format.js';
 import { poll } from '../shell.js';
 import { confirm } from '../components/dialog.js';
@@ -81,7 +81,7 @@ export default function mountWatched(root) {
       listError = '';
     } catch (failure) {
       if (api.isAbort(failure)) return;
-      listError = `Could not list the watched folders: ${describeFailure(failure)}`;
+      listError = `Could not list the watched folders: ${api.reason(failure)}`;
     }
     paint();
     clearTimeout(timer);
@@ -107,7 +107,7 @@ export default function mountWatched(root) {
       poll();
     } catch (failure) {
       if (api.isAbort(failure)) return;
-      toast(`${failed}: ${describeFailure(failure)}`, { kind: 'error' });
+      toast(`${failed}: ${api.reason(failure)}`, { kind: 'error' });
     } finally {
       busy.delete(folder.id);
       paint();
@@ -198,7 +198,7 @@ export default function mountWatched(root) {
       return;
     } catch (failure) {
       if (api.isAbort(failure)) return;
-      adding.error = describeFailure(failure);
+      adding.error = api.reason(failure);
     }
     adding.busy = false;
     paint();
@@ -213,14 +213,14 @@ export default function mountWatched(root) {
     // the default when each photo is registered.
     const first = people?.[0];
     return html`
-      <option value="" ?selected=${selected === ''}>${defaultLabel(first?.label)}</option>
+      <option value="" ?selected=${selected === ''}>${defaultPhotographerLabel(first?.label)}</option>
       ${(people ?? []).slice(1).map((p) => html`<option value=${p.value} ?selected=${selected === p.value}>${p.label}</option>`)}
     `;
   };
 
   /** @param {string|null} id */
   const photographerName = (id) => {
-    if (id === null) return defaultLabel(lookups.get().photographers?.[0]?.label);
+    if (id === null) return defaultPhotographerLabel(lookups.get().photographers?.[0]?.label);
     return labelOf('photographers', id) ?? 'A photographer no longer listed';
   };
 
@@ -394,23 +394,4 @@ export default function mountWatched(root) {
   };
 }
 
-/**
- * The default photographer's choice: the first of the API's list (it lists the default
- * first), marked as the default unless its name says so already.
- * @param {string|undefined} name
- * @returns {string}
- */
-function defaultLabel(name) {
-  if (!name) return 'The default photographer';
-  return /default/i.test(name) ? name : `${name} (default)`;
-}
 
-/**
- * The words for a failed call: the API's own (`detail`), or what went wrong.
- * @param {unknown} failure
- * @returns {string}
- */
-function describeFailure(failure) {
-  if (failure instanceof api.ApiError) return failure.detail;
-  return failure instanceof Error ? failure.message : String(failure);
-}
