@@ -181,3 +181,14 @@ def test_categories_are_added_renamed_and_removed(page: Page, ui_daemon: UiDaemo
     status, left = ui_daemon.process.request("GET", "/api/categories")
     assert status == 200
     assert [c["name"] for c in left] == []
+
+
+def test_the_page_says_what_hotprevue_status_says(page: Page, ui_daemon: UiDaemon) -> None:
+    status, body = ui_daemon.process.request("GET", "/api/status")
+    assert status == 200, body
+    open_settings(page, ui_daemon)
+    about = page.get_by_role("region", name="About this catalog")
+    expect(about).to_contain_text(f"{body['photo_count']:,}")
+    expect(about).to_contain_text(body["data_dir"])
+    expect(about).to_contain_text(body["coldpreview_dir"])
+    expect(about).to_contain_text(f"Hotprevue {body['version']}")

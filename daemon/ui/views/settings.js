@@ -173,6 +173,8 @@ export default function mountSettings(root) {
     /** @type {Record<string, string>} */
     errors: {},
     general: '',
+    /** what `hotprevue status` shows (GET /api/status) @type {any} */
+    status: null,
   };
   /** @type {NameList} */
   const photographers = newList('photographers', 'photographer');
@@ -209,11 +211,13 @@ export default function mountSettings(root) {
     state.failed = '';
     paint();
     try {
-      const [saved, people, kinds] = await Promise.all([
+      const [saved, people, kinds, status] = await Promise.all([
         api.get('/api/settings', undefined, { signal }),
         api.get('/api/photographers', undefined, { signal }),
         api.get('/api/categories', undefined, { signal }),
+        api.get('/api/status', undefined, { signal }),
       ]);
+      state.status = status;
       setSaved(saved);
       photographers.items = people;
       categories.items = kinds;
@@ -503,8 +507,31 @@ export default function mountSettings(root) {
         </div>`
       : !state.loaded
         ? html`<p class="muted"><span class="spinner is-small" aria-hidden="true"></span> Loading…</p>`
-        : html`${settingsForm()} ${nameList(photographers)} ${nameList(categories)}`}
+        : html`${settingsForm()} ${nameList(photographers)} ${nameList(categories)} ${about()}`}
   </div>`;
+
+  // What `hotprevue status` prints: where the catalog lives and how big it is.
+  const about = () => {
+    const status = state.status;
+    if (!status) return nothing;
+    const megabytes = status.database_size_bytes / (1024 * 1024);
+    return html`<section class="setup-section" aria-labelledby="about-title">
+      <h2 id="about-title">About this catalog</h2>
+      <dl class="about-catalog">
+        <dt>Photos</dt>
+        <dd>${status.photo_count.toLocaleString('en')}</dd>
+        <dt>Database</dt>
+        <dd>${megabytes < 1024 ? `${megabytes.toFixed(0)} MB` : `${(megabytes / 1024).toFixed(1)} GB`}</dd>
+        <dt>Data folder</dt>
+        <dd class="mono">${status.data_dir}</dd>
+        <dt>Previews</dt>
+        <dd class="mono">${status.coldpreview_dir}</dd>
+        <dt>Version</dt>
+        <dd>Hotprevue ${status.version}</dd>
+      </dl>
+      <p class="setup-hint">Stop Hotprevue from the tray or with <kbd>hotprevue stop</kbd>; a web page cannot stop it.</p>
+    </section>`;
+  };
 
   const settingsForm = () => {
     const dirty = Object.keys(changes()).length > 0;
