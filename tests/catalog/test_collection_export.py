@@ -415,7 +415,9 @@ async def test_openapi_documents_a_zip(client: Client) -> None:
     assert "404" in operation["responses"]
 
 
-async def test_central_applies_a_synced_correction_in_exports_and_coldpreviews(tmp_path: Path, database_url: str) -> None:
+async def test_central_applies_a_synced_correction_in_exports_and_coldpreviews(
+    tmp_path: Path, database_url: str
+) -> None:
     settings = load_settings(
         central=True, data_dir=tmp_path / "central", env={"DATABASE_URL": database_url}
     )
