@@ -81,7 +81,7 @@ async def add_item(
 ) -> CollectionItem:
     """Add a photo or a text card (an existing one, or a new one from title and body).
 
-    A photo or card that does not exist is answered by the item's keys."""
+    A collection, photo or card that does not exist is answered by the item's keys."""
     kinds = [
         data.hothash is not None,
         data.text_item_id is not None,
@@ -90,8 +90,9 @@ async def add_item(
     if sum(kinds) != 1:
         raise Invalid("give exactly one of hothash, text_item_id, or title/body")
     async with pool.acquire() as conn, conn.transaction():
-        # Locked like a move: two additions at the end never take the same position.
-        await _lock(conn, collection_id)
+        # Locked like a move: two additions at the end never take the same position. A
+        # collection that is not there is answered by the item's key.
+        await store.lock(conn, collection_id)
         position = (
             data.position
             if data.position is not None
@@ -114,7 +115,7 @@ async def add_photos(
 ) -> list[CollectionItem]:
     """Add many photos, in order, at one position (default: the end)."""
     async with pool.acquire() as conn, conn.transaction():
-        await _lock(conn, collection_id)
+        await store.lock(conn, collection_id)
         at = position if position is not None else await store.next_position(conn, collection_id)
         await store.add_photos(conn, collection_id, hothashes, at, "")
         return await store.items(conn, collection_id)

@@ -11,7 +11,7 @@ import asyncpg
 import pytest
 
 from daemon.services import collections as service
-from protocol.collections import ItemsMove
+from protocol.collections import ItemCreate, ItemsMove
 from tests.catalog.test_collections import new_collection
 from tests.conftest import Client
 from tests.factories import add_photos
@@ -250,3 +250,38 @@ async def test_items_version_tells_another_window_of_every_change(
     assert seen == sorted(set(seen)), seen
     # Asking again changes nothing.
     assert await version() == seen[-1]
+
+
+async def test_concurrent_additions_at_the_end_take_places_of_their_own(
+    client: Client, pool: asyncpg.Pool
+) -> None:
+    """Two photos added at the end at once: the second waits for the first's place, so a
+    later move has a single item to put things before (called on the service, as above)."""
+    first, second, one, two = await add_photos(pool, [{} for _ in range(4)])
+    collection = await new_collection(client)
+    url = f"/api/collections/{collection['id']}/items"
+    added = await client.post(f"{url}/batch", json={"hothashes": [first, second]})
+    assert added.status_code == 201, added.text
+    collection_id = uuid.UUID(collection["id"])
+    async with pool.acquire() as holder:
+        holding = holder.transaction()
+        await holding.start()
+        await holder.execute("SELECT 1 FROM collections WHERE id = $1 FOR UPDATE", collection_id)
+        adds = [
+            asyncio.ensure_future(service.add_item(pool, collection_id, ItemCreate(hothash=h)))
+            for h in (one, two)
+        ]
+        waiting = "SELECT count(DISTINCT pid) FROM pg_locks WHERE NOT granted"
+        both_waited = False
+        for _ in range(250):
+            both_waited = await holder.fetchval(waiting) == 2
+            if both_waited or any(a.done() for a in adds):
+                break
+            await asyncio.sleep(0.02)
+        await holding.commit()
+        answers = await asyncio.gather(*adds)
+    assert both_waited
+    places = await positions(client, url)
+    assert len(places) == 4
+    assert len(set(places.values())) == 4
+    assert {str(item.id) for item in answers} <= set(places)
