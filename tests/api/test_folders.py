@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import multiprocessing
 import os
+import shutil
 import sys
+import tempfile
+import threading
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -13,7 +19,9 @@ from litestar.testing import AsyncTestClient
 
 from daemon.app import create_app
 from daemon.config import load_settings
+from daemon.errors import Invalid
 from daemon.security import API_KEY_HEADER
+from daemon.services.folders import listing
 from tests.conftest import Client
 
 
@@ -98,16 +106,48 @@ async def test_what_is_no_readable_folder_is_422(client: Client, place: Path) ->
     assert too_long_for_any_system.status_code == 422
 
 
-@pytest.mark.skipif(
-    sys.platform == "win32" or os.geteuid() == 0, reason="needs POSIX permissions that bind"
-)
-async def test_an_unreadable_folder_is_422(client: Client, place: Path) -> None:
-    locked = place / "locked"
-    locked.mkdir(mode=0o000)
+# As root every folder is readable: the listing is then asked for by a forked process
+# that has become nobody, of a folder in a place nobody may pass through.
+NOBODY = 65534
+
+
+def _list_as_nobody(path: str, answer: Connection) -> None:
+    os.setgid(NOBODY)
+    os.setuid(NOBODY)
+
+    def ask() -> None:
+        try:
+            asyncio.run(listing(path))
+            answer.send("listed")
+        except Invalid as refused:
+            answer.send(str(refused))
+
+    # A thread of its own: the forked thread still has the test's event loop as running.
+    thread = threading.Thread(target=ask)
+    thread.start()
+    thread.join()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX permissions")
+async def test_an_unreadable_folder_is_422(client: Client) -> None:
+    open_place = Path(tempfile.mkdtemp(prefix="hotprevue-folders-"))
     try:
-        assert "cannot be read" in await refusal(client, str(locked))
+        open_place.chmod(0o755)
+        locked = open_place / "locked"
+        locked.mkdir(mode=0o000)
+        if os.geteuid() != 0:
+            assert "cannot be read" in await refusal(client, str(locked))
+            return
+        ours, theirs = multiprocessing.get_context("fork").Pipe()
+        child = multiprocessing.get_context("fork").Process(
+            target=_list_as_nobody, args=(str(locked), theirs)
+        )
+        child.start()
+        await asyncio.to_thread(child.join, 60)
+        assert child.exitcode == 0
+        assert ours.recv() == f"path cannot be read: {locked}: Permission denied"
     finally:
-        locked.chmod(0o700)
+        shutil.rmtree(open_place, ignore_errors=True)
 
 
 async def test_the_root_has_no_parent(client: Client) -> None:
