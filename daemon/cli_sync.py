@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from rich.console import Console
@@ -26,7 +26,15 @@ from rich.progress import (
 from daemon.cli_actions import Action, Refused, print_table, run_action, when
 from daemon.paths import escaped
 from protocol.client import DaemonClient
-from protocol.sync import SyncRun, SyncRunCreate, SyncStatus, SyncTarget, SyncTargetCreate
+from protocol.sync import (
+    SyncRun,
+    SyncRunCreate,
+    SyncStatus,
+    SyncTarget,
+    SyncTargetCreate,
+    SyncTargetStatus,
+)
+from protocol.words import plural
 
 API = "/api/sync"
 POLL_SECONDS = 0.5
@@ -69,21 +77,69 @@ def _targets(client: DaemonClient, _args: argparse.Namespace) -> None:
     if not targets:
         print("No sync targets; add one with `hotprevue sync add-target URL --token TOKEN`")
         return
-    rows = [("NAME", "URL", "TLS", "LAST SUCCESS", "PENDING", "LAST ERROR")]
+    rows = [("NAME", "URL", "TLS", "LAST SUCCESS", "NOT YET SENT")]
     rows += [
         (
             escaped(target.name),
             escaped(target.url),
             "encrypted" if target.encrypted else "unencrypted",
             when(target.last_success_at),
-            f"{target.pending_rows:,}" + (" (syncing)" if target.running else ""),
-            "-"
-            if target.last_error is None
-            else f"{when(target.last_error_at)}: {escaped(target.last_error)}",
+            _pending(target) + (" (syncing)" if target.running else ""),
         )
         for target in targets
     ]
     print_table(rows)
+    for target in targets:
+        _notes(target)
+
+
+def _pending(target: SyncTargetStatus) -> str:
+    if not target.pending_rows:
+        return "nothing"
+    if not target.pending_photos:
+        # Edits of albums, events and the like: no photo among them.
+        return "other changes"
+    return (
+        f"{plural(target.pending_photos, 'photo')}, "
+        f"{plural(target.pending_coldpreviews, 'preview')}"
+    )
+
+
+def _notes(target: SyncTargetStatus) -> None:
+    """Below the table: what waits since when, and the last failure in plain words."""
+    name = escaped(target.name)
+    if target.unsynced_since is not None and target.pending_photos:
+        print(
+            f"{name}: {plural(target.pending_photos, 'photo')} not yet sent "
+            f"since {_day(target.unsynced_since)}"
+        )
+    if target.retry_at is not None:
+        print(f"{name}: retrying in {_seconds_until(target.retry_at)}…")
+    if target.last_error is not None:
+        _failure(
+            target.last_error_message,
+            target.last_error,
+            prefix=f"{name}, {when(target.last_error_at)}: ",
+        )
+
+
+def _failure(message: str | None, details: str | None, *, prefix: str = "") -> None:
+    """A failure's sentence, with the technical text after "Details:" on its own line."""
+    if message is not None:
+        print(f"{prefix}{escaped(message)}")
+    if details is not None:
+        print(f"  Details: {escaped(details)}")
+
+
+def _day(moment: datetime) -> str:
+    """ "3 Dec" this year, "3 Dec 2023" another year, in this machine's zone."""
+    local = moment.astimezone()
+    day = f"{local.day} {local:%b}"
+    return day if local.year == datetime.now(UTC).astimezone().year else f"{day} {local.year}"
+
+
+def _seconds_until(moment: datetime) -> str:
+    return plural(max(0, round((moment - datetime.now(UTC)).total_seconds())), "second")
 
 
 def _remove_target(client: DaemonClient, args: argparse.Namespace) -> None:
@@ -129,12 +185,16 @@ def _follow(client: DaemonClient, run: SyncRun, console: Console) -> SyncRun:
             seconds = max((time.time() - run.started_at.timestamp()), 0.001)
             bar.update(
                 task,
-                total=run.rows_total or None,
-                completed=run.rows_sent,
+                total=run.photos_total or None,
+                completed=run.photos_sent,
                 figures=(
-                    f"rows · {run.coldpreviews_sent}/{run.coldpreviews_wanted} coldpreviews · "
+                    f"photos · {run.coldpreviews_sent}/{run.coldpreviews_wanted} previews · "
                     f"{run.bytes_sent / 1e6:.1f} MB · {run.bytes_sent / 1e6 / seconds:.1f} MB/s"
-                    + (f" · {run.retries} retries" if run.retries else "")
+                    + (
+                        f" · retrying in {_seconds_until(run.retry_at)}"
+                        if run.retry_at is not None
+                        else ""
+                    )
                 ),
             )
             if run.state != "running":
@@ -147,16 +207,17 @@ def _summary(run: SyncRun) -> None:
     end = run.finished_at or datetime.now(run.started_at.tzinfo)
     seconds = (end - run.started_at).total_seconds()
     print(f"Sync to {escaped(run.target_name)}: {run.state}")
-    print(f"  rows          {run.rows_sent:,} of {run.rows_total:,}")
-    print(f"  photos        {run.photos_sent:,}")
-    print(f"  coldpreviews  {run.coldpreviews_sent:,} of {run.coldpreviews_wanted:,} wanted")
+    print(f"  photos        {run.photos_sent:,} of {plural(run.photos_total, 'photo')}")
+    print(f"  previews      {run.coldpreviews_sent:,} of {run.coldpreviews_wanted:,} wanted")
     print(f"  sent          {run.bytes_sent / 1e6:.1f} MB in {seconds:.1f} s")
+    # Every changed row (albums, events, files …), for whoever reads logs.
+    print(f"  rows          {run.rows_sent:,} of {run.rows_total:,}")
     if run.retries:
         print(f"  retries       {run.retries}")
-    if run.error:
-        print(f"  reason: {escaped(run.error)}")
+    if run.error_message is not None or run.error is not None:
+        _failure(run.error_message, run.error)
     if run.refused:
-        print(f"  refused by central: {len(run.refused)} photos")
+        print(f"  refused by central: {plural(len(run.refused), 'photo')}")
         for photo in run.refused[:SHOWN_REFUSED]:
             print(f"  x {escaped(photo.hothash)}: {escaped(photo.reason)}")
         if len(run.refused) > SHOWN_REFUSED:

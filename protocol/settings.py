@@ -39,6 +39,8 @@ class SystemSettings(Response):
     watching_enabled: bool
     watch_quiet_seconds: float
     watch_rescan_minutes: int
+    # Remind after photos have waited unsynced this many days (0: never).
+    sync_reminder_days: int = 7
 
 
 class SystemSettingsPatch(Request):
@@ -67,5 +69,9 @@ class SystemSettingsPatch(Request):
     )
     # How often every watched folder is walked again, for changes the OS did not report.
     watch_rescan_minutes: Annotated[int, msgspec.Meta(ge=1, le=10_080)] | msgspec.UnsetType = (
+        msgspec.UNSET
+    )
+    # Remind after photos have waited unsynced this many days (0: never).
+    sync_reminder_days: Annotated[int, msgspec.Meta(ge=0, le=365)] | msgspec.UnsetType = (
         msgspec.UNSET
     )

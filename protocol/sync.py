@@ -336,9 +336,24 @@ class SyncTarget(Response):
     last_success_at: datetime | None
     last_error: str | None
     last_error_at: datetime | None
+    # The last failure in plain words for the photographer, and its FailureKind.
+    last_error_message: str | None = None
+    last_error_kind: str | None = None
 
 
 RunState = Literal["running", "succeeded", "failed", "cancelled"]
+# Why a push failed, as a stable code a client may act on (error_kind, last_error_kind).
+FailureKind = Literal[
+    "unreachable",
+    "timeout",
+    "tls",
+    "token_refused",
+    "token_other_machine",
+    "server_version",
+    "server_full",
+    "refused_photos",
+    "other",
+]
 
 
 class SyncRunCreate(Request):
@@ -369,7 +384,16 @@ class SyncRun(Response):
     # Connection errors and 5xx answers retried so far.
     retries: int
     refused: list[RefusedPhoto]
+    # The technical reason (for the log and "details").
     error: str | None
+    # Photos among the rows to send, counted at the start.
+    photos_total: int = 0
+    # What went wrong in plain words, and its FailureKind; also set on a run that
+    # succeeded while central refused some photos ("refused_photos").
+    error_message: str | None = None
+    error_kind: str | None = None
+    # While the run waits to try a request again: when the next attempt goes.
+    retry_at: datetime | None = None
 
 
 class SyncTargetStatus(Response):
@@ -389,6 +413,13 @@ class SyncTargetStatus(Response):
     pending_coldpreviews: int
     # The run pushing to it now, if any.
     running: uuid.UUID | None
+    last_error_message: str | None = None
+    last_error_kind: str | None = None
+    # While its run waits to try again: when the next attempt goes.
+    retry_at: datetime | None = None
+    # Since when photos have waited for this target (the oldest pending photo's last
+    # change); None when none waits.
+    unsynced_since: datetime | None = None
 
 
 class SyncStatus(Response):

@@ -6,6 +6,7 @@ import asyncio
 import functools
 import socket
 import uuid
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -99,8 +100,8 @@ async def status(
     shown: list[SyncTargetStatus] = []
     async with pool.acquire() as conn:
         for target in await store.list_targets(conn):
-            pending = functools.partial(store.pending, target=target)
-            rows, photos, coldpreviews = await (
+            pending = functools.partial(_pending, target=target)
+            rows, photos, coldpreviews, since = await (
                 pending(conn)
                 if cache is None
                 else cache.get(
@@ -120,9 +121,20 @@ async def status(
                     pending_photos=photos,
                     pending_coldpreviews=coldpreviews,
                     running=runs.running_for(target.id),
+                    last_error_message=target.last_error_message,
+                    last_error_kind=target.last_error_kind,
+                    retry_at=runs.retry_at_for(target.id),
+                    unsynced_since=since if photos else None,
                 )
             )
     return SyncStatus(targets=shown)
+
+
+async def _pending(conn: Conn, target: Target) -> tuple[int, int, int, datetime | None]:
+    """What the target lacks, and since when photos have waited for it."""
+    rows, photos, coldpreviews = await store.pending(conn, target)
+    since = await store.unsynced_since(conn, target) if photos else None
+    return rows, photos, coldpreviews, since
 
 
 async def start_run(pool: asyncpg.Pool, runs: SyncRuns, data: SyncRunCreate) -> SyncRun:
@@ -183,4 +195,6 @@ def _shown(target: Target) -> SyncTarget:
         last_success_at=target.last_success_at,
         last_error=target.last_error,
         last_error_at=target.last_error_at,
+        last_error_message=target.last_error_message,
+        last_error_kind=target.last_error_kind,
     )

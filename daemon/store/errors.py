@@ -73,6 +73,9 @@ CONSTRAINTS: dict[str, Rule] = {
     "system_settings_watch_rescan_minutes_check": _check(
         "watch_rescan_minutes must be between 1 and 10080"
     ),
+    "system_settings_sync_reminder_days_check": _check(
+        "sync_reminder_days must be between 0 and 365"
+    ),
     # photographers
     "photographers_pkey": _internal("a photographer with this id exists"),
     "photographers_name_check": _check("name must not be blank"),

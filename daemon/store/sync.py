@@ -47,12 +47,14 @@ class Target(msgspec.Struct, frozen=True, kw_only=True):
     last_success_at: datetime | None
     last_error: str | None
     last_error_at: datetime | None
+    last_error_kind: str | None
+    last_error_message: str | None
     created_at: datetime
 
 
 TARGET_COLUMNS = """
 id, name, url, token, machine_name, ca_file, acked_seq, acked_at, central_id,
-last_success_at, last_error, last_error_at, created_at
+last_success_at, last_error, last_error_at, last_error_kind, last_error_message, created_at
 """
 INSERT_TARGET = f"""
 INSERT INTO sync_targets (name, url, token, machine_name, ca_file)
@@ -72,12 +74,16 @@ RESET_CURSOR = "UPDATE sync_targets SET acked_seq = 0, acked_at = NULL WHERE id 
 FORGET_LOG = "DELETE FROM sync_log WHERE target_id = $1"
 RECORD_SUCCESS = """
 UPDATE sync_targets SET central_id = $2, last_success_at = $3, last_error = NULL,
-    last_error_at = NULL
+    last_error_at = NULL, last_error_kind = NULL, last_error_message = NULL
 WHERE id = $1
 """
 SET_CENTRAL = "UPDATE sync_targets SET central_id = $2 WHERE id = $1"
 REWIND_CURSOR = "UPDATE sync_targets SET acked_seq = $2 WHERE id = $1 AND acked_seq > $2"
-RECORD_FAILURE = "UPDATE sync_targets SET last_error = $2, last_error_at = $3 WHERE id = $1"
+RECORD_FAILURE = """
+UPDATE sync_targets SET last_error = $2, last_error_at = $3, last_error_kind = $4,
+    last_error_message = $5
+WHERE id = $1
+"""
 MOVE_CURSOR = """
 UPDATE sync_targets SET acked_seq = $3, acked_at = $4 WHERE id = $1 AND acked_seq = $2
 RETURNING id
@@ -276,6 +282,10 @@ SELECT {_PENDING_COUNTS} AS rows,
             AND ($2::timestamptz IS NULL OR registered_at > $2)
         LIMIT $3) AS c) AS coldpreviews
 """  # noqa: S608
+# The oldest last change among the photos the target lacks: since then photos wait.
+UNSYNCED_SINCE = """
+SELECT min(updated_at) FROM photos WHERE change_seq > $1 AND origin IS NULL
+"""
 
 
 async def insert_target(
@@ -416,9 +426,17 @@ async def rewind_cursor(conn: Conn, target_id: uuid.UUID, acked_seq: int) -> Non
     await conn.execute(REWIND_CURSOR, target_id, acked_seq)
 
 
-async def record_failure(conn: Conn, target_id: uuid.UUID, error: str, at: datetime) -> None:
-    """Note why the last push failed."""
-    await conn.execute(RECORD_FAILURE, target_id, error, at)
+async def record_failure(
+    conn: Conn,
+    target_id: uuid.UUID,
+    error: str,
+    at: datetime,
+    *,
+    kind: str | None = None,
+    message: str | None = None,
+) -> None:
+    """Note why the last push failed: the technical text, its kind and its sentence."""
+    await conn.execute(RECORD_FAILURE, target_id, error, at, kind, message)
 
 
 async def prune_tombstones(conn: Conn) -> int:
@@ -433,3 +451,9 @@ async def pending(conn: Conn, target: Target) -> tuple[int, int, int]:
     row = await conn.fetchrow(PENDING, target.acked_seq, target.acked_at, PENDING_CAP)
     assert row is not None  # an aggregate always answers one row
     return row["rows"], row["photos"], row["coldpreviews"]
+
+
+async def unsynced_since(conn: Conn, target: Target) -> datetime | None:
+    """Since when photos have waited for the target (None when none waits)."""
+    since: datetime | None = await conn.fetchval(UNSYNCED_SINCE, target.acked_seq)
+    return since

@@ -15,7 +15,7 @@ import hashlib
 import logging
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
 from pathlib import Path
 
@@ -24,7 +24,7 @@ import asyncpg
 import msgspec
 
 from daemon.store import sync as sync_store
-from daemon.sync import transport
+from daemon.sync import failures, transport
 from protocol.sync import (
     CONTENT_SHA256_HEADER,
     INSTALLATION_HEADER,
@@ -33,6 +33,7 @@ from protocol.sync import (
     SYNC_PROTOCOL_VERSION,
     SYNC_VERSION_HEADER,
     ColdpreviewReceipt,
+    FailureKind,
     RefusedPhoto,
     SyncBatch,
     SyncReceipt,
@@ -45,7 +46,12 @@ UPLOADS_IN_FLIGHT = 6
 
 
 class SyncFailed(Exception):
-    """A push that cannot go on; the message is shown to the user as the run's error."""
+    """A push that cannot go on; the message is the run's technical error, `kind` says
+    which sentence the user is shown."""
+
+    def __init__(self, message: str, kind: FailureKind = "other") -> None:
+        super().__init__(message)
+        self.kind: FailureKind = kind
 
 
 class SyncCancelled(Exception):
@@ -58,12 +64,15 @@ class Progress:
 
     rows_total: int = 0
     rows_sent: int = 0
+    photos_total: int = 0
     photos_sent: int = 0
     coldpreviews_wanted: int = 0
     coldpreviews_sent: int = 0
     bytes_sent: int = 0
     retries: int = 0
     refused: list[RefusedPhoto] = field(default_factory=list)
+    # While a request waits to be tried again: when it goes.
+    retry_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +108,8 @@ class Push:
         horizon = await sync_store.horizon(self._pool)
         horizon_at = datetime.now(UTC)
         async with self._pool.acquire() as conn:
-            self.progress.rows_total = (await sync_store.pending(conn, target))[0]
+            rows, photos, _ = await sync_store.pending(conn, target)
+        self.progress.rows_total, self.progress.photos_total = rows, photos
         async with transport.open_session(address, ca_file=target.ca_file) as session:
             central_id = await self._push_batches(session, target, horizon, horizon_at)
         async with self._pool.acquire() as conn, conn.transaction():
@@ -174,8 +184,9 @@ class Push:
         async with self._pool.acquire() as conn:
             await sync_store.rewind_cursor(conn, target.id, acked_seq)
             fresh = await sync_store.get_target(conn, target.id)
-            pending = (await sync_store.pending(conn, fresh or target))[0]
-        self.progress.rows_total = self.progress.rows_sent + pending
+            rows, photos, _ = await sync_store.pending(conn, fresh or target)
+        self.progress.rows_total = self.progress.rows_sent + rows
+        self.progress.photos_total = self.progress.photos_sent + photos
         return acked_seq
 
     async def _next_batch(
@@ -218,12 +229,14 @@ class Push:
         try:
             answer = await self._post(session, f"{target.url}/api/sync/receive", body, headers)
         except transport.CentralRefused as exc:
-            raise SyncFailed(f"the central server refused: {exc}") from None
+            raise SyncFailed(f"the central server refused: {exc}", failures.kind_of(exc)) from None
         try:
             return msgspec.json.decode(answer, type=SyncReceipt)
         except msgspec.DecodeError as exc:
+            # Another program at the URL, or a central speaking another receipt.
             raise SyncFailed(
-                f"{target.url} answered something that is not a receipt: {exc}"
+                f"{target.url} answered something that is not a receipt: {exc}",
+                "server_version",
             ) from None
 
     async def _upload_coldpreviews(
@@ -281,7 +294,7 @@ class Push:
             )
         except transport.CentralRefused as exc:
             if exc.status == HTTPStatus.UNAUTHORIZED:
-                raise SyncFailed(f"the central server refused: {exc}") from None
+                raise SyncFailed(f"the central server refused: {exc}", "token_refused") from None
             # This photo's coldpreview only (damaged on disk, too large): the photo stays
             # on central without it, and the push goes on.
             log.warning("central refused the coldpreview of %s: %s", hothash, exc.detail)
@@ -292,7 +305,9 @@ class Push:
         try:
             msgspec.json.decode(answer, type=ColdpreviewReceipt)
         except msgspec.DecodeError as exc:
-            raise SyncFailed(f"{target.url} answered a coldpreview upload oddly: {exc}") from None
+            raise SyncFailed(
+                f"{target.url} answered a coldpreview upload oddly: {exc}", "server_version"
+            ) from None
         self.progress.coldpreviews_sent += 1
 
     async def _post(
@@ -307,17 +322,28 @@ class Push:
                 return answer
 
         try:
-            answer = await transport.with_retries(once, on_retry=self._retried, stop=self._stop)
+            answer = await transport.with_retries(
+                once, on_retry=self._retried, on_wait=self._waiting, stop=self._stop
+            )
         except transport.Stopped:
             raise SyncCancelled from None
         except (aiohttp.ClientError, TimeoutError, transport.Retryable) as exc:
-            raise SyncFailed(f"cannot reach {url}: {exc or type(exc).__name__}") from None
+            raise SyncFailed(
+                f"cannot reach {url}: {exc or type(exc).__name__}", failures.kind_of(exc)
+            ) from None
+        finally:
+            # Uploads run side by side: another one's wait may still be ahead.
+            if self.progress.retry_at is not None and self.progress.retry_at <= datetime.now(UTC):
+                self.progress.retry_at = None
         self.progress.bytes_sent += len(body)
         return answer
 
     def _retried(self, attempt: int, error: BaseException) -> None:
         self.progress.retries += 1
         log.info("sync: attempt %d failed (%s); retrying", attempt, error)
+
+    def _waiting(self, seconds: float) -> None:
+        self.progress.retry_at = datetime.now(UTC) + timedelta(seconds=seconds)
 
     def _check_stop(self) -> None:
         if self._stop.is_set():

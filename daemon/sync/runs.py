@@ -16,8 +16,9 @@ import asyncpg
 from daemon import database
 from daemon.errors import Conflict, DomainError
 from daemon.store import sync as sync_store
+from daemon.sync import failures
 from daemon.sync.pusher import Progress, Push, PushSpec, SyncCancelled, SyncFailed
-from protocol.sync import MAX_BATCH_ROWS, RunState, SyncRun
+from protocol.sync import MAX_BATCH_ROWS, FailureKind, RunState, SyncRun
 
 if TYPE_CHECKING:
     from daemon.store.sync import Target
@@ -33,12 +34,15 @@ class _Run:
     id: uuid.UUID
     target_id: uuid.UUID
     target_name: str
+    target_url: str
     started_at: datetime
     progress: Progress
     stop: asyncio.Event = field(default_factory=asyncio.Event)
     state: RunState = "running"
     finished_at: datetime | None = None
     error: str | None = None
+    error_kind: FailureKind | None = None
+    error_message: str | None = None
     task: asyncio.Task[None] | None = None
 
     def snapshot(self) -> SyncRun:
@@ -59,7 +63,15 @@ class _Run:
             retries=figures.retries,
             refused=list(figures.refused),
             error=self.error,
+            photos_total=max(figures.photos_total, figures.photos_sent),
+            error_message=self.error_message,
+            error_kind=self.error_kind,
+            retry_at=self.retry_at(),
         )
+
+    def retry_at(self) -> datetime | None:
+        """When the running push tries again, while it waits to."""
+        return self.progress.retry_at if self.state == "running" else None
 
 
 class SyncRuns:
@@ -88,6 +100,7 @@ class SyncRuns:
             id=uuid.uuid4(),
             target_id=target.id,
             target_name=target.name,
+            target_url=target.url,
             started_at=datetime.now(UTC),
             progress=Progress(),
         )
@@ -112,7 +125,9 @@ class SyncRuns:
             run.state, run.error = "cancelled", None
         except asyncio.CancelledError:
             run.state, run.error = "cancelled", "the daemon stopped during the sync"
-        except (SyncFailed, DomainError) as exc:
+        except SyncFailed as exc:
+            run.state, run.error, run.error_kind = "failed", str(exc), exc.kind
+        except DomainError as exc:
             run.state, run.error = "failed", str(exc)
         except Exception as exc:
             if database.connection_lost(exc):
@@ -126,6 +141,7 @@ class SyncRuns:
         else:
             run.state = "succeeded"
         run.finished_at = datetime.now(UTC)
+        self._explain(run)
         if run.state == "failed" and run.error is not None:
             await self._record_failure(run)
         figures = run.progress
@@ -139,11 +155,32 @@ class SyncRuns:
             f" ({run.error})" if run.error else "",
         )
 
+    def _explain(self, run: _Run) -> None:
+        """Give a failed run, or one central refused photos in, its sentence (and log it)."""
+        server = failures.server_label(run.target_name, run.target_url)
+        if run.state == "failed" and run.error is not None:
+            run.error_kind = run.error_kind or "other"
+            run.error_message = failures.sentence(run.error_kind, server)
+        elif run.state == "succeeded" and run.progress.refused:
+            refused = len({photo.hothash for photo in run.progress.refused})
+            run.error_kind = "refused_photos"
+            run.error_message = failures.sentence(run.error_kind, server, refused=refused)
+        else:
+            return
+        log.warning("sync to %s: %s (%s)", run.target_name, run.error_message, run.error)
+
     async def _record_failure(self, run: _Run) -> None:
         assert run.error is not None
         try:
             async with self._pool.acquire() as conn:
-                await sync_store.record_failure(conn, run.target_id, run.error, datetime.now(UTC))
+                await sync_store.record_failure(
+                    conn,
+                    run.target_id,
+                    run.error,
+                    datetime.now(UTC),
+                    kind=run.error_kind,
+                    message=run.error_message,
+                )
         except Exception as exc:
             if not database.connection_lost(exc):
                 raise
@@ -178,9 +215,18 @@ class SyncRuns:
 
     def running_for(self, target_id: uuid.UUID) -> uuid.UUID | None:
         """The id of the run pushing to this target now, if any."""
+        run = self._running(target_id)
+        return run.id if run else None
+
+    def retry_at_for(self, target_id: uuid.UUID) -> datetime | None:
+        """When the push to this target tries again, while it waits to."""
+        run = self._running(target_id)
+        return run.retry_at() if run else None
+
+    def _running(self, target_id: uuid.UUID) -> _Run | None:
         for run in self._runs.values():
             if run.target_id == target_id and run.state == "running":
-                return run.id
+                return run
         return None
 
     async def stop(self, timeout: float = 10.0) -> None:

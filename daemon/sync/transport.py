@@ -48,6 +48,10 @@ class TargetAddress:
 class Retryable(Exception):
     """A failure worth trying again (central answered 5xx, or is overloaded)."""
 
+    def __init__(self, message: str, status: int = 0) -> None:
+        super().__init__(message)
+        self.status = status
+
 
 class CentralRefused(Exception):
     """Central answered the request with an error that asking again will not change."""
@@ -169,7 +173,7 @@ def check_answer(status: int, body: bytes) -> None:
         return
     detail = _detail(body) or f"HTTP {status}"
     if status >= 500 or status in _RETRY_STATUSES:
-        raise Retryable(f"central answered {status}: {detail}")
+        raise Retryable(f"central answered {status}: {detail}", status)
     raise CentralRefused(status, detail)
 
 
@@ -191,11 +195,13 @@ async def with_retries(
     *,
     attempts: int = 6,
     on_retry: Callable[[int, BaseException], None] | None = None,
+    on_wait: Callable[[float], None] | None = None,
     stop: asyncio.Event | None = None,
 ) -> T:
     """Await `call()`, again after connection errors, timeouts and Retryable answers,
-    waiting 0.5 s, 1 s, 2 s … (at most 30 s, jittered); Stopped when `stop` is set
-    during a wait. Any other error, and the last one, propagates."""
+    waiting 0.5 s, 1 s, 2 s … (at most 30 s, jittered; `on_wait` hears each wait's
+    seconds before it starts); Stopped when `stop` is set during a wait. Any other error,
+    and the last one, propagates."""
     attempt = 1
     while True:
         try:
@@ -203,11 +209,14 @@ async def with_retries(
         except Exception as exc:
             if not _retryable(exc) or attempt >= attempts:
                 raise
-            if on_retry is not None:
-                on_retry(attempt, exc)
             delay = min(MAX_DELAY, FIRST_DELAY * 2 ** (attempt - 1))
             # Jitter: machines that lost central together do not come back in step.
-            await _pause(random.uniform(delay / 2, delay), stop)  # noqa: S311
+            wait = random.uniform(delay / 2, delay)  # noqa: S311
+            if on_retry is not None:
+                on_retry(attempt, exc)
+            if on_wait is not None:
+                on_wait(wait)
+            await _pause(wait, stop)
             attempt += 1
 
 

@@ -191,6 +191,8 @@ def test_a_coldpreview_central_refuses_does_not_stop_the_push(
         (damaged, "coldpreview refused")
     ]
     assert run["coldpreviews_sent"] == 2
+    assert run["error_kind"] == "refused_photos"
+    assert "did not take 1 photo;" in run["error_message"]
     rows = fetch(central_database_url, "SELECT hothash, coldpreview_path FROM photos")
     assert {row["hothash"]: row["coldpreview_path"] is None for row in rows} == {
         row["hothash"]: row["hothash"] == damaged for row in rows
@@ -276,7 +278,8 @@ def test_the_commands_end_to_end(
     pushed = cli("sync", *on_laptop)
     assert pushed.returncode == 0, pushed.stderr
     assert "succeeded" in pushed.stdout
-    assert "coldpreviews  2 of 2" in pushed.stdout
+    assert "previews      2 of 2" in pushed.stdout
+    assert "photos        2 of 2 photos" in pushed.stdout
     targets = cli("sync", "targets", *on_laptop)
     assert targets.returncode == 0, targets.stderr
     assert targets.stdout.splitlines()[1].split()[:3] == ["home", central.url, "unencrypted"]

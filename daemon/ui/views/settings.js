@@ -118,6 +118,21 @@ const GROUPS = [
       },
     ],
   },
+  {
+    title: 'Sync',
+    fields: [
+      {
+        name: 'sync_reminder_days',
+        label: 'Remind me when photos have waited unsynced for',
+        kind: 'number',
+        min: 0,
+        max: 365,
+        step: '1',
+        unit: 'days',
+        hint: '0: never remind.',
+      },
+    ],
+  },
 ];
 const FIELDS = GROUPS.flatMap((g) => g.fields);
 const FIELD_NAMES = FIELDS.map((f) => f.name);
