@@ -56,15 +56,24 @@ class InputSession(Response):
     watched_folder_id: uuid.UUID | None = None
     rate: float | None = None
     eta_seconds: float | None = None
+    # Photos registered from damaged originals (in photo_count too): they decoded only
+    # in part, and are flagged `damaged` in the catalog.
+    damaged_count: int = 0
 
 
 class SessionError(Response):
-    """A file that could not be registered, and why."""
+    """A file that could not be registered, and why: `message` for photographers,
+    `detail` the technical text."""
 
     id: uuid.UUID
     file_path: str
+    # The technical text, as before `message` and `detail` existed (same as `detail`).
     error: str
     occurred_at: datetime
+    # A plain sentence ("This file is not a photo Hotprevue can read."); empty from an
+    # older daemon, whose clients show `error`.
+    message: str = ""
+    detail: str | None = None
 
 
 class SessionPhoto(Response):
@@ -75,6 +84,9 @@ class SessionPhoto(Response):
     taken_at: WallTime | None
     master_path: str | None
     registered_at: datetime
+    # Registered from a damaged original; `damage` says how, in plain words.
+    damaged: bool = False
+    damage: str | None = None
 
 
 MasterType = Literal["JPEG", "HEIC", "PNG", "TIFF", "RAW"]

@@ -69,6 +69,8 @@ class PhotoItem(Response):
     # Its correction's rotation, clockwise: the hotpreview never turns, so a grid turns
     # the tile (0 without a correction).
     rotation: Literal[0, 90, 180, 270] = 0
+    # Registered from a damaged original: only part of its picture decoded.
+    damaged: bool = False
 
 
 # `GET /api/photos?stacks=`: every photo, or one per stack: its cover, or while the cover
@@ -180,6 +182,10 @@ class PhotoDetail(Response):
     registered_at: datetime
     deleted_at: datetime | None
     files: list[ImageFile] = msgspec.field(default_factory=list)
+    # Registered from a damaged original; `damage` says how, in plain words (e.g. "The
+    # picture data is damaged (172 blocks missing); the bottom of the photo may be grey.").
+    damaged: bool = False
+    damage: str | None = None
     session: SessionRef | None = None
     correction: Correction | None = None
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import os
 import random
+import re
 from pathlib import Path
 
 from PIL import Image
@@ -45,7 +46,7 @@ def corpus_images(folder: Path = CORPUS) -> list[Path]:
 
 
 # Files of the full corpus whose image data is damaged (the bundled subset has none):
-# each must be refused with a per-file error, never registered.
+# each is catalogued and flagged damaged, never refused.
 DAMAGED = frozenset({"jpg/corrupted.jpg"})
 
 
@@ -89,3 +90,17 @@ def jpeg_bytes(image: Image.Image) -> bytes:
     out = io.BytesIO()
     image.save(out, "JPEG", quality=90)
     return out.getvalue()
+
+
+def restart_jpeg() -> bytes:
+    """A real encoder's JPEG with restart markers (as many cameras and phones write)."""
+    out = io.BytesIO()
+    photo_like(800, 600, seed=5).save(out, "JPEG", quality=90, restart_marker_rows=1)
+    return out.getvalue()
+
+
+def with_data_lost(data: bytes) -> bytes:
+    """The same file with a stretch of picture data gone, still ending at its end marker:
+    it decodes, with part of the picture grey (catalogued, flagged damaged)."""
+    markers = [m.start() for m in re.finditer(rb"\xff[\xd0-\xd7]", data)]
+    return data[: markers[5]] + data[markers[9] :]

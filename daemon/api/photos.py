@@ -51,6 +51,7 @@ def photo_filter(
     rating_min: Rating = None,
     rating_max: Rating = None,
     rated: Annotated[bool | None, QueryParameter()] = None,
+    damaged: Annotated[bool | None, QueryParameter()] = None,
     taken_after: Annotated[datetime | None, QueryParameter()] = None,
     taken_before: Annotated[datetime | None, QueryParameter()] = None,
     file_state: Annotated[FileState | None, QueryParameter()] = None,
@@ -72,6 +73,7 @@ def photo_filter(
         rating_min=rating_min,
         rating_max=rating_max,
         rated=rated,
+        damaged=damaged,
         taken_after=_naive(taken_after),
         taken_before=_naive(taken_before),
         file_state=file_state,
@@ -106,7 +108,8 @@ class PhotosController(Controller):
         offset: Offset = 0,
     ) -> list[PhotoItem]:
         """Photos matching every filter given (tags: all of them; hothash: any of them;
-        file_state: the state of the master file), in the chosen order; with `bucket`,
+        file_state: the state of the master file; damaged: registered from a damaged
+        original), in the chosen order; with `bucket`,
         only that bucket of `GET /api/photos/buckets`, `offset` counting within it."""
         return await service.list_page(
             runtime.pool, filters, sort, limit, offset, _bucket(bucket, granularity)

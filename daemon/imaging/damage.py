@@ -13,6 +13,13 @@ fills in what is missing instead of saying so:
 
 The checks read the files' structures; for JPEG with restart markers they scan
 the image data for them too (a few milliseconds a megabyte), but never decode it.
+
+Where the line runs between a damaged photo and a file's error: a file that ends
+before the data it announces (a cut file, or one still being copied or written)
+stays an error, because its owner can give a whole file (the next scan tries it
+again once it changes). A JPEG that is complete to its end marker but lost or
+shuffled data inside its scan is as whole as it will ever be: it is catalogued,
+flagged damaged, its previews made from what decodes (grey where data is lost).
 """
 
 from __future__ import annotations
@@ -32,7 +39,7 @@ MAX_HEADER_BYTES = 16 * 1024 * 1024
 
 
 class Damaged(Exception):
-    """The file is damaged; the message says how, for the session's error list."""
+    """The file is cut short or damaged beyond use; the message says how, for its error."""
 
 
 _SIGNATURES = (
@@ -74,10 +81,11 @@ def announced_format(path: Path | str) -> str | None:
     return None
 
 
-def check(image: Image.Image) -> None:
-    """Raise Damaged when the opened image's file ends before the data it announces."""
+def check(image: Image.Image) -> str | None:
+    """Raise Damaged when the opened image's file ends before the data it announces;
+    return why, in plain words, when it is whole but parts of its picture are lost."""
     if image.format not in ("JPEG", "MPO", "HEIF", "TIFF"):
-        return
+        return None
     with Path(image.filename).open("rb") as handle:  # type: ignore[attr-defined]
         size = os.fstat(handle.fileno()).st_size
         try:
@@ -86,10 +94,11 @@ def check(image: Image.Image) -> None:
             elif image.format == "TIFF":
                 _tiff(handle, size)
             else:
-                _jpeg(handle, size, _more_pictures(image))
+                return _jpeg(handle, size, _more_pictures(image))
         except (struct.error, ValueError, IndexError):
             # A structure this reader does not follow: the decoder has the last word.
-            return
+            return None
+    return None
 
 
 def _more_pictures(image: Image.Image) -> list[tuple[int, int]]:
@@ -113,7 +122,7 @@ class _Frame(NamedTuple):
     sampling: list[tuple[int, int]]
 
 
-def _jpeg(handle: BinaryIO, size: int, more_pictures: list[tuple[int, int]]) -> None:
+def _jpeg(handle: BinaryIO, size: int, more_pictures: list[tuple[int, int]]) -> str | None:
     """Two things libjpeg papers over with grey or by resynchronising, silently.
 
     A header that claims more picture than the file could hold: every 8x8 block of
@@ -123,16 +132,19 @@ def _jpeg(handle: BinaryIO, size: int, more_pictures: list[tuple[int, int]]) -> 
     of data: the markers must all be there, numbered 0-7 in turn. A file cut
     mid-scan and closed with an end marker, without restart markers, still
     passes: Pillow drops libjpeg's warning. The further pictures of an MPO (a
-    second view, a depth or gain map) must end inside the file too."""
+    second view, a depth or gain map) must end inside the file too.
+
+    The first and the last are a cut (Damaged); lost or shuffled data between
+    restart markers of a file that reaches its end marker is returned as damage."""
     handle.seek(2)
     frame, restart_interval, mp_header = None, 0, None
     while True:
         marker = _next_marker(handle)
         if marker is None or marker in _SOF_ARITHMETIC:
-            return
+            return None
         (length,) = struct.unpack(">H", handle.read(2))
         if length < 2:
-            return
+            return None
         payload = handle.read(length - 2)
         if marker in _SOF_HUFFMAN:
             frame = _jpeg_frame(marker, payload)
@@ -149,7 +161,7 @@ def _jpeg(handle: BinaryIO, size: int, more_pictures: list[tuple[int, int]]) -> 
             if mp_header + offset + length > size:
                 raise Damaged(f"{TRUNCATED} (a further picture in it is cut short)")
     if frame is None:
-        return
+        return None
     scan_start = handle.tell()
     blocks = sum(
         _ceil(_ceil(frame.width * h, _h_max(frame)), 8)
@@ -166,7 +178,8 @@ def _jpeg(handle: BinaryIO, size: int, more_pictures: list[tuple[int, int]]) -> 
         and frame.marker in _SOF_SEQUENTIAL
         and components_in_scan == len(frame.sampling)
     ):
-        _jpeg_restarts(handle, scan_start, frame, restart_interval)
+        return _jpeg_restarts(handle, scan_start, frame, restart_interval)
+    return None
 
 
 def _jpeg_frame(marker: int, payload: bytes) -> _Frame | None:
@@ -185,8 +198,9 @@ def _v_max(frame: _Frame) -> int:
     return max(v for _, v in frame.sampling)
 
 
-def _jpeg_restarts(handle: BinaryIO, scan_start: int, frame: _Frame, interval: int) -> None:
-    """The restart markers of a single sequential scan: all there, numbered in turn."""
+def _jpeg_restarts(handle: BinaryIO, scan_start: int, frame: _Frame, interval: int) -> str | None:
+    """The restart markers of a single sequential scan: all there, numbered in turn;
+    if not, what the photographer sees of it."""
     if len(frame.sampling) == 1:  # one component: each MCU is one block
         mcus = _ceil(frame.width, 8) * _ceil(frame.height, 8)
     else:
@@ -195,15 +209,23 @@ def _jpeg_restarts(handle: BinaryIO, scan_start: int, frame: _Frame, interval: i
     with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
         end = data.find(b"\xff\xd9", scan_start)
         if end < 0 or data.find(b"\xff\xda", scan_start, end) >= 0:
-            return  # no end (the decoder reports the cut) or more scans than one
+            return None  # no end (the decoder reports the cut) or more scans than one
         found = b"".join(_RESTART.findall(data, scan_start, end))
     in_turn = bytes(0xD0 + index % 8 for index in range(len(found)))
     # One marker too many after the last interval is harmless; tolerated.
-    if found != in_turn or len(found) not in (expected, expected + 1):
-        raise Damaged(
-            "image data is damaged: parts of the picture are missing or out of place "
-            f"({len(found):,} restart markers where {expected:,} belong in turn)"
+    if found == in_turn and len(found) in (expected, expected + 1):
+        return None
+    if len(found) < expected:
+        # Each missing marker is a stretch of the picture (one restart interval) that
+        # libjpeg could not place: what follows it moves up and the bottom stays grey.
+        return (
+            f"The picture data is damaged ({expected - len(found):,} blocks missing); "
+            "the bottom of the photo may be grey."
         )
+    return (
+        "The picture data is damaged (parts of it are out of place); "
+        "some of the photo may be shifted or grey."
+    )
 
 
 def _next_marker(handle: BinaryIO) -> int | None:

@@ -69,6 +69,8 @@ class Previews(msgspec.Struct, kw_only=True):
     xmp: xmp.XmpData | None = None
     xmp_problem: str | None = None
     xmp_problem_path: str | None = None
+    # Why the picture decoded only in part (damage.check), in plain words; None: whole.
+    damage: str | None = None
 
 
 @functools.cache
@@ -151,8 +153,11 @@ def _from_image(
     """For raw.py: metadata is the RAW file's EXIF, encoded the bytes of its embedded
     preview when that is the image (it has no file to be read again from)."""
     _check_size(image)
+    damaged = None
     if metadata is None:
-        damage.check(image)
+        # A cut file raises (its error); a whole one with lost data inside is decoded as
+        # it is, grey where the data is lost: that is the picture its hothash names.
+        damaged = damage.check(image)
         fields, exif_data = exif.read(image)
     else:
         fields, exif_data = metadata
@@ -183,6 +188,7 @@ def _from_image(
         exif_data=exif_data,
         xmp=xmp_data,
         xmp_problem=xmp_problem,
+        damage=damaged,
     )
 
 

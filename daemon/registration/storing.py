@@ -58,6 +58,8 @@ class Outcomes:
     registered: int = 0
     duplicates: int = 0
     already_registered: int = 0
+    # New photos whose picture decoded only in part (counted in `registered` too).
+    damaged: int = 0
     errors: list[tuple[str, str]] = field(default_factory=list)
     groups: int = 0
 
@@ -82,6 +84,7 @@ async def store_groups(
     outcomes.registered += trial.registered
     outcomes.duplicates += trial.duplicates
     outcomes.already_registered += trial.already_registered
+    outcomes.damaged += trial.damaged
     outcomes.errors.extend(trial.errors)
     return new
 
@@ -135,6 +138,7 @@ async def _store_group(
             photographer_id=defaults.photographer_id,
             input_session_id=defaults.session_id,
             event_id=defaults.event_id,
+            damage=previews.damage,
         ),
     )
     if photo_id is not None:
@@ -142,6 +146,8 @@ async def _store_group(
             conn, photo_id, [(f.path, f.file_type, f is group.master) for f in group.files]
         )
         outcomes.registered += 1
+        if previews.damage is not None:
+            outcomes.damaged += 1
         if previews.xmp_problem is not None:
             outcomes.errors.append(
                 (
@@ -245,6 +251,7 @@ async def add_outcomes(conn: Conn, session_id: uuid.UUID, outcomes: Outcomes) ->
         registered=outcomes.registered,
         duplicates=outcomes.duplicates,
         already_registered=outcomes.already_registered,
+        damaged=outcomes.damaged,
         errors=len(outcomes.errors),
         groups=outcomes.groups,
     )

@@ -19,7 +19,7 @@ from daemon.imaging import coldpreviews
 from daemon.imaging.grouping import FileGroup, FileRef
 from daemon.imaging.previews import PreviewError
 from daemon.paths import PSEUDO_FILESYSTEMS, escaped, filesystem_type, storable
-from daemon.registration import storing
+from daemon.registration import messages, storing
 from daemon.registration.feed import GroupFeed
 from daemon.registration.job import JobSpec
 from daemon.registration.manager import Registrations
@@ -230,10 +230,14 @@ async def delete(pool: asyncpg.Pool, registrations: Registrations, session_id: u
 async def errors(
     pool: asyncpg.Pool, session_id: uuid.UUID, limit: int, offset: int
 ) -> list[SessionError]:
-    """The files a session could not register."""
+    """The files a session could not register, each with its sentence for photographers."""
     async with pool.acquire() as conn:
         await _session(conn, session_id)
-        return await store.errors(conn, session_id, limit, offset)
+        recorded = await store.errors(conn, session_id, limit, offset)
+    for error in recorded:
+        error.message = messages.for_photographers(error.error)
+        error.detail = error.error
+    return recorded
 
 
 async def photos(

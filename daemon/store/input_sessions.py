@@ -32,7 +32,8 @@ UPDATE input_sessions SET
     duplicate_count = duplicate_count + $3,
     already_registered_count = already_registered_count + $4,
     error_count = error_count + $5,
-    groups_done = groups_done + $6
+    groups_done = groups_done + $6,
+    damaged_count = damaged_count + $7
 WHERE id = $1
 """
 SET_SCAN_TOTALS = """
@@ -63,7 +64,8 @@ SELECT id, file_path, error, occurred_at FROM session_errors WHERE session_id = 
 ORDER BY occurred_at, file_path LIMIT $2 OFFSET $3
 """
 PHOTOS = """
-SELECT p.hothash, p.hotpreview_b64, p.taken_at, p.registered_at, f.file_path AS master_path
+SELECT p.hothash, p.hotpreview_b64, p.taken_at, p.registered_at, f.file_path AS master_path,
+    p.damaged, p.damage
 FROM photos p LEFT JOIN image_files f ON f.photo_id = p.id AND f.is_master
 WHERE p.input_session_id = $1
 ORDER BY p.registered_at, p.id LIMIT $2 OFFSET $3
@@ -122,10 +124,18 @@ async def add_progress(
     already_registered: int,
     errors: int,
     groups: int,
+    damaged: int,
 ) -> None:
     """Add one batch's outcome to the session's counts."""
     await conn.execute(
-        ADD_PROGRESS, session_id, registered, duplicates, already_registered, errors, groups
+        ADD_PROGRESS,
+        session_id,
+        registered,
+        duplicates,
+        already_registered,
+        errors,
+        groups,
+        damaged,
     )
 
 

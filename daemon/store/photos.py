@@ -30,7 +30,8 @@ CASE WHEN p.stack_id IS NOT NULL THEN (
     SELECT count(*) FROM photos s
     WHERE s.stack_id = p.stack_id AND (s.deleted_at IS NULL) = (p.deleted_at IS NULL)
 ) END AS stack_size,
-coalesce((SELECT c.rotation FROM photo_corrections c WHERE c.photo_id = p.id), 0) AS rotation
+coalesce((SELECT c.rotation FROM photo_corrections c WHERE c.photo_id = p.id), 0) AS rotation,
+p.damaged
 """
 # Every order ends in unique keys, so pages never overlap or skip.
 SORTS = {
@@ -147,6 +148,8 @@ class PhotoFilter:
     hothashes: tuple[str, ...] = ()
     # True: photos with a rating; False: without.
     rated: bool | None = None
+    # True: photos registered from damaged originals; False: the others.
+    damaged: bool | None = None
     # A camera's name, as CAMERAS gives it.
     camera: str | None = None
     # One photo per stack (ONE_PER_STACK).
@@ -202,6 +205,8 @@ def _where(f: PhotoFilter) -> tuple[str, list[Any]]:
         clauses.append(f"p.hothash = ANY({arg(list(f.hothashes))}::text[])")
     if f.rated is not None:
         clauses.append("p.rating IS NOT NULL" if f.rated else "p.rating IS NULL")
+    if f.damaged is not None:
+        clauses.append("p.damaged" if f.damaged else "NOT p.damaged")
     if f.camera is not None:
         clauses.append(f"camera_name(p.camera_make, p.camera_model) = {arg(f.camera)}")
     if f.collapsed:

@@ -25,11 +25,11 @@ INSERT INTO photos (
     hothash, hotpreview_b64, coldpreview_path, exif_data, taken_at, taken_at_offset,
     taken_at_source, location_lat, location_lng, location_source, location_accuracy,
     camera_make, camera_model, lens_model, iso, shutter_speed, aperture, focal_length,
-    tags, rating, photographer_id, input_session_id, event_id
+    tags, rating, photographer_id, input_session_id, event_id, damaged, damage
 ) VALUES (
     $1, $2, $3, $4, $5, $6, $7, $8, $9, $10,
     CASE WHEN $8::float8 IS NULL THEN NULL ELSE 'exact' END,
-    $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22
+    $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23::text IS NOT NULL, $23
 )
 ON CONFLICT (hothash) DO NOTHING
 RETURNING id
@@ -83,6 +83,8 @@ class NewPhoto(msgspec.Struct, kw_only=True):
     photographer_id: uuid.UUID
     input_session_id: uuid.UUID | None
     event_id: uuid.UUID | None
+    # Why the picture decoded only in part; None for a whole one.
+    damage: str | None = None
 
 
 async def known_paths(conn: Conn, paths: list[str]) -> dict[str, KnownPath]:
@@ -119,6 +121,7 @@ async def insert_photo(conn: Conn, photo: NewPhoto) -> uuid.UUID | None:
         photo.photographer_id,
         photo.input_session_id,
         photo.event_id,
+        photo.damage,
     )
     return photo_id
 

@@ -15,6 +15,7 @@
  * @property {string} session input session id
  * @property {string} camera "make model" as /api/cameras names it
  * @property {string} files "" or online/offline/missing (the master file's state)
+ * @property {boolean} damaged only photos whose original is damaged (catalogued, flagged)
  * @property {boolean} trash the trash instead of the library
  * @property {boolean} stacks show every photo of a stack instead of its cover
  */
@@ -54,6 +55,7 @@ export function emptyFilters() {
     session: '',
     camera: '',
     files: '',
+    damaged: false,
     trash: false,
     stacks: false,
   };
@@ -79,6 +81,7 @@ export function parseFilters(query) {
   f.camera = (query.get('camera') ?? '').slice(0, 200);
   const files = query.get('files') ?? '';
   if (FILE_STATES.includes(files)) f.files = files;
+  f.damaged = query.get('damaged') === '1';
   f.trash = query.get('trash') === '1';
   f.stacks = query.get('stacks') === 'expanded';
   return f;
@@ -99,6 +102,7 @@ export function filtersToSearch(f) {
   for (const key of /** @type {const} */ (['event', 'category', 'photographer', 'session', 'camera', 'files'])) {
     if (f[key]) q.set(key, f[key]);
   }
+  if (f.damaged) q.set('damaged', '1');
   if (f.trash) q.set('trash', '1');
   if (f.stacks) q.set('stacks', 'expanded');
   const text = q.toString();
@@ -124,6 +128,7 @@ export function apiParams(f) {
     session_id: f.session || undefined,
     camera: f.camera || undefined,
     file_state: f.files || undefined,
+    damaged: f.damaged ? 'true' : undefined,
     deleted: f.trash ? 'true' : undefined,
     stacks: f.stacks ? undefined : 'collapsed',
   };
@@ -133,7 +138,7 @@ export function apiParams(f) {
 export function activeCount(f) {
   return (
     f.tags.length +
-    [f.from, f.to, f.rating, f.event, f.category, f.photographer, f.session, f.camera, f.files].filter(Boolean)
+    [f.from, f.to, f.rating, f.event, f.category, f.photographer, f.session, f.camera, f.files, f.damaged].filter(Boolean)
       .length
   );
 }

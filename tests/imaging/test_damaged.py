@@ -1,4 +1,5 @@
-"""Damaged files: every supported format cut short, or with data missing, is an error."""
+"""Damaged files: every supported format cut short is an error; a whole JPEG with data
+lost inside its scan is catalogued, flagged damaged."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from PIL import Image, TiffImagePlugin
 
 from daemon.imaging import damage
 from daemon.imaging.previews import PreviewError, init_decoders, make_previews
+from daemon.registration import messages
 from tests.conftest import Client
 from tests.factories import register
 from tests.images import CORPUS, photo_like
@@ -196,8 +198,9 @@ def restart_markers(data: bytes) -> list[int]:
     return [start + m.start() for m in re.finditer(rb"\xff[\xd0-\xd7]", data[start:end])]
 
 
-def test_lost_or_shuffled_jpeg_data_is_an_error(tmp_path: Path) -> None:
-    """libjpeg skips to the next restart marker past damage and says nothing."""
+def test_lost_or_shuffled_jpeg_data_is_catalogued_as_damaged(tmp_path: Path) -> None:
+    """libjpeg skips to the next restart marker past damage and says nothing: the file is
+    whole to its end marker, so its photo is made from what decodes, and flagged."""
     data = encoded(PHOTO, "JPEG", quality=90, restart_marker_rows=1)
     markers = restart_markers(data)
     # One after each row of 16-pixel MCUs but the last.
@@ -210,13 +213,41 @@ def test_lost_or_shuffled_jpeg_data_is_an_error(tmp_path: Path) -> None:
         + data[markers[12] :]
     )
     closed_early = data[: markers[len(markers) // 2]] + b"\xff\xd9"
+    expected = {
+        "lost": "The picture data is damaged (2 blocks missing); the bottom of the photo may "
+        "be grey.",
+        "swapped": "The picture data is damaged (parts of it are out of place); some of the "
+        "photo may be shifted or grey.",
+        "closed": f"The picture data is damaged ({len(markers) - len(markers) // 2:,} blocks "
+        "missing); the bottom of the photo may be grey.",
+    }
+    whole = tmp_path / "whole.jpg"
+    whole.write_bytes(data)
+    assert make_previews(whole, coldpreview_max_px=1200, quality=85).damage is None
     for name, damaged in {"lost": lost, "swapped": swapped, "closed": closed_early}.items():
         path = tmp_path / f"{name}.jpg"
         path.write_bytes(damaged)
         with Image.open(path) as image:
             image.load()  # the decoder itself finds nothing wrong
-        with pytest.raises(PreviewError, match="image data is damaged"):
-            previews_of(path)
+        previews = make_previews(path, coldpreview_max_px=1200, quality=85)
+        assert previews.damage == expected[name]
+        assert (previews.width, previews.height) == (800, 600)
+
+
+def test_damaged_jpeg_previews_are_what_decodes(tmp_path: Path) -> None:
+    """The hothash of a damaged file is the one its decoded (partly grey) picture gives,
+    the same on every run: a second registration finds the same photo."""
+    data = encoded(PHOTO, "JPEG", quality=90, restart_marker_rows=1)
+    markers = restart_markers(data)
+    path = tmp_path / "lost.jpg"
+    path.write_bytes(data[: markers[3]] + data[markers[20] :])
+    first = make_previews(path, coldpreview_max_px=1200, quality=85)
+    again = make_previews(path, coldpreview_max_px=1200, quality=85)
+    assert first.damage is not None
+    assert first.hothash == again.hothash
+    whole = tmp_path / "whole.jpg"
+    whole.write_bytes(data)
+    assert make_previews(whole, coldpreview_max_px=1200, quality=85).hothash != first.hothash
 
 
 def test_closed_again_after_a_cut(tmp_path: Path) -> None:
@@ -265,6 +296,9 @@ async def test_damaged_files_are_listed_as_errors(client: Client, tmp_path: Path
     errors = (await client.get(f"/api/input-sessions/{session['id']}/errors")).json()
     assert {Path(e["file_path"]).name for e in errors} == {"half.heic", "liar.jpg"}
     assert all(e["error"].startswith(damage.TRUNCATED) for e in errors)
+    # Cut short is what a file still being copied looks like: said so in plain words.
+    assert all(e["message"] == messages.STILL_WRITING for e in errors)
+    assert all(e["detail"] == e["error"] for e in errors)
 
 
 @pytest.mark.parametrize("length", [0, 1, 2, 3])

@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from tests.daemon_process import DaemonProcess, clean_env
-from tests.images import BUNDLED_CORPUS, write_jpeg
+from tests.images import BUNDLED_CORPUS, restart_jpeg, with_data_lost, write_jpeg
 from tests.ui.browser import Console, UiDaemon, screenshot
 
 # Seconds each batch of a registration waits before it commits: the corpus then takes
@@ -224,7 +224,9 @@ def test_registering_a_folder_shows_its_progress_then_its_summary(
     shown = summary.locator(".work-errors li")
     expect(shown).to_have_count(len(errors))
     for error in errors:
-        expect(shown.filter(has_text=error["file_path"])).to_contain_text(error["error"])
+        row = shown.filter(has_text=error["file_path"])
+        expect(row).to_contain_text(error["message"])
+        expect(row.locator(".work-error-why")).to_have_attribute("title", error["detail"])
 
     # The session is among the recent ones, and its link shows it again.
     recent = page.get_by_role("region", name="Recent sessions")
@@ -327,6 +329,7 @@ def test_the_summary_lists_what_could_not_be_registered(
     folder = tmp_path_factory.mktemp("mixed") / "Mixed"
     write_jpeg(folder / "good.jpg", 320, 240, seed=1)
     (folder / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 not really a photo")
+    (folder / "damaged.jpg").write_bytes(with_data_lost(restart_jpeg()))
     session = api(
         work_daemon, "POST", "/api/input-sessions", {"name": "Mixed", "source_path": str(folder)}
     )
@@ -343,4 +346,16 @@ def test_the_summary_lists_what_could_not_be_registered(
     listed = summary.locator(".work-errors li")
     expect(listed).to_have_count(1)
     expect(listed).to_contain_text(error["file_path"])
-    expect(listed).to_contain_text(error["error"])
+    assert error["message"].startswith("The file ends too early"), error
+    expect(listed).to_contain_text(error["message"])
+    expect(listed.locator(".work-error-why")).to_have_attribute("title", error["error"])
+
+    # The damaged original is in the library, flagged, and the summary leads to it.
+    assert after["damaged_count"] == 1, after
+    damaged = summary.locator('[data-count="damaged"] a')
+    expect(damaged).to_have_text("1")
+    damaged.click()
+    page.wait_for_url(f"{work_daemon.url}/?session={session['id']}&damaged=1")
+    (flagged,) = api(work_daemon, "GET", f"/api/photos?session_id={session['id']}&damaged=true")
+    expect(page.locator("[data-hothash]")).to_have_count(1)
+    expect(page.locator(f'[data-hothash="{flagged["hothash"]}"]')).to_be_visible()

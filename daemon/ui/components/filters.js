@@ -101,6 +101,10 @@ export function filtersPanel(f, change, options) {
       </label>
 
       <label class="check">
+        <input type="checkbox" .checked=${f.damaged} @change=${(e) => change({ damaged: e.target.checked })} />
+        Only damaged originals
+      </label>
+      <label class="check">
         <input type="checkbox" .checked=${f.stacks} @change=${(e) => change({ stacks: e.target.checked })} />
         Show every photo of a stack
       </label>
@@ -158,6 +162,7 @@ export function filterChips(f, change) {
     if (f[key]) chips.push({ label: `${label}: ${labelOf(list, f[key]) ?? f[key]}`, remove: { [key]: '' } });
   }
   if (f.files) chips.push({ label: FILE_STATE_LABELS[f.files], remove: { files: '' } });
+  if (f.damaged) chips.push({ label: 'Damaged originals', remove: { damaged: false } });
   if (chips.length === 0) return nothing;
   return html`<ul class="chips" aria-label="Active filters">
     ${chips.map(

@@ -29,6 +29,7 @@ import { chooseFolder, folderName } from '../components/folderbrowser.js';
  * @property {number} duplicate_count
  * @property {number} already_registered_count
  * @property {number} error_count
+ * @property {number} damaged_count registered, their originals flagged damaged
  * @property {string|null} failure
  * @property {string|null} watched_folder_id
  * @property {number|null} rate photos a second, while it runs
@@ -39,7 +40,9 @@ import { chooseFolder, folderName } from '../components/folderbrowser.js';
  * @typedef {object} SessionError
  * @property {string} id
  * @property {string} file_path
- * @property {string} error
+ * @property {string} error the technical text
+ * @property {string} message the same in words for photographers
+ * @property {string|null} detail the technical text, for the tooltip
  */
 
 const FINISHED = new Set(['completed', 'cancelled', 'interrupted', 'failed']);
@@ -432,10 +435,25 @@ export default function mountRegister(root, ctx) {
           </dd>
         </div>
         <div>
+          <dt>Damaged</dt>
+          <dd data-count="damaged">
+            ${s.damaged_count > 0
+              ? html`<a href="/?session=${s.id}&damaged=1" aria-label=${`${plural(s.damaged_count, 'damaged photo')}: show them`}>${count(s.damaged_count)}</a>`
+              : count(s.damaged_count)}
+          </dd>
+        </div>
+        <div>
           <dt>Errors</dt>
           <dd data-count="errors">${count(s.error_count)}</dd>
         </div>
       </dl>
+      ${s.damaged_count > 0
+        ? html`<p class="muted">
+            ${plural(s.damaged_count, 'photo')} ${s.damaged_count === 1 ? 'was' : 'were'} registered from a damaged
+            original: ${s.damaged_count === 1 ? 'it is' : 'they are'} in your library, flagged, and part of the
+            picture may be grey.
+          </p>`
+        : nothing}
       ${s.files_ignored > 0
         ? html`<p class="muted">${plural(s.files_ignored, 'other file')} (not photos) ${s.files_ignored === 1 ? 'was' : 'were'} left alone.</p>`
         : nothing}
@@ -455,7 +473,7 @@ export default function mountRegister(root, ctx) {
       ${shown.errors.map(
         (e) => html`<li>
           <span class="work-error-path">${e.file_path}</span>
-          <span class="work-error-why">${e.error}</span>
+          <span class="work-error-why" title=${e.detail ?? e.error}>${e.message || e.error}</span>
         </li>`,
       )}
     </ul>
