@@ -1,5 +1,5 @@
-"""The `hotprevue` command: run, status, stop, open, register, watch, sync, machines,
-ui-password, tray, autostart."""
+"""The `hotprevue` command: run, status, stop, open, register, sessions, photographers,
+watch, sync, machines, ui-password, tray, autostart."""
 
 from __future__ import annotations
 
@@ -91,7 +91,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     register.add_argument("path", type=Path, help="folder to register; originals stay untouched")
     register.add_argument("--name", help="session name (default: the folder's name)")
-    register.add_argument("--photographer", help="photographer name or id (default: you)")
+    _photographer_options(register)
     register.add_argument("--event", type=uuid.UUID, help="event id the photos join")
     register.add_argument(
         "--no-recursive", dest="recursive", action="store_false", help="skip subfolders"
@@ -100,6 +100,8 @@ def _parser() -> argparse.ArgumentParser:
         "--no-wait", action="store_true", help="start the session and return at once"
     )
     register.set_defaults(handler=_register)
+    _sessions_parser(commands, common)
+    _photographers_parser(commands, common)
 
     # --data-dir belongs to each action: a value given before the action would be reset
     # by the action's own default.
@@ -111,7 +113,7 @@ def _parser() -> argparse.ArgumentParser:
         "add", parents=[common], help="watch a folder; its photos are registered as they come"
     )
     add.add_argument("path", type=Path, help="folder to watch; originals stay untouched")
-    add.add_argument("--photographer", help="photographer name or id (default: you)")
+    _photographer_options(add)
     add.add_argument(
         "--no-recursive", dest="recursive", action="store_false", help="skip subfolders"
     )
@@ -156,6 +158,64 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _photographer_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--photographer", help="photographer name or id (default: you)")
+    command.add_argument(
+        "--create-photographer",
+        action="store_true",
+        help="create the photographer --photographer names if there is none, without asking",
+    )
+
+
+def _sessions_parser(
+    commands: argparse._SubParsersAction[Any], common: argparse.ArgumentParser
+) -> None:
+    sessions = commands.add_parser(
+        "sessions", help="registration sessions and their progress (daemon must run)"
+    )
+    actions = sessions.add_subparsers(title="actions", required=True, metavar="ACTION")
+    listing = actions.add_parser("list", parents=[common], help="recent sessions, newest first")
+    listing.add_argument("--limit", type=int, default=20, help="how many to show (default 20)")
+    listing.set_defaults(handler=_sessions, action="list")
+    show = actions.add_parser("show", parents=[common], help="a session's counts and errors")
+    show.add_argument("session", metavar="ID", help="the session's id (see `sessions list`)")
+    show.add_argument(
+        "--follow",
+        action="store_true",
+        help="show its progress until it ends (Ctrl-C stops following, not the session)",
+    )
+    show.set_defaults(handler=_sessions, action="show")
+
+
+def _photographers_parser(
+    commands: argparse._SubParsersAction[Any], common: argparse.ArgumentParser
+) -> None:
+    people = commands.add_parser(
+        "photographers", help="who took the photos: list, add, rename, remove, merge"
+    )
+    actions = people.add_subparsers(title="actions", required=True, metavar="ACTION")
+    listing = actions.add_parser("list", parents=[common], help="every photographer")
+    listing.set_defaults(handler=_photographers, action="list")
+    add = actions.add_parser("add", parents=[common], help="add a photographer")
+    add.add_argument("name", metavar="NAME")
+    add.set_defaults(handler=_photographers, action="add")
+    rename = actions.add_parser("rename", parents=[common], help="give a photographer a new name")
+    rename.add_argument("old", metavar="NAME")
+    rename.add_argument("new", metavar="NEW-NAME")
+    rename.set_defaults(handler=_photographers, action="rename")
+    remove = actions.add_parser(
+        "remove", parents=[common], help="remove a photographer who has no photos"
+    )
+    remove.add_argument("name", metavar="NAME")
+    remove.set_defaults(handler=_photographers, action="remove")
+    merge = actions.add_parser(
+        "merge", parents=[common], help="give one photographer's photos to another, then remove"
+    )
+    merge.add_argument("name", metavar="NAME", help="the photographer who goes")
+    merge.add_argument("--into", required=True, metavar="OTHER", help="the one who stays")
+    merge.set_defaults(handler=_photographers, action="merge")
+
+
 def _machines_parser(
     commands: argparse._SubParsersAction[Any], common: argparse.ArgumentParser
 ) -> None:
@@ -196,11 +256,24 @@ def _sync_parser(
     add = actions.add_parser("add-target", parents=[data_dir], help="add a central server")
     add.add_argument("url", metavar="URL", help="the central server's address (https://…)")
     add.add_argument("--token", required=True, help="this machine's token there (- reads stdin)")
-    add.add_argument("--name", help="this machine's name there (default: the installation's)")
-    add.add_argument("--label", help="what to call the target here (default: its host)")
+    add.add_argument(
+        "--label",
+        help="this target's own name, shown in the tray and in sync status instead of its "
+        "address (default: its host, e.g. 127.0.0.1:8100)",
+    )
+    add.add_argument(
+        "--name",
+        help="THIS machine's name on the central server, as it lists machines there "
+        "(default: this installation's name)",
+    )
     add.add_argument("--ca-file", type=Path, metavar="PEM", help="a CA certificate to trust")
     add.set_defaults(action="add-target")
-    listing = actions.add_parser("targets", parents=[data_dir], help="the sync targets")
+    listing = actions.add_parser(
+        "targets",
+        aliases=["status"],
+        parents=[data_dir],
+        help="the targets: what waits to be sent to each, and why the last sync failed",
+    )
     listing.set_defaults(action="targets")
     remove = actions.add_parser(
         "remove-target", parents=[data_dir], help="forget a target (what it has stays there)"
@@ -262,6 +335,18 @@ def _register(settings: Settings, args: argparse.Namespace) -> int:
     from daemon import cli_register
 
     return _on_daemon(settings, args, cli_register.register)
+
+
+def _sessions(settings: Settings, args: argparse.Namespace) -> int:
+    from daemon import cli_sessions
+
+    return _on_daemon(settings, args, cli_sessions.sessions)
+
+
+def _photographers(settings: Settings, args: argparse.Namespace) -> int:
+    from daemon import cli_photographers
+
+    return _on_daemon(settings, args, cli_photographers.photographers)
 
 
 def _watch(settings: Settings, args: argparse.Namespace) -> int:

@@ -3,24 +3,42 @@
 from __future__ import annotations
 
 import argparse
+import sys
 import uuid
 
 from daemon.cli_actions import Action, Refused, print_table, run_action, when
 from daemon.paths import escaped
 from protocol.client import DaemonClient
 from protocol.sync import Machine, MachineCreate, MachineToken
+from protocol.system import Status
 
 API = "/api/machines"
+NOT_CENTRAL = (
+    "this Hotprevue is not a central server: start one with "
+    "`hotprevue run --central --data-dir DIR --port PORT`, or pass --data-dir of the central"
+)
 
 
 def machines(client: DaemonClient, args: argparse.Namespace) -> int:
     """Run one `machines` action; exit code 0 when it did what was asked."""
     actions: dict[str | None, Action] = {
-        "add": _add,
-        "list": _list,
-        "revoke": _revoke,
+        "add": _central_only(_add),
+        "list": _central_only(_list),
+        "revoke": _central_only(_revoke),
     }
     return run_action("machines", actions, client, args)
+
+
+def _central_only(action: Action) -> Action:
+    """The action, after making sure the daemon is central: a local one has no tokens."""
+
+    def checked(client: DaemonClient, args: argparse.Namespace) -> int | None:
+        if client.get("/api/status", Status).mode != "central":
+            print(f"hotprevue machines {args.action}: {NOT_CENTRAL}", file=sys.stderr)
+            return 1
+        return action(client, args)
+
+    return checked
 
 
 def _add(client: DaemonClient, args: argparse.Namespace) -> None:

@@ -36,6 +36,16 @@ def open_ui(client: DaemonClient, args: argparse.Namespace) -> int:
 
 def ui_password(settings: Settings, args: argparse.Namespace) -> int:
     """Set or clear the password browsers sign in to a central server with."""
+    if settings.paths.pgdata.exists():
+        # Only central signs browsers in with a password; a local catalog's data dir
+        # (its embedded database is there) would keep one that nothing reads.
+        print(
+            "hotprevue ui-password: this Hotprevue is not a central server: start one with "
+            "`hotprevue run --central --data-dir DIR --port PORT`, or pass --data-dir of "
+            "the central",
+            file=sys.stderr,
+        )
+        return 1
     path = settings.paths.ui_password
     if args.action == "clear":
         if clear_password(path):

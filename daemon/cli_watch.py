@@ -12,7 +12,7 @@ import uuid
 from pathlib import Path
 
 from daemon.cli_actions import Action, Refused, print_table, run_action, when
-from daemon.cli_register import photographer_id
+from daemon.cli_photographers import photographer_id
 from daemon.paths import escaped, storable
 from protocol.client import DaemonClient
 from protocol.watched_folders import WatchedFolder, WatchedFolderCreate
@@ -41,7 +41,9 @@ def _add(client: DaemonClient, args: argparse.Namespace) -> None:
         WatchedFolderCreate(
             path=path,
             recursive=args.recursive,
-            photographer_id=photographer_id(client, args.photographer),
+            photographer_id=photographer_id(
+                client, args.photographer, create=args.create_photographer
+            ),
             paused=args.paused,
         ),
     )

@@ -106,7 +106,7 @@ def test_watch_commands_end_to_end(tmp_path: Path, daemons: list[DaemonProcess])
         assert "not a watched folder" in unknown.stderr
     nobody = watch(data, "add", str(tmp_path / "other"), "--photographer", "Nobody")
     assert nobody.returncode == 1
-    assert "no single photographer named 'Nobody'" in nobody.stderr
+    assert "there is no photographer named Nobody: add --create-photographer" in nobody.stderr
     undecodable = tmp_path / os.fsdecode(b"roll\xff")
     undecodable.mkdir()
     odd = watch(data, "add", str(undecodable))
