@@ -49,8 +49,8 @@ async def test_the_detail_lists_what_the_endpoint_takes(client: Client) -> None:
     photos = (await client.get("/api/photos?hothashes=x&zzz=1")).json()["detail"]
     # Its own parameters and those of the filter it shares with buckets and hothashes.
     takes = (
-        "bucket, camera, category_id, deleted, event_id, file_state, granularity, hothash, "
-        "in_stream, limit, offset, photographer_id, rated, rating_max, rating_min, "
+        "bucket, camera, category_id, damaged, deleted, event_id, file_state, granularity, "
+        "hothash, in_stream, limit, offset, photographer_id, rated, rating_max, rating_min, "
         "session_id, sort, stacks, tags, taken_after, taken_before"
     )
     assert photos == f"unknown query parameter(s): hothashes, zzz (this endpoint takes: {takes})"
