@@ -19,7 +19,7 @@ from daemon import logs
 from daemon.config import Settings
 from tray import backend, desktop
 from tray.control import DaemonControl
-from tray.icons import icon_image
+from tray.icons import IconState, icon_image, icon_path
 from tray.menu import Actions, MenuModel, build, model
 from tray.status import Snapshot
 from tray.worker import Worker
@@ -30,6 +30,13 @@ TRAY_LOG = "tray.log"
 LOCK_FILE = "tray.lock"
 # Quit ends the process within this, whatever the backend's loop does.
 QUIT_DEADLINE = 3.0
+# The key of a failed sync's "Retry" notification action.
+RETRY = "retry"
+
+
+def title(current: MenuModel) -> str:
+    """The icon's title, the tooltip where the platform shows one: the status line."""
+    return f"Hotprevue: {current.status}"
 
 
 class TrayApp:
@@ -43,7 +50,7 @@ class TrayApp:
         self.icon: Any = backend.icon_class(pystray)(
             "hotprevue",
             icon_image(self.model.icon),
-            "Hotprevue",
+            title(self.model),
             build(pystray, lambda: self.model, self._actions()),
         )
         self.worker = Worker(
@@ -82,14 +89,41 @@ class TrayApp:
     def _show(self, new: MenuModel, old: MenuModel) -> None:
         if new.icon != old.icon:
             self.icon.icon = icon_image(new.icon)
-        self.icon.title = f"Hotprevue: {new.status}"
+        self.icon.title = title(new)
         self.icon.update_menu()
 
-    def _notify(self, title: str, message: str) -> None:
+    def _notify(
+        self, title: str, message: str, icon: IconState = "attention", retry: str | None = None
+    ) -> None:
         if getattr(self.icon, "notifications_off", "") or self.quitting.is_set():
             log.info("notification (not shown): %s: %s", title, message)
             return
-        on_ui_thread(lambda: self.icon.notify(message, title))
+        on_ui_thread(lambda: self._show_notification(title, message, icon, retry))
+
+    def _show_notification(
+        self, title: str, message: str, icon: IconState, retry: str | None
+    ) -> None:
+        send = getattr(self.icon, "send", None)
+        if send is None:
+            # Windows and macOS: pystray's own notification, with the tray's icon.
+            self.icon.notify(message, title)
+        elif retry is None:
+            send(title, message, icon_path(icon))
+        else:
+            # A reminder's action syncs as Retry does; its label is its message.
+            label = "Sync now" if message == "Sync now" else "Retry"
+            send(title, message, icon_path(icon), [(RETRY, label)], self._on_retry(retry))
+        # A notification may replace the tooltip (Windows' balloon): the status comes back.
+        refresh = getattr(self.icon, "refresh_title", None)
+        if refresh is not None:
+            refresh()
+
+    def _on_retry(self, target: str) -> Callable[[str], None]:
+        def invoked(key: str) -> None:
+            if key == RETRY:
+                self._submit(lambda: self.worker.sync_now(target))
+
+        return invoked
 
     def quit(self) -> None:
         """Hide the icon, stop a daemon this tray started, and end the process in time."""
@@ -152,7 +186,7 @@ class TrayApp:
         except desktop.NoPicker as exc:
             # In the status line too: a desktop without a picker often has no notifier.
             self.worker.tell(str(exc))
-            self._notify("Hotprevue", str(exc))
+            self._notify("Hotprevue", str(exc), "attention")
             return None
 
     def _log_path(self) -> Path:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Protocol, cast
 from xml.parsers.expat import ExpatError
 
+from tray.icons import icon_path
 from tray.program import program_argv
 
 NAME = "Hotprevue"
@@ -102,9 +103,9 @@ class XdgAutostart:
             "[Desktop Entry]",
             "Type=Application",
             f"Name={NAME}",
-            "Comment=Photo catalog: keeps the daemon running and shows what it does",
+            "Comment=Photo catalog: keeps Hotprevue running and shows what it does",
             f"Exec={exec_line}",
-            "Icon=hotprevue",
+            f"Icon={_icon()}",
             "Terminal=false",
             "X-GNOME-Autostart-enabled=true",
         ]
@@ -119,6 +120,13 @@ class XdgAutostart:
 
     def location(self) -> str:
         return str(self.path)
+
+
+def _icon() -> str:
+    """The entry's icon: the package's own PNG, by absolute path, which a venv install
+    has; the installed icon's name otherwise (only a system package installs one)."""
+    path = icon_path("idle")
+    return str(path) if path.is_file() else "hotprevue"
 
 
 def exec_argument(arg: str) -> str:

@@ -6,6 +6,8 @@ import logging
 import os
 import sys
 import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -81,19 +83,80 @@ class NoNotifier:
     def notify(self, *_args: Any) -> None:
         """Drop the notification: the status line says notifications are off."""
 
+    def send(self, *_args: Any) -> None:
+        """Drop the notification, as `notify` does."""
+
     def hide(self) -> None:
         """Nothing is shown, so nothing to hide."""
+
+
+NOTIFICATIONS = "org.freedesktop.Notifications"
+NOTIFICATIONS_PATH = "/org/freedesktop/Notifications"
 
 
 class GuardedNotifier:
     """pystray's D-Bus notifier, whose calls fail quietly when the service is gone.
 
     Unguarded, hiding the last notification at Quit raises when nothing provides the
-    service, and the tray would end with a traceback instead of cleanly."""
+    service, and the tray would end with a traceback instead of cleanly. `send` adds
+    what pystray's lacks: an icon of the notification's own, and action buttons."""
 
     def __init__(self, notifier: Any) -> None:
         self._notifier = notifier
         self._connection = getattr(notifier, "_connection", None)
+        # Notification id -> what its action buttons do.
+        self._on_action: dict[int, Callable[[str], None]] = {}
+        if self._connection is not None:
+            from gi.repository import Gio
+
+            self._connection.signal_subscribe(
+                NOTIFICATIONS,
+                NOTIFICATIONS,
+                "ActionInvoked",
+                NOTIFICATIONS_PATH,
+                None,
+                Gio.DBusSignalFlags.NONE,
+                self._invoked,
+            )
+
+    def send(
+        self,
+        title: str,
+        message: str,
+        icon: Path,
+        actions: Sequence[tuple[str, str]] = (),
+        on_action: Callable[[str], None] | None = None,
+    ) -> None:
+        """Show a notification with `icon` and (key, label) action buttons."""
+        proxy = getattr(self._notifier, "_notify", None)
+        if proxy is None:
+            return
+        from gi.repository import Gio, GLib
+
+        flat = [part for action in actions for part in action]
+        try:
+            reply = proxy.call_sync(
+                "Notify",
+                GLib.Variant(
+                    "(susssasa{sv}i)",
+                    ("Hotprevue", 0, str(icon), title, message, flat, {}, -1),
+                ),
+                Gio.DBusCallFlags.NONE,
+                -1,
+                None,
+            )
+        except Exception as exc:  # GLib.Error
+            log.warning("a notification could not be shown: %s", exc)
+            return
+        if on_action is not None:
+            self._on_action[int(reply.unpack()[0])] = on_action
+
+    def _invoked(self, *args: Any) -> None:
+        # (connection, sender, path, interface, signal, (id, action key))
+        notification, key = args[-2].unpack()
+        callback = self._on_action.pop(notification, None)
+        if callback is not None:
+            callback(key)
 
     def notify(self, *args: Any) -> None:
         """Show a notification; a missing service is logged, not raised."""
@@ -111,7 +174,6 @@ class GuardedNotifier:
 
 
 CHECK_EVERY = 10.0
-NOTIFICATIONS = "org.freedesktop.Notifications"
 
 
 def _no_notification_service(notifier: Any) -> str:
@@ -185,5 +247,31 @@ def icon_class(pystray: ModuleType) -> type[Any]:
             return self._missing
 
         _missing = ""
+
+        def send(
+            self,
+            title: str,
+            message: str,
+            icon: Path,
+            actions: Sequence[tuple[str, str]] = (),
+            on_action: Callable[[str], None] | None = None,
+        ) -> None:
+            """A notification with its own icon and action buttons (see GuardedNotifier)."""
+            self._notifier.send(title, message, icon, actions, on_action)
+
+        def _update_title(self) -> None:
+            super()._update_title()
+            # GTK's status icon takes its title for accessibility only: the tooltip,
+            # what a user sees on hovering, is set apart.
+            status_icon = getattr(self, "_status_icon", None)
+            if status_icon is not None:
+                from gi.repository import GLib
+
+                GLib.idle_add(status_icon.set_tooltip_text, self.title)
+
+        def refresh_title(self) -> None:
+            """Show the title again (a notification may have replaced the tooltip)."""
+            if self.visible:
+                self._update_title()
 
     return Icon

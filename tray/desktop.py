@@ -6,13 +6,15 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 from pathlib import Path
+from typing import Any
 
 PICKER_TIMEOUT = 3600.0
 # What to tell a user when no picker exists here (a minimal window manager).
 NO_PICKER = (
-    "No folder picker is installed (zenity or kdialog). Register from a terminal "
-    "instead: hotprevue register FOLDER (or hotprevue watch add FOLDER)"
+    "No folder picker is available here (GTK, zenity or kdialog). Register from a "
+    "terminal instead: hotprevue register FOLDER (or hotprevue watch add FOLDER)"
 )
 
 
@@ -22,6 +24,10 @@ class NoPicker(Exception):
 
 def pick_folder(title: str) -> Path | None:
     """Ask the user for a folder with the platform's dialog; None if cancelled."""
+    gtk = sys.modules.get("gi.repository.Gtk")
+    if gtk is not None and sys.platform not in ("darwin", "win32"):
+        # The tray's menu loaded GTK already: its own chooser needs no other package.
+        return _gtk_pick_folder(gtk, title)
     command = _picker(title)
     # The dialog lives in its own process: it needs no main thread or event loop of ours.
     result = subprocess.run(
@@ -31,6 +37,37 @@ def pick_folder(title: str) -> Path | None:
     if result.returncode != 0 or not chosen:
         return None
     return Path(chosen)
+
+
+def _gtk_pick_folder(gtk: Any, title: str) -> Path | None:
+    """GTK's folder chooser, shown on GTK's main loop; this (other) thread waits for it."""
+    from gi.repository import GLib
+
+    done = threading.Event()
+    chosen: list[Path] = []
+    # The chooser is no widget: nothing holds it but this list while it is open.
+    dialogs: list[Any] = []
+
+    def respond(dialog: Any, response: int) -> None:
+        if response == gtk.ResponseType.ACCEPT and dialog.get_filename():
+            chosen.append(Path(dialog.get_filename()))
+        dialog.destroy()
+        dialogs.clear()
+        done.set()
+
+    def show() -> bool:
+        dialog = gtk.FileChooserNative.new(
+            title, None, gtk.FileChooserAction.SELECT_FOLDER, "_Select", "_Cancel"
+        )
+        dialog.set_current_folder(str(Path.home()))
+        dialog.connect("response", respond)
+        dialogs.append(dialog)
+        dialog.show()
+        return False  # once
+
+    GLib.idle_add(show)
+    done.wait(PICKER_TIMEOUT)
+    return chosen[0] if chosen else None
 
 
 def _picker(title: str) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from importlib.resources import files
+from pathlib import Path
 from typing import Literal, get_args
 
 from PIL import Image
@@ -17,3 +18,9 @@ def icon_image(state: IconState) -> Image.Image:
         image = Image.open(png)
         image.load()
     return image
+
+
+def icon_path(state: IconState) -> Path:
+    """The committed icon for `state` as a file (notifications and launchers name it)."""
+    # The package is installed as files (a wheel in a venv, the compiled program's folder).
+    return Path(str(files("tray") / "icons" / f"{state}.png")).resolve()

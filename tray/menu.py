@@ -9,7 +9,7 @@ from types import ModuleType
 from typing import Any, Literal
 
 from tray.icons import IconState
-from tray.status import Snapshot, describe
+from tray.status import Snapshot, describe, failing, run_progress
 
 DaemonAction = Literal["stop", "start", "restart"]
 
@@ -44,6 +44,8 @@ class MenuModel:
     daemon_ready: bool
     daemon_action: DaemonAction
     autostart: bool
+    # False for a daemon the tray adopted: Quit leaves it running, and says so.
+    owned: bool
 
 
 def model(snapshot: Snapshot) -> MenuModel:
@@ -69,6 +71,7 @@ def model(snapshot: Snapshot) -> MenuModel:
         daemon_ready=ready,
         daemon_action=action,
         autostart=snapshot.autostart,
+        owned=snapshot.owned or snapshot.phase != "running",
     )
 
 
@@ -84,8 +87,11 @@ def _sync_items(snapshot: Snapshot) -> tuple[SyncItem, ...]:
     for target in targets:
         run = progress.get(target.id)
         if run is not None:
-            done = f"{run.rows_sent:,}/{run.rows_total:,}"
+            done = run_progress(run)
             items.append(SyncItem(f"Syncing to {target.name}… {done}", str(target.id), False))
+        elif failing(target):
+            # A failed sync is retried from here whatever the notification offered.
+            items.append(SyncItem(f"Retry sync to {target.name}", str(target.id), True))
         elif len(targets) == 1:
             items.append(SyncItem("Sync now", str(target.id), True))
         else:
@@ -150,7 +156,9 @@ def build(pystray: ModuleType, current: Callable[[], MenuModel], act: Actions) -
         item("Register folder…", _call(act.register_folder), enabled=ready),
         item("Watched folders", menu(folder_entries), enabled=ready),
         menu.SEPARATOR,
-        item("Open Hotprevue", _call(act.open_app), enabled=ready),
+        # The default item is what a left click on the icon does, where the platform
+        # delivers that click (GTK's status icon and Windows do; AppIndicator does not).
+        item("Open Hotprevue", _call(act.open_app), enabled=ready, default=True),
         item("Open data folder", _call(act.open_data_folder)),
         item("Open log", _call(act.open_log)),
         item(
@@ -163,15 +171,20 @@ def build(pystray: ModuleType, current: Callable[[], MenuModel], act: Actions) -
             lambda _: _DAEMON_TEXT[current().daemon_action],
             lambda: (act.stop_daemon if current().daemon_action == "stop" else act.start_daemon)(),
         ),
-        item("Quit", _call(act.quit)),
+        item(lambda _: quit_text(current()), _call(act.quit)),
     )
 
 
 _DAEMON_TEXT: dict[DaemonAction, str] = {
-    "stop": "Stop daemon",
-    "start": "Start daemon",
-    "restart": "Restart daemon",
+    "stop": "Stop Hotprevue",
+    "start": "Start Hotprevue",
+    "restart": "Restart Hotprevue",
 }
+
+
+def quit_text(current: MenuModel) -> str:
+    """Quit's text: what stays running after it, for a Hotprevue the tray did not start."""
+    return "Quit" if current.owned else "Quit (Hotprevue keeps running)"
 
 
 def _sync_title(current: MenuModel) -> str:

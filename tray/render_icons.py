@@ -36,7 +36,9 @@ BADGES: dict[IconState, tuple[Colour, Colour]] = {
     "error": ((214, 40, 40, 255), WHITE),
 }
 
-BADGE_CENTRE = (44.0, 44.0)
+# The badge with its outline ends 2.5 units inside the canvas: at 22 px a unit is a
+# third of a pixel, and a badge touching the edge was cut off by the scaling.
+BADGE_CENTRE = (40.0, 40.0)
 BADGE_RADIUS = 19.0
 
 

@@ -9,6 +9,7 @@ from typing import Literal
 from protocol.sync import SyncRun, SyncTargetStatus
 from protocol.system import Activity
 from protocol.watched_folders import WatchedFolder
+from protocol.words import plural
 from tray.icons import IconState
 
 # starting: launched (or restarting), not answering yet; running: /health answers;
@@ -36,6 +37,11 @@ class Snapshot:
     notifications_off: str = ""
     # Shown instead of the status line for a while: what the user must know now.
     notice: str = ""
+    # How the last registration ended when something went wrong, until the user has
+    # seen it (opened Hotprevue) or a new registration starts.
+    outcome: str = ""
+    # Remind when photos have waited unsynced this many days (0: never).
+    reminder_days: int = 0
     taken_at: datetime = field(default_factory=lambda: datetime.now().astimezone())
 
 
@@ -72,20 +78,43 @@ def _describe(snapshot: Snapshot) -> Status:
         return Status("error", "Hotprevue is stopped · photos are not registered or synced")
     if snapshot.phase == "unreachable" or activity is None:
         return Status("error", f"Hotprevue is not answering: {snapshot.detail}")
-    failed = [t for t in activity.sync.targets if _failing(t)]
+    failed = [t for t in activity.sync.targets if failing(t)]
     if failed and not snapshot.runs:
         target = failed[0]
-        return Status("error", f"Sync to {target.name} failed: {_short(target.last_error or '')}")
-    working = _working(activity, snapshot.runs)
+        why = target.last_error_message or target.last_error or ""
+        if target.retry_at is not None and target.retry_at > snapshot.taken_at:
+            wait = max(1, round((target.retry_at - snapshot.taken_at).total_seconds()))
+            line = f"Retrying in {wait} s… (sync to {target.name}: {_short(why)})"
+            return Status("working", line)
+        line = f"Sync to {target.name} failed: {_short(why)}"
+        # What the failure left behind stays in sight, not only the error.
+        if target.pending_photos:
+            line += f" · Not synced: {plural(target.pending_photos, 'photo')} waiting"
+        return Status("error", line)
+    working = _working(activity, snapshot.runs, snapshot.taken_at)
     if working:
         return Status("working", working)
-    attention = _attention(activity)
+    if snapshot.outcome:
+        return Status("attention", snapshot.outcome)
+    attention = _attention(activity, snapshot.reminder_days, snapshot.taken_at)
     if attention:
         return Status("attention", attention)
     return Status("idle", _all_safe(activity, snapshot.taken_at))
 
 
-def _failing(target: SyncTargetStatus) -> bool:
+def overdue(target: SyncTargetStatus, reminder_days: int, now: datetime) -> bool:
+    """True when photos have waited for `target` longer than the reminder allows."""
+    since = target.unsynced_since
+    return bool(
+        reminder_days
+        and target.pending_photos
+        and since is not None
+        and (now - since).total_seconds() > reminder_days * 86400
+    )
+
+
+def failing(target: SyncTargetStatus) -> bool:
+    """True when the target's last sync failed and none runs now."""
     if target.last_error is None or target.running is not None:
         return False
     return target.last_success_at is None or (
@@ -93,7 +122,7 @@ def _failing(target: SyncTargetStatus) -> bool:
     )
 
 
-def _working(activity: Activity, runs: tuple[SyncRun, ...]) -> str:
+def _working(activity: Activity, runs: tuple[SyncRun, ...], now: datetime) -> str:
     parts = []
     sessions = [s for s in activity.sessions if s.status in ("pending", "running")]
     if sessions:
@@ -106,24 +135,37 @@ def _working(activity: Activity, runs: tuple[SyncRun, ...]) -> str:
             text = f"Registering {done:,}/{sum(t or 0 for t in totals):,}"
         parts.append(f"{text} · {rate:,.0f}/s" if rate >= 1 else text)
     for run in runs:
-        parts.append(f"Syncing to {run.target_name} {_run_progress(run)}")
+        if run.retry_at is not None and run.retry_at > now:
+            wait = max(1, round((run.retry_at - now).total_seconds()))
+            parts.append(f"Retrying in {wait} s… (sync to {run.target_name})")
+        else:
+            parts.append(f"Syncing to {run.target_name} {run_progress(run)}")
     scanning = [f for f in activity.watched_folders if f.state == "scanning"]
     if scanning and not sessions:
         parts.append(f"Scanning {_folder_name(scanning[0])}…")
     return " · ".join(parts)
 
 
-def _run_progress(run: SyncRun) -> str:
+def run_progress(run: SyncRun) -> str:
+    """How far a sync run is, in the words of the status line and the menu."""
     if run.coldpreviews_wanted and run.rows_sent >= run.rows_total:
         return f"previews {run.coldpreviews_sent:,}/{run.coldpreviews_wanted:,}"
-    return f"{run.rows_sent:,}/{run.rows_total:,}"
+    if run.photos_total:
+        return f"{run.photos_sent:,}/{plural(run.photos_total, 'photo')}"
+    # Only changes to send (tags, ratings …), no photos.
+    return f"changes {run.rows_sent:,}/{run.rows_total:,}"
 
 
-def _attention(activity: Activity) -> str:
+def _attention(activity: Activity, reminder_days: int, now: datetime) -> str:
     parts = []
     for target in activity.sync.targets:
-        if target.pending_photos:
-            photos = _count(target.pending_photos, "photo")
+        if overdue(target, reminder_days, now):
+            assert target.unsynced_since is not None
+            since = target.unsynced_since.astimezone().strftime("%-d %b")
+            photos = plural(target.pending_photos, "photo")
+            parts.append(f"{photos} not backed up to “{target.name}” since {since}")
+        elif target.pending_photos:
+            photos = plural(target.pending_photos, "photo")
             parts.append(f"{photos} not yet synced to {target.name}")
         elif target.pending_rows or target.pending_coldpreviews:
             parts.append(f"changes not yet synced to {target.name}")
@@ -131,7 +173,7 @@ def _attention(activity: Activity) -> str:
         if folder.state in FOLDER_TROUBLE:
             parts.append(f"watched folder {_folder_name(folder)} is {folder.state}")
     if activity.files_missing:
-        parts.append(f"{_count(activity.files_missing, 'file')} missing")
+        parts.append(f"{plural(activity.files_missing, 'file')} missing")
     if not parts:
         return ""
     text = " · ".join(parts)
@@ -139,7 +181,7 @@ def _attention(activity: Activity) -> str:
 
 
 def _all_safe(activity: Activity, now: datetime) -> str:
-    count = _count(activity.photo_count, "photo")
+    count = plural(activity.photo_count, "photo")
     targets = activity.sync.targets
     if not targets:
         return f"All {count} registered · no sync target set up"
@@ -149,16 +191,12 @@ def _all_safe(activity: Activity, now: datetime) -> str:
     return f"All {count} registered and synced · last sync {_ago(min(synced), now)}"
 
 
-def _count(number: int, word: str) -> str:
-    return f"{number:,} {word}{'' if number == 1 else 's'}"
-
-
 def _ago(then: datetime, now: datetime) -> str:
     seconds = max(0.0, (now - then).total_seconds())
     if seconds < 60:
         return "just now"
     if seconds >= 86400:
-        return f"{_count(int(seconds // 86400), 'day')} ago"
+        return f"{plural(int(seconds // 86400), 'day')} ago"
     if seconds >= 3600:
         return f"{int(seconds // 3600)} h ago"
     return f"{int(seconds // 60)} min ago"

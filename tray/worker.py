@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -11,7 +12,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import msgspec
 
@@ -19,18 +20,33 @@ from daemon import logs
 from protocol.client import DaemonClient, DaemonError, DaemonUnreachable
 from protocol.input_sessions import InputSession, InputSessionCreate
 from protocol.local import RuntimeInfo, default_data_dir
+from protocol.settings import SystemSettings
 from protocol.sync import SyncRun, SyncRunCreate
 from protocol.system import Activity
 from protocol.ui import LOGIN_LINKS_PATH, LoginLink
 from protocol.watched_folders import WatchedFolder, WatchedFolderCreate, WatchedFolderPatch
+from protocol.words import plural
 from tray import autostart
 from tray.control import PATIENT, QUICK, START_TIMEOUT, DaemonControl, RestartBudget
-from tray.status import Snapshot
+from tray.icons import IconState
+from tray.status import Snapshot, overdue
 
 log = logging.getLogger(__name__)
 
 POLL_INTERVAL = 1.0
-Notify = Callable[[str, str], None]
+# The reminder's setting changes rarely: it is not read at every poll.
+REMINDER_READ_EVERY = 600.0
+# Photos waiting too long are told of at most once a day per target.
+REMIND_EVERY = 86400.0
+
+
+class Notify(Protocol):
+    """Shows a notification whose icon is the state it reports; `retry` names the sync
+    target its "Retry" action pushes to again."""
+
+    def __call__(
+        self, title: str, message: str, icon: IconState = "attention", retry: str | None = None
+    ) -> None: ...
 
 
 class Worker:
@@ -72,6 +88,15 @@ class Worker:
         self._launched_at: float | None = None
         # Runs started from the menu: their outcome is notified.
         self._our_runs: set[uuid.UUID] = set()
+        # Registrations seen unfinished, and those started from the menu (always told).
+        self._sessions: set[uuid.UUID] = set()
+        self._our_sessions: set[uuid.UUID] = set()
+        # How the last registration went wrong, until the user has seen it.
+        self._outcome = ""
+        # The reminder setting, read now and then; when each target was last reminded of.
+        self._reminder_days = 0
+        self._reminder_read_at = -REMINDER_READ_EVERY
+        self._reminded: dict[uuid.UUID, float] = {}
         self.snapshot = Snapshot(phase="starting")
 
     # -- the loop -------------------------------------------------------------------
@@ -118,6 +143,7 @@ class Worker:
             "owned": control.owned,
             "restarts": self._restarts,
             "notice": self._notice if time.monotonic() < self._notice_until else "",
+            "outcome": self._outcome,
         }
         if self._stopping:
             return Snapshot(phase="stopping", **common)
@@ -129,7 +155,11 @@ class Worker:
                 return self._running(info, common)
             if self._launching() or (info is not None and _recent(info.started_at)):
                 return Snapshot(phase="starting", **common)
-            detail = "no daemon.json" if info is None else f"no answer at {info.url}/health"
+            detail = (
+                "it has not said where it listens"
+                if info is None
+                else f"no answer at {info.url}/health"
+            )
             return Snapshot(phase="unreachable", detail=detail, **common)
         if self._launching() and control.owned:
             return Snapshot(phase="starting", **common)
@@ -175,6 +205,8 @@ class Worker:
             return Snapshot(phase="unreachable", detail=detail, **common)
         self._launched_at = None
         self._report_finished_runs(client, runs)
+        common["reminder_days"] = self._remind(client, activity)
+        common["outcome"] = self._report_finished_sessions(client, activity)
         return Snapshot(phase="running", activity=activity, runs=runs, **common)
 
     def _launching(self) -> bool:
@@ -191,7 +223,7 @@ class Worker:
                 self.control.start()
             except OSError as exc:
                 log.error("the daemon could not be started: %s", exc)
-                self._notify("Hotprevue could not start", str(exc))
+                self._notify("Hotprevue could not start", str(exc), "error")
 
     def _report_finished_runs(self, client: DaemonClient, running: tuple[SyncRun, ...]) -> None:
         still = {run.id for run in running}
@@ -209,10 +241,71 @@ class Worker:
             if run.state == "succeeded":
                 self._notify(
                     f"Synced to {run.target_name}",
-                    f"{run.photos_sent:,} photos and {run.coldpreviews_sent:,} previews sent",
+                    f"{plural(run.photos_sent, 'photo')} and "
+                    f"{plural(run.coldpreviews_sent, 'preview')} sent",
+                    "idle",
                 )
             elif run.state == "failed":
-                self._notify(f"Sync to {run.target_name} failed", run.error or "unknown error")
+                self._notify(
+                    f"Sync to {run.target_name} failed",
+                    run.error_message or run.error or "unknown error",
+                    "error",
+                    retry=str(run.target_id),
+                )
+
+    def _report_finished_sessions(self, client: DaemonClient, activity: Activity) -> str:
+        """Tell how registrations that ended since the last poll went; the outcome line."""
+        now = {session.id for session in activity.sessions}
+        if now - self._sessions:
+            self._outcome = ""  # a new registration: the last one's outcome is old news
+        for session_id in list(self._sessions - now):
+            try:
+                session = client.get(f"/api/input-sessions/{session_id}", InputSession)
+            except DaemonUnreachable:
+                continue
+            except DaemonError:
+                session = None  # forgotten by a restarted daemon
+            self._sessions.discard(session_id)
+            ours = session_id in self._our_sessions
+            self._our_sessions.discard(session_id)
+            if session is None:
+                continue
+            title, message, troubled = outcome(session)
+            if troubled:
+                self._outcome = f"{title}: {message}"
+            if troubled or ours:
+                self._notify(title, message, "attention" if troubled else "idle")
+        self._sessions |= now
+        return self._outcome
+
+    def _remind(self, client: DaemonClient, activity: Activity) -> int:
+        """Tell once a day of photos waiting unsynced too long; the reminder's days."""
+        now = time.monotonic()
+        if now - self._reminder_read_at >= REMINDER_READ_EVERY:
+            self._reminder_read_at = now
+            # Unread, the last value stands until the next read.
+            with contextlib.suppress(DaemonError, DaemonUnreachable):
+                settings = client.get("/api/settings", SystemSettings)
+                self._reminder_days = settings.sync_reminder_days
+        wall = datetime.now(UTC)
+        for target in activity.sync.targets:
+            if not overdue(target, self._reminder_days, wall):
+                continue
+            if now - self._reminded.get(target.id, -REMIND_EVERY) < REMIND_EVERY:
+                continue
+            self._reminded[target.id] = now
+            self._notify(
+                f"{plural(target.pending_photos, 'photo')} not yet backed up to “{target.name}”",
+                "Sync now",
+                "attention",
+                retry=str(target.id),
+            )
+        return self._reminder_days
+
+    def seen(self) -> None:
+        """The user has looked (opened Hotprevue): the last registration's outcome goes."""
+        self._outcome = ""
+        self.poke()
 
     # -- actions (from the menu) ----------------------------------------------------
 
@@ -228,10 +321,10 @@ class Worker:
         except DaemonError as exc:
             self._notify("Hotprevue", exc.detail)
         except (DaemonUnreachable, OSError, autostart.AutostartError) as exc:
-            self._notify("Hotprevue", str(exc))
+            self._notify("Hotprevue", str(exc), "error")
         except Exception as exc:
             log.exception("a tray action failed")
-            self._notify("Hotprevue", f"that did not work: {exc}")
+            self._notify("Hotprevue", f"that did not work: {exc}", "error")
         finally:
             self.poke()
 
@@ -261,6 +354,7 @@ class Worker:
     def open_app(self) -> None:
         """Open the web UI in the default browser, signed in by a one-use link."""
         link = self._client().post(LOGIN_LINKS_PATH, LoginLink)
+        self.seen()
         if not webbrowser.open(link.url):
             raise OSError("no web browser could be started; run `hotprevue open --print`")
 
@@ -276,7 +370,12 @@ class Worker:
             InputSession,
             InputSessionCreate(name=path.name or str(path), source_path=str(path)),
         )
-        self._notify("Registering", f"{path} — progress shows in the menu")
+        with self._lock:
+            # Followed from here: a small folder may be done before the next poll.
+            self._our_sessions.add(session.id)
+            self._sessions.add(session.id)
+            self._outcome = ""
+        self._notify("Registering", f"{path} — progress shows in the menu", "working")
         return session
 
     def add_watched_folder(self, path: Path) -> WatchedFolder:
@@ -320,7 +419,7 @@ class Worker:
                 self._stopping = False
                 self._stopped_by_user = True
         if not stopped:
-            self._notify("Hotprevue did not stop", "see the log")
+            self._notify("Hotprevue did not stop", "see the log", "error")
 
     def quit(self) -> None:
         """Stop a daemon this tray started, within the tray's quit deadline."""
@@ -367,3 +466,24 @@ def _last_error(control: DaemonControl) -> str:
         if " ERROR " in line or " CRITICAL " in line:
             return line.split(": ", 1)[-1].strip()
     return ""
+
+
+def outcome(session: InputSession) -> tuple[str, str, bool]:
+    """A finished registration's notification (title, message) and whether it went wrong."""
+    name = f"“{session.name}”"
+    if session.status == "failed":
+        return f"Registering {name} failed", session.failure or "see the log", True
+    parts = [f"{session.photo_count:,} registered"]
+    if session.damaged_count:
+        parts.append(plural(session.damaged_count, "damaged file"))
+    if session.error_count:
+        parts.append(f"{plural(session.error_count, 'file')} not registered")
+    if session.duplicate_count:
+        parts.append(plural(session.duplicate_count, "duplicate"))
+    if session.already_registered_count:
+        parts.append(f"{session.already_registered_count:,} already in the catalog")
+    troubled = bool(session.error_count or session.duplicate_count or session.damaged_count)
+    if session.status in ("cancelled", "interrupted"):
+        return f"Registering {name} {session.status}", ", ".join(parts), True
+    title = f"Registered {name}" if not troubled else f"Registered {name} with problems"
+    return title, ", ".join(parts), troubled

@@ -11,6 +11,7 @@ from pathlib import Path
 from types import TracebackType
 
 import pytest
+from PIL import Image
 
 from tests.daemon_process import clean_env, cli
 from tray import autostart
@@ -114,7 +115,13 @@ def test_xdg_round_trip(tmp_path: Path) -> None:
     keys = entry(path)
     assert keys["Type"] == "Application"
     assert keys["Name"] == "Hotprevue"
-    assert keys["Icon"] == "hotprevue"
+    # Resolvable on a venv install, where no icon named "hotprevue" is installed.
+    icon = Path(keys["Icon"])
+    assert icon.is_absolute(), keys["Icon"]
+    assert icon.is_file(), keys["Icon"]
+    with Image.open(icon) as image:
+        assert image.format == "PNG"
+    assert "daemon" not in keys["Comment"]
     assert keys["Terminal"] == "false"
     assert keys["X-GNOME-Autostart-enabled"] == "true"
     assert parse_exec(keys["Exec"]) == argv

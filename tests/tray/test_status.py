@@ -132,9 +132,11 @@ def test_sync_running_shows_its_progress() -> None:
         retries=0,
         refused=[],
         error=None,
+        photos_total=3000,
     )
     snapshot = running(activity(sync=SyncStatus(targets=[t])), runs=(run,))
-    assert describe(snapshot).line == "Syncing to central.example 1,200/5,000"
+    # Photos, not rows: the user counts photos.
+    assert describe(snapshot).line == "Syncing to central.example 1,000/3,000 photos"
     assert model(snapshot).sync[0].enabled is False
 
 

@@ -92,7 +92,7 @@ def test_a_running_daemon_is_adopted_and_left_running_on_quit(
     assert app.model.status == "All 0 photos registered · no sync target set up"
     menu = app.icon.menu
     assert menu_texts(menu)[0] == app.model.status
-    assert find_item(menu, "Stop daemon").enabled
+    assert find_item(menu, "Stop Hotprevue").enabled
 
     started = time.monotonic()
     app.quit()
@@ -140,7 +140,7 @@ def test_a_killed_daemon_is_restarted_three_times_then_the_tray_gives_up(
     assert len(pids) == 4, "each restart is a new daemon"
     assert app.model.icon == "error"
     assert app.model.status.startswith("Hotprevue stopped unexpectedly 3 times")
-    restart = find_item(app.icon.menu, "Restart daemon")
+    restart = find_item(app.icon.menu, "Restart Hotprevue")
     time.sleep(1.5)
     assert not lock_held(app.settings.paths.lock), "no fourth restart by itself"
 
@@ -154,7 +154,7 @@ def test_stop_from_the_menu_stays_stopped_until_start(tmp_path: Path, make_tray:
     # take the stopping daemon for one that crashed.
     app = make_tray(tmp_path / "data", clean_env(HOTPREVUE_PORT="0"))
     phase(app, "running")
-    find_item(app.icon.menu, "Stop daemon")(app.icon)
+    find_item(app.icon.menu, "Stop Hotprevue")(app.icon)
     phase(app, "stopped", 30)
     assert app.worker.snapshot.detail == "stopped from the menu"
     assert app.model.icon == "error"
@@ -162,7 +162,7 @@ def test_stop_from_the_menu_stays_stopped_until_start(tmp_path: Path, make_tray:
     time.sleep(1.5)
     assert not lock_held(app.settings.paths.lock), "a stopped daemon is not restarted"
     assert not find_item(app.icon.menu, "Register folder").enabled
-    find_item(app.icon.menu, "Start daemon")(app.icon)
+    find_item(app.icon.menu, "Start Hotprevue")(app.icon)
     phase(app, "running")
 
 
@@ -233,12 +233,20 @@ def test_registering_shows_progress_then_all_safe(
     def finished() -> bool:
         app.worker.poll_once()
         seen.append(app.model.status)
-        return app.model.status.startswith("All 1 photo registered")
+        return app.model.status.startswith("Registered “photos” with problems")
 
     app.worker.register_folder(photos)
     wait_for(finished, 120, "the session to end")
     assert any(line.startswith("Registering") for line in seen), seen
-    assert app.model.icon == "idle"
+    # The copies are duplicates: said in the status line until the user has seen it.
+    told = app.model
+    assert told.status.endswith("1 registered, 39 duplicates"), told.status
+    assert told.icon == "attention"
+    app.worker.seen()
+    app.worker.poll_once()
+    seen_now = app.model
+    assert seen_now.status.startswith("All 1 photo registered")
+    assert seen_now.icon == "idle"
     assert ("Registering", f"{photos} — progress shows in the menu") in app.icon.notifications
 
 
@@ -260,10 +268,11 @@ def test_sync_now_from_the_menu_pending_then_failed_with_a_notification(
     find_item(app.icon.menu, "Sync now")(app.icon)
     wait_for(lambda: app.model.icon == "error", 30, "the failed sync")
     assert app.model.status.startswith(f"Sync to {name} failed:")
-    assert "(401)" in app.model.status
+    # The plain sentence, not the HTTP status.
+    assert "no longer accepts this computer's token" in app.model.status
     wait_for(
         lambda: any(
-            title == f"Sync to {name} failed" and "revoked" in text
+            title == f"Sync to {name} failed" and "no longer accepts" in text
             for title, text in app.icon.notifications
         ),
         10,

@@ -122,7 +122,7 @@ def test_the_real_tray_docks_opens_its_menu_syncs_and_quits(
         what="the sync's notification",
     )
     assert "failed" in failed[0].summary
-    assert "revoked" in failed[0].body
+    assert "no longer accepts" in failed[0].body
 
     started = time.monotonic()
     quit_from_menu(xsession, icon)

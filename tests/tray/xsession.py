@@ -86,6 +86,9 @@ class Notification:
     summary: str
     body: str
     error: str | None
+    # The icon named in the call, and the actions offered as (key, label) pairs.
+    icon: str = ""
+    actions: tuple[tuple[str, str], ...] = ()
 
 
 class XSession:
@@ -359,6 +362,25 @@ class XSession:
         """Type the named keys (xdotool names: Down, Return, Escape …) one after another."""
         self._xdotool("key", "--delay", "50", *keys)
 
+    def type_text(self, text: str) -> None:
+        """Type `text` as the keyboard would, into the focused window."""
+        self._xdotool("type", "--delay", "20", text)
+
+    def window_named(self, name: str) -> Geometry | None:
+        """A mapped top-level window whose title contains `name`, if one is on screen."""
+        for window in self.x.screen().root.query_tree().children:
+            try:
+                title = window.get_wm_name()
+            except error.BadWindow:
+                continue
+            if isinstance(title, str) and name in title and self._viewable(window):
+                return self._geometry(window)
+        return None
+
+    def focus(self, window: Geometry) -> None:
+        """Give `window` the keyboard focus (there is no window manager to do it)."""
+        self._xdotool("mousemove", *map(str, window.centre), "windowfocus", str(window.window))
+
     def notifications(self, *, failed: bool = False) -> list[Notification]:
         """Notifications the notifier took, oldest first (with `failed`, also refused calls)."""
         if self._monitor_log is None:
@@ -446,6 +468,8 @@ _HEADER = re.compile(
     r"(?: error_name=(?P<error>\S+))?(?: reply_serial=(?P<reply>\d+))?"
 )
 _STRING = re.compile(r'^\s+string "(?P<value>.*)"$')
+_ARRAY = re.compile(r"^\s+array \[")
+_ARRAY_END = re.compile(r"^\s+\]")
 
 
 def _parse_monitor(text: str) -> list[Notification]:
@@ -455,10 +479,14 @@ def _parse_monitor(text: str) -> list[Notification]:
     # None: the notifier returned an id; a string: the D-Bus error the call got instead.
     answers: dict[tuple[str, str], str | None] = {}
     current: list[str] | None = None
+    # The strings of the first array of a call: its actions.
+    arrays: dict[tuple[str, str], list[str]] = {}
+    array: list[str] | None = None
     for line in text.splitlines():
         header = _HEADER.match(line)
         if header:
             current = None
+            array = None
             if header["kind"] == "method call" and line.endswith("member=Notify"):
                 key = (header["sender"], header["serial"])
                 current = calls[key] = []
@@ -466,13 +494,27 @@ def _parse_monitor(text: str) -> list[Notification]:
             elif header["kind"] in ("method return", "error") and header["reply"]:
                 answers[(header["dest"], header["reply"])] = header["error"]
             continue
+        if current is not None and _ARRAY.match(line) and key not in arrays:
+            array = arrays[key] = []
+            continue
+        if array is not None and _ARRAY_END.match(line):
+            array = None
+            current = None  # the hints after the actions are not read
+            continue
         string = _STRING.match(line)
-        if current is not None and string:
+        if array is not None and string:
+            array.append(string["value"])
+        elif current is not None and string:
             current.append(string["value"])
     # Notify(app_name, replaces_id, app_icon, summary, body, …): its first strings, in order.
     return [
         Notification(
-            app_name=calls[key][0], summary=calls[key][2], body=calls[key][3], error=answers[key]
+            app_name=calls[key][0],
+            summary=calls[key][2],
+            body=calls[key][3],
+            error=answers[key],
+            icon=calls[key][1],
+            actions=tuple(zip(arrays.get(key, [])[::2], arrays.get(key, [])[1::2], strict=True)),
         )
         for key in order
         if key in answers and len(calls[key]) >= 4
