@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
+from protocol.input_sessions import InputSession
 from protocol.sync import SyncRun, SyncTargetStatus
 from protocol.system import Activity
 from protocol.watched_folders import WatchedFolder
@@ -126,13 +127,8 @@ def _working(activity: Activity, runs: tuple[SyncRun, ...], now: datetime) -> st
     parts = []
     sessions = [s for s in activity.sessions if s.status in ("pending", "running")]
     if sessions:
-        done = sum(s.groups_done for s in sessions)
-        totals = [s.groups_total for s in sessions]
+        text = _registering(activity, sessions)
         rate = sum(s.rate or 0.0 for s in sessions)
-        if None in totals:
-            text = f"Registering · {sum(s.files_found for s in sessions):,} files found"
-        else:
-            text = f"Registering {done:,}/{sum(t or 0 for t in totals):,}"
         parts.append(f"{text} · {rate:,.0f}/s" if rate >= 1 else text)
     for run in runs:
         if run.retry_at is not None and run.retry_at > now:
@@ -144,6 +140,25 @@ def _working(activity: Activity, runs: tuple[SyncRun, ...], now: datetime) -> st
     if scanning and not sessions:
         parts.append(f"Scanning {_folder_name(scanning[0])}…")
     return " · ".join(parts)
+
+
+def _registering(activity: Activity, sessions: list[InputSession]) -> str:
+    """What registers: a watched folder's burst by its new photos and folder, else counts."""
+    folders = {f.id: f for f in activity.watched_folders}
+    watched = sessions[0].watched_folder_id if len(sessions) == 1 else None
+    if watched is not None and watched in folders:
+        burst = sessions[0]
+        name = _folder_name(folders[watched])
+        if burst.groups_total is None:
+            # A burst is handed its files, not a folder to count: no "0 files found".
+            return f"Registering new photos in {name}…"
+        photos = plural(burst.groups_total, "new photo")
+        return f"Registering {burst.groups_done:,} of {photos} in {name}"
+    totals = [s.groups_total for s in sessions]
+    if None in totals:
+        return f"Registering · {plural(sum(s.files_found for s in sessions), 'file')} found"
+    done = sum(s.groups_done for s in sessions)
+    return f"Registering {done:,}/{sum(t or 0 for t in totals):,}"
 
 
 def run_progress(run: SyncRun) -> str:

@@ -203,3 +203,13 @@ def test_the_model_changes_only_when_what_is_shown_changes() -> None:
     first = model(running(activity()))
     assert model(running(activity())) == first
     assert model(running(activity(photo_count=12409))) != first
+
+
+def test_a_watched_folders_burst_counts_its_new_photos_in_that_folder() -> None:
+    inbox = folder("watching", "/photos/Inbox")
+    burst = session(watched_folder_id=inbox.id, groups_total=5, groups_done=3, rate=None)
+    status = describe(running(activity(sessions=[burst], watched_folders=[inbox])))
+    assert status.line == "Registering 3 of 5 new photos in Inbox"
+    fed = session(watched_folder_id=inbox.id, groups_total=None, files_found=0, rate=None)
+    status = describe(running(activity(sessions=[fed], watched_folders=[inbox])))
+    assert status.line == "Registering new photos in Inbox…"
