@@ -383,7 +383,8 @@ def test_register_command_prints_every_name_escaped(tmp_path: Path, daemon: Daem
     assert shown_folder in result.stderr  # the progress bar: no markup taken from a name
     assert "\\x1b]0;pwned\\x07.jpg: " in result.stdout
     assert "c1 \\x9b31m \\u202egpj.jpg: " in result.stdout
-    assert "P02075x\\xff.jpg: the file name is not valid Unicode" in result.stdout
+    # Each error in words for photographers (the technical text is the API's detail).
+    assert "P02075x\\xff.jpg: The name cannot be stored in the catalog" in result.stdout
 
     # The same name in a refusal goes to stderr through rich: escaped there too.
     missing = cli("register", "--data-dir", str(daemon.data_dir), f"{folder}-gone", env=env)
