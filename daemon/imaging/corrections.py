@@ -65,7 +65,10 @@ def corrected(
         image = _level(image, horizon_angle)
     left, top, right, bottom = crop
     width, height = image.size
-    box = (round(left * width), round(top * height), round(right * width), round(bottom * height))
+    # A crop thinner than a pixel keeps one (a sliver, never an empty picture), inside it.
+    x0 = min(round(left * width), width - 1)
+    y0 = min(round(top * height), height - 1)
+    box = (x0, y0, max(round(right * width), x0 + 1), max(round(bottom * height), y0 + 1))
     if box != (0, 0, width, height):
         image = image.crop(box)
     if exposure_ev:

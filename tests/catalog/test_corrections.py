@@ -87,3 +87,17 @@ async def test_invalid_corrections(client: Client) -> None:
         assert field in response.json()["detail"]
     missing = await client.put(f"/api/photos/{'a' * 64}/correction", json={})
     assert missing.status_code == 404
+
+
+async def test_a_crop_thinner_than_a_pixel_keeps_one(client: Client) -> None:
+    await register(client, CORPUS / "jpg" / "gps")
+    (h, *_) = await listing(client)
+    for body, size in (
+        ({"crop_bottom": 1e-05}, (640, 1)),
+        ({"crop_left": 0.99999}, (1, 480)),
+        ({"crop_left": 0.5, "crop_right": 0.500001, "crop_top": 0.999, "crop_bottom": 1}, (1, 1)),
+    ):
+        response = await client.put(f"/api/photos/{h}/correction", json=body)
+        assert response.status_code == 200, (body, response.text)
+        image, _ = await shown(client, h)
+        assert image.size == size, body
