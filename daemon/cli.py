@@ -421,6 +421,12 @@ def _status(settings: Settings, _args: argparse.Namespace) -> int:
 def _stop(settings: Settings, _args: argparse.Namespace) -> int:
     info = RuntimeInfo.read(settings.paths.runtime)
     if not _running(settings):
+        if settings.embedded_database and _stop_abandoned_database(settings):
+            print(
+                f"Hotprevue was not running (data dir {settings.data_dir}); stopped the "
+                "database it left running when it was killed"
+            )
+            return 0
         print(f"Hotprevue is not running (data dir {settings.data_dir})")
         return 0
     try:
@@ -443,6 +449,17 @@ def _stop(settings: Settings, _args: argparse.Namespace) -> int:
         time.sleep(0.1)
     print("Hotprevue stopped")
     return 0
+
+
+def _stop_abandoned_database(settings: Settings) -> bool:
+    """Stop the embedded PostgreSQL a killed daemon left running; whether there was one."""
+    from daemon.embedded_pg import EmbeddedPostgres
+
+    database = EmbeddedPostgres(settings.paths.pgdata)
+    if not database.processes():
+        return False
+    database.stop_abandoned()
+    return True
 
 
 def _human_bytes(size: int) -> str:

@@ -76,6 +76,22 @@ def test_stop_command(tmp_path: Path, daemons: list[DaemonProcess]) -> None:
     assert "not running" in again.stdout
 
 
+def test_stop_after_a_sigkill_ends_the_database_left_running(
+    tmp_path: Path, daemons: list[DaemonProcess]
+) -> None:
+    daemon = start(daemons, tmp_path / "data")
+    daemon.wait_healthy()
+    daemon.kill_daemon()
+    assert daemon.postgres(), "PostgreSQL outlives a killed daemon"
+    stopped = cli("stop", "--data-dir", str(daemon.data_dir))
+    assert stopped.returncode == 0, stopped.stderr
+    assert "stopped the database it left running" in stopped.stdout
+    assert daemon.postgres() == []
+    again = cli("stop", "--data-dir", str(daemon.data_dir))
+    assert (again.returncode, "not running" in again.stdout) == (0, True)
+    assert "stopped the database" not in again.stdout
+
+
 def test_sigkill_of_the_daemon_then_restart_recovers(
     tmp_path: Path, daemons: list[DaemonProcess]
 ) -> None:
