@@ -39,11 +39,13 @@ WHERE id = $1
 SET_SCAN_TOTALS = """
 UPDATE input_sessions SET files_found = $2, files_ignored = $3, groups_total = $4 WHERE id = $1
 """
+# Only this installation's own sessions (origin NULL): central never rewrites a row a
+# machine sent, which says what the machine last said of it.
 MARK_INTERRUPTED = """
 UPDATE input_sessions
 SET status = 'interrupted', completed_at = clock_timestamp(),
     failure = 'the daemon stopped before the session finished; register the folder again to resume'
-WHERE status IN ('pending', 'running', 'uploading')
+WHERE status IN ('pending', 'running', 'uploading') AND origin IS NULL
 RETURNING id
 """
 # An upload call is activity: updated_at (set by the trigger) is its time.
@@ -54,7 +56,7 @@ INTERRUPT_IDLE_UPLOADS = """
 UPDATE input_sessions
 SET status = 'interrupted', completed_at = clock_timestamp(), failure = $2
 WHERE status = 'uploading' AND updated_at < clock_timestamp() - make_interval(secs => $1)
-    AND id <> ALL($3::uuid[])
+    AND id <> ALL($3::uuid[]) AND origin IS NULL
 RETURNING id
 """
 DELETE = "DELETE FROM input_sessions WHERE id = $1"

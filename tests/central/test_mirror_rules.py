@@ -7,9 +7,20 @@ from datetime import timedelta
 
 import asyncpg
 import msgspec
+from litestar.testing import AsyncTestClient
 
+from daemon.app import create_app
+from daemon.config import Settings
 from protocol.sync import SyncBatch, SyncDeletion
-from tests.central.conftest import T0, image_file, new_machine, photo, photographer, push
+from tests.central.conftest import (
+    CENTRAL_URL,
+    T0,
+    image_file,
+    new_machine,
+    photo,
+    photographer,
+    push,
+)
 from tests.central.test_receive import full_batch
 from tests.conftest import Client
 
@@ -351,3 +362,27 @@ async def test_rows_naming_a_photo_central_lacks_are_left_out(
         )
         == 1
     )
+
+
+async def test_a_restart_leaves_a_machines_running_session_as_sent(
+    central: Client, central_settings: Settings, pool: asyncpg.Pool
+) -> None:
+    """Central marks only its own sessions interrupted at start: a mirrored one keeps the
+    status its machine sent until the machine sends another."""
+    laptop = await new_machine(central, "laptop")
+    batch = full_batch()
+    batch.input_sessions[0].status = "running"
+    batch.input_sessions[0].completed_at = None
+    await push(central, laptop, batch)
+
+    async with AsyncTestClient(app=create_app(central_settings), base_url=CENTRAL_URL):
+        pass  # a second start of central: its lifespan runs to the end
+
+    session_id = batch.input_sessions[0].id
+    status = "SELECT status FROM input_sessions WHERE id = $1"
+    async with pool.acquire() as conn:
+        assert await conn.fetchval(status, session_id) == "running"
+        failure = await conn.fetchval(
+            "SELECT failure FROM input_sessions WHERE id = $1", session_id
+        )
+    assert failure is None
