@@ -21,6 +21,7 @@ import pytest
 from playwright.sync_api import (
     Browser,
     ConsoleMessage,
+    Dialog,
     Error,
     Locator,
     Page,
@@ -175,3 +176,23 @@ def hothashes_in_view(page: Page) -> list[str]:
 def tile(page: Page, hothash: str) -> Locator:
     """The tile of one photo."""
     return page.locator(f'[data-hothash="{hothash}"]')
+
+
+def api(ui: UiDaemon, method: str, path: str, body: Any = None) -> Any:
+    """One call with the API key; fails the test on an error."""
+    status, answer = ui.process.request(method, path, body)
+    assert 200 <= status < 300, (method, path, status, answer)
+    return answer
+
+
+def dismiss_dialogs(page: Page) -> list[str]:
+    """Every alert, confirm or prompt the page opens from now on, dismissed; their texts
+    (catalog text that ran as script would show up here)."""
+    dialogs: list[str] = []
+
+    def on_dialog(dialog: Dialog) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)
+    return dialogs

@@ -6,12 +6,14 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
-from playwright.sync_api import Dialog, Page, expect
+from playwright.sync_api import Page, expect
 
 from tests.ui.browser import (
     TILES,
     Console,
     UiDaemon,
+    api,
+    dismiss_dialogs,
     hothashes_in_view,
     screenshot,
     tile,
@@ -19,13 +21,6 @@ from tests.ui.browser import (
 )
 
 HOSTILE_TAG = "<img src=x onerror=alert(1)>"
-
-
-def api(ui: UiDaemon, method: str, path: str, body: Any = None) -> Any:
-    """One call with the API key; fails the test on an error."""
-    status, answer = ui.process.request(method, path, body)
-    assert 200 <= status < 300, (method, path, status, answer)
-    return answer
 
 
 def listed(ui: UiDaemon, **query: Any) -> list[str]:
@@ -163,13 +158,7 @@ def test_catalog_text_renders_as_text(page: Page, ui_daemon: UiDaemon) -> None:
         "/api/photos/batch/tags/add",
         {"hothashes": [target], "tags": [HOSTILE_TAG]},
     )
-    dialogs: list[str] = []
-
-    def on_dialog(dialog: Dialog) -> None:
-        dialogs.append(dialog.message)
-        dialog.dismiss()
-
-    page.on("dialog", on_dialog)
+    dialogs = dismiss_dialogs(page)
     ui_daemon.sign_in(page)
     page.goto(f"{ui_daemon.url}/photo/{target}")
     expect(page.get_by_text(HOSTILE_TAG).first).to_be_visible()

@@ -6,12 +6,13 @@ from __future__ import annotations
 import re
 import zipfile
 from pathlib import Path
-from typing import Any
 
-from playwright.sync_api import Browser, Dialog, Locator, Page, expect
+from playwright.sync_api import Browser, Locator, Page, expect
 
 from tests.ui.browser import (
     UiDaemon,
+    api,
+    dismiss_dialogs,
     hothashes_in_view,
     screenshot,
     tile,
@@ -25,13 +26,6 @@ ALL_DECODED = """() => {
     const images = [...document.querySelectorAll('img')];
     return images.length > 0 && images.every((img) => img.complete && img.naturalWidth > 0);
 }"""
-
-
-def api(ui: UiDaemon, method: str, path: str, body: Any = None) -> Any:
-    """One call with the API key; fails the test on an error."""
-    status, answer = ui.process.request(method, path, body)
-    assert 200 <= status < 300, (method, path, status, answer)
-    return answer
 
 
 def photos(ui: UiDaemon, count: int, skip: int = 0) -> list[str]:
@@ -213,13 +207,7 @@ def test_collection_names_and_captions_render_as_text(page: Page, ui_daemon: UiD
         f"/api/collections/{cid}/items",
         {"hothash": hothash, "caption": HOSTILE_CAPTION},
     )
-    dialogs: list[str] = []
-
-    def on_dialog(dialog: Dialog) -> None:
-        dialogs.append(dialog.message)
-        dialog.dismiss()
-
-    page.on("dialog", on_dialog)
+    dialogs = dismiss_dialogs(page)
     ui_daemon.sign_in(page)
     page.goto(f"{ui_daemon.url}/collections")
     expect(page.get_by_text(HOSTILE_NAME).first).to_be_visible()

@@ -13,16 +13,9 @@ from playwright.sync_api import Locator, Page, expect
 
 from tests.daemon_process import cli
 from tests.images import BUNDLED_CORPUS
-from tests.ui.browser import TILES, UiDaemon, screenshot, tile, wait_for_tiles
+from tests.ui.browser import TILES, UiDaemon, api, screenshot, tile, wait_for_tiles
 
 COPIED = ["Canon_40D.jpg", "Nikon_D70.jpg", "Pentax_K10D.jpg"]
-
-
-def api(ui: UiDaemon, method: str, path: str, body: Any = None) -> Any:
-    """One call with the API key; fails the test on an error."""
-    status, answer = ui.process.request(method, path, body)
-    assert 200 <= status < 300, (method, path, status, answer)
-    return answer
 
 
 def listed(ui: UiDaemon, **query: Any) -> list[str]:

@@ -7,7 +7,6 @@ import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
@@ -15,7 +14,7 @@ from playwright.sync_api import Locator, Page, expect
 
 from tests.daemon_process import DaemonProcess, clean_env
 from tests.images import BUNDLED_CORPUS, restart_jpeg, with_data_lost, write_jpeg
-from tests.ui.browser import Console, UiDaemon, screenshot
+from tests.ui.browser import Console, UiDaemon, api, screenshot
 
 # Seconds each batch of a registration waits before it commits: the corpus then takes
 # several seconds, long enough to see its progress move (and the status line show it).
@@ -46,13 +45,6 @@ def work_daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UiDaemon]:
         yield UiDaemon(process)
     finally:
         process.kill_all()
-
-
-def api(ui: UiDaemon, method: str, path: str, body: Any = None) -> Any:
-    """One call with the API key; fails the test on an error."""
-    status, answer = ui.process.request(method, path, body)
-    assert 200 <= status < 300, (method, path, status, answer)
-    return answer
 
 
 def folder_browser(page: Page) -> Locator:
