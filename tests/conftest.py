@@ -20,11 +20,18 @@ from daemon.database import create_pool, ensure_database, run_migrations, with_d
 from daemon.embedded_pg import EmbeddedPostgres
 from daemon.security import API_KEY_HEADER
 from tests.daemon_process import DaemonProcess
+from tests.support import tiers
 
 Client: TypeAlias = AsyncTestClient[Litestar]
 
 TEMPLATE = "hotprevue_template"
 LOCAL_BASE_URL = "http://127.0.0.1:8000"
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Let the helpers that need a tier see which test uses them (module fixtures too)."""
+    tiers.running(item)
 
 
 @pytest.fixture(scope="session")

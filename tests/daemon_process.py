@@ -19,6 +19,7 @@ from typing import Any
 from daemon.embedded_pg import EmbeddedPostgres
 from daemon.imaging import coldpreviews
 from protocol.local import DataPaths, RuntimeInfo
+from tests.support import tiers
 
 START_TIMEOUT = 60.0
 
@@ -27,6 +28,7 @@ def cli(
     *args: str, env: dict[str, str] | None = None, timeout: float = 90
 ) -> subprocess.CompletedProcess[str]:
     """Run one `hotprevue` command to completion."""
+    tiers.require("process", "runs a hotprevue command")
     return subprocess.run(
         [sys.executable, "-m", "daemon.cli", *args],
         capture_output=True,
@@ -76,6 +78,7 @@ class DaemonProcess:
 
     def start(self) -> DaemonProcess:
         """Start without waiting."""
+        tiers.require("process", "starts a daemon")
         self.data_dir.parent.mkdir(parents=True, exist_ok=True)
         self.paths.runtime.unlink(missing_ok=True)
         with self.log.open("a") as log:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+import pytest
 from litestar.testing import AsyncTestClient
 
 from daemon.app import create_app
@@ -211,6 +212,7 @@ async def test_at_most_the_oldest_sessions(client: Client) -> None:
     assert listed == created[:ACTIVITY_SESSIONS]
 
 
+@pytest.mark.slow
 async def test_running_registration_has_a_rate(client: Client, tmp_path: Path) -> None:
     folder = photos(tmp_path / "big", 60, size=(1600, 1200))
     started = await client.post(

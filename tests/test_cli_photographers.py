@@ -7,8 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.daemon_process import DaemonProcess, clean_env, cli
 from tests.images import write_jpeg
+
+pytestmark = pytest.mark.process
 
 
 def people(data: Path, *args: str) -> subprocess.CompletedProcess[str]:

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.daemon_process import DaemonProcess, cli
 from tests.images import restart_jpeg, with_data_lost, write_jpeg
+
+pytestmark = pytest.mark.process
 
 
 def test_sessions_commands(tmp_path: Path, daemons: list[DaemonProcess]) -> None:

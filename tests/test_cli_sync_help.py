@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.daemon_process import cli
+
+pytestmark = pytest.mark.process
 
 
 def test_add_target_help_tells_the_label_from_this_machines_name() -> None:

@@ -8,8 +8,12 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.daemon_process import DaemonProcess, clean_env, cli
 from tests.images import write_jpeg
+
+pytestmark = pytest.mark.process
 
 EXIT_NOT_RUNNING = 3
 WAIT = 90.0

@@ -27,6 +27,8 @@ from daemon.embedded_pg import (
 from tests import old_catalog
 from tests.daemon_process import DaemonProcess
 
+pytestmark = pytest.mark.process
+
 
 def test_start_stop_leaves_no_process_behind(tmp_path: Path) -> None:
     server = EmbeddedPostgres(tmp_path / "pgdata")

@@ -8,12 +8,15 @@ import stat
 from pathlib import Path
 
 import httpx
+import pytest
 
 from daemon.embedded_pg import ROOT_RUN_AS
 from protocol.input_sessions import FINISHED
 from tests import old_catalog
 from tests.daemon_process import DaemonProcess
 from tests.images import write_jpeg
+
+pytestmark = pytest.mark.process
 
 AS_ROOT = os.geteuid() == 0
 

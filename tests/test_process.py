@@ -10,7 +10,11 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.daemon_process import DaemonProcess, clean_env, cli
+
+pytestmark = pytest.mark.process
 
 
 def start(daemons: list[DaemonProcess], data_dir: Path, *args: str, **kw: object) -> DaemonProcess:

@@ -20,6 +20,8 @@ from protocol.local import DataPaths, RuntimeInfo, lock_held
 from tests.daemon_process import DaemonProcess, clean_env
 from tests.images import write_jpeg
 
+pytestmark = pytest.mark.process
+
 README = Path(__file__).resolve().parent.parent / "README.md"
 BLOCK = re.compile(r"^```sh\n(.*?)^```$", re.DOTALL | re.MULTILINE)
 

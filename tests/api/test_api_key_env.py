@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 
+import pytest
 from litestar.testing import AsyncTestClient
 
 from daemon.app import create_app
@@ -28,6 +29,7 @@ async def test_the_daemon_takes_the_key_from_the_environment(
     assert not settings.paths.api_key.exists(), "a key file beside the given key"
 
 
+@pytest.mark.process
 def test_the_cli_finds_the_key_the_daemon_was_given(
     tmp_path: Path, daemons: list[DaemonProcess]
 ) -> None:

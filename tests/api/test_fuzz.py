@@ -17,6 +17,8 @@ from tests.daemon_process import DaemonProcess
 from tests.fuzzing import fuzz_operations
 from tests.images import CORPUS
 
+pytestmark = pytest.mark.process
+
 EXAMPLES = 40
 
 

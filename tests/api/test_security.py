@@ -164,6 +164,7 @@ def raw_get(daemon: DaemonProcess, head: list[bytes]) -> tuple[int, bytes]:
     return int(status_line.split()[1]), rest.partition(b"\r\n\r\n")[2]
 
 
+@pytest.mark.process
 def test_the_real_server_refuses_foreign_hosts(live_daemon: DaemonProcess) -> None:
     get = b"GET /api/settings HTTP/1.1"
     for host in ALLOWED_HOSTS:

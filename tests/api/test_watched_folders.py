@@ -449,6 +449,7 @@ async def test_rescan_of_a_watched_folder_is_accepted(client: Client, tmp_path: 
     assert response.json()["id"] == created["id"]
 
 
+@pytest.mark.slow
 async def test_rescan_of_an_offline_folder_is_409(client: Client, tmp_path: Path) -> None:
     created = await add(client, folder(tmp_path / "disk"))
     await state_becomes(client, created["id"], {"watching", "polling"})

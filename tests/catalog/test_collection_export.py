@@ -556,6 +556,7 @@ def send_buffer_max() -> int:
         return 16 * 2**20
 
 
+@pytest.mark.process
 def test_the_first_bytes_leave_before_the_last_photo_is_read(
     served: Served,
 ) -> None:
@@ -581,6 +582,7 @@ def test_the_first_bytes_leave_before_the_last_photo_is_read(
     assert [i["missing"] for i in items] == [False] * (PHOTOS - 1) + [True]
 
 
+@pytest.mark.process
 def test_a_client_that_goes_away_stops_the_export(
     served: Served,
 ) -> None:

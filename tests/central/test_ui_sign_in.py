@@ -149,6 +149,7 @@ def test_the_limiter_forgets_failures_after_its_window() -> None:
     limiter.check()
 
 
+@pytest.mark.process
 def test_behind_a_tls_proxy_the_cookie_is_secure(
     tmp_path: Path, database_url: str, daemons: list[DaemonProcess]
 ) -> None:

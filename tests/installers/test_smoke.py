@@ -16,6 +16,8 @@ import rawpy
 from installers import smoke
 from tests.images import BUNDLED_CORPUS
 
+pytestmark = pytest.mark.process
+
 PROGRAM = str(Path(sys.executable).with_name("hotprevue"))
 SMOKE_PHOTOS = Path(smoke.__file__).with_name("smoke-photos")
 

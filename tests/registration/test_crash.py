@@ -11,6 +11,8 @@ import pytest
 from tests.daemon_process import DaemonProcess, cli
 from tests.images import CORPUS, corpus_images, write_jpeg
 
+pytestmark = pytest.mark.process
+
 FILES = 150
 
 

@@ -150,6 +150,7 @@ async def test_an_ordinary_task_cannot_take_more_than_its_share() -> None:
         pool.close()
 
 
+@pytest.mark.slow
 async def test_a_big_decode_gives_its_memory_back_however_it_ends() -> None:
     pool = WorkerPool(1, timeout=2, memory_budget=BUDGET_MB * MB)
     extra = 100 * MB
@@ -221,6 +222,7 @@ def _peak_rss() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # bytes on macOS
 
 
+@pytest.mark.slow
 def test_estimates_cover_what_decoding_takes(
     hostile: tuple[Path, dict[str, list[str]]], tmp_path: Path
 ) -> None:
@@ -293,6 +295,7 @@ def test_estimates_cover_what_decoding_takes(
 # --- the whole daemon --------------------------------------------------------------
 
 
+@pytest.mark.process
 def test_the_daemon_stays_within_its_budget(
     hostile: tuple[Path, dict[str, list[str]]], tmp_path: Path
 ) -> None:

@@ -360,6 +360,7 @@ def daemon(tmp_path: Path) -> Iterator[DaemonProcess]:
         started.kill_all()
 
 
+@pytest.mark.process
 def test_register_command_prints_every_name_escaped(tmp_path: Path, daemon: DaemonProcess) -> None:
     title = "\x1b]0;pwned\x07"  # would retitle the terminal if printed raw
     folder = tmp_path / f"{title} [red]roll\u009b2J"

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import asyncpg
+import pytest
 
 from daemon.config import Settings
 from daemon.imaging import coldpreviews
@@ -21,6 +22,7 @@ from tests.images import write_jpeg
 KEPT, CUT = 6, 40
 
 
+@pytest.mark.process
 def test_kill_9_between_coldpreviews_and_commit(
     tmp_path: Path, daemons: list[DaemonProcess]
 ) -> None:

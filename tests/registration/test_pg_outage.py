@@ -8,9 +8,13 @@ import signal
 import time
 from pathlib import Path
 
+import pytest
+
 from protocol.input_sessions import FINISHED
 from tests.daemon_process import DaemonProcess, clean_env
 from tests.images import write_jpeg
+
+pytestmark = pytest.mark.process
 
 FILES = 96
 OUTAGE_TIMEOUT = 120.0  # seconds for the watcher to notice and restart PostgreSQL

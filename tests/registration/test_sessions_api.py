@@ -84,6 +84,7 @@ async def test_portrait_photos_stand_upright(
         assert portrait == ("portrait" in row["file_path"]), row["file_path"]
 
 
+@pytest.mark.slow
 async def test_two_sessions_over_one_folder_at_once_make_no_duplicates(
     client: Client, pool: asyncpg.Pool, tmp_path: Path
 ) -> None:
@@ -252,6 +253,7 @@ async def test_unknown_session_is_404(client: Client) -> None:
     assert (await client.delete(f"/api/input-sessions/{missing}")).status_code == 404
 
 
+@pytest.mark.slow
 async def test_cancel_keeps_what_was_registered(
     client: Client, pool: asyncpg.Pool, tmp_path: Path
 ) -> None:

@@ -95,6 +95,7 @@ async def test_an_idle_upload_is_interrupted_and_its_spool_removed(
     assert (await client.delete(f"/api/input-sessions/{session}")).status_code == 204
 
 
+@pytest.mark.slow
 async def test_an_active_upload_is_not_reaped(client: Client, tmp_path: Path) -> None:
     session = await upload_session(client)
     idle = await upload_session(client)

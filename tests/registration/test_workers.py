@@ -46,6 +46,7 @@ async def test_a_crashing_decoder_costs_one_file(workers: WorkerPool) -> None:
     assert await workers.call(pid) != os.getpid()
 
 
+@pytest.mark.slow
 async def test_a_hanging_decoder_times_out(workers: WorkerPool) -> None:
     began = time.monotonic()
     with pytest.raises(PreviewError, match="longer than 3 s"):

@@ -6,9 +6,13 @@ import time
 from datetime import datetime
 from pathlib import Path
 
+import pytest
+
 from tests.daemon_process import DaemonProcess, cli, free_port
 from tests.sync.conftest import MachineToken, MakeLocal
 from tests.sync.flows import add_target, new_photos, register, start_sync, sync_now, wait_run
+
+pytestmark = pytest.mark.process
 
 
 def test_a_closed_port_is_unreachable_retried_in_sight_and_photos_wait(

@@ -6,6 +6,8 @@ import base64
 import shutil
 from pathlib import Path
 
+import pytest
+
 from tests.daemon_process import DaemonProcess, cli
 from tests.images import CORPUS, corpus_images, jpeg_bytes, photo_like, write_jpeg
 from tests.sync.conftest import LinkedLocal, MachineToken, MakeLocal
@@ -23,6 +25,8 @@ from tests.sync.flows import (
     sync_now,
     wait_run,
 )
+
+pytestmark = pytest.mark.process
 
 
 def _corpus_copy(folder: Path) -> Path:

@@ -27,6 +27,8 @@ from tests.sync.flows import (
     wait_run,
 )
 
+pytestmark = pytest.mark.process
+
 KILLS = 10
 # Small batches: the corpus then takes dozens of them, so each kill lands mid-push.
 BATCH_ROWS = "3"

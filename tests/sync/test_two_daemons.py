@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+import pytest
+
 from protocol.sync import TOKEN_PREFIX
 from tests.daemon_process import DaemonProcess
 from tests.sync.conftest import MachineToken, MakeLocal
+
+pytestmark = pytest.mark.process
 
 
 def test_a_central_and_a_local_run_side_by_side(

@@ -490,6 +490,7 @@ def test_module_api_on_windows_uses_winreg(monkeypatch: pytest.MonkeyPatch) -> N
 # --- the command line ---------------------------------------------------------------------
 
 
+@pytest.mark.process
 def test_cli_enable_status_disable(tmp_path: Path) -> None:
     env = clean_env(HOME=str(tmp_path / "home"), XDG_CONFIG_HOME=str(tmp_path / "config"))
     path = tmp_path / "config" / "autostart" / "hotprevue.desktop"
@@ -505,6 +506,7 @@ def test_cli_enable_status_disable(tmp_path: Path) -> None:
             assert parse_exec(entry(path)["Exec"]) == [str(launcher), "tray"]
 
 
+@pytest.mark.process
 def test_cli_failure_is_one_clear_line(tmp_path: Path) -> None:
     blocker = tmp_path / "config"
     blocker.write_text("not a folder")

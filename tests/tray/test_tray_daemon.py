@@ -25,6 +25,8 @@ from tray import desktop
 from tray.app import TrayApp
 from tray.control import DaemonControl, RestartBudget
 
+pytestmark = pytest.mark.process
+
 MakeTray = Callable[..., TrayApp]
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import pytest
+
 from protocol.input_sessions import InputSession
 from tests.daemon_process import clean_env
 from tests.images import write_jpeg
@@ -19,6 +21,8 @@ from tests.tray.test_tray_x import (
     quit_from_menu,
 )
 from tests.tray.xsession import XSession
+
+pytestmark = pytest.mark.x11
 
 CHOOSER_TITLE = "Register the photos in a folder"
 

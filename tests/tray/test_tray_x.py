@@ -25,6 +25,8 @@ from tests.tray.central import RefusingCentral
 from tests.tray.xsession import Geometry, SessionError, XSession
 from tray import backend
 
+pytestmark = [pytest.mark.x11, pytest.mark.process]
+
 REPO = Path(__file__).resolve().parents[2]
 # Screenshots a reviewer can look at after a run (CI keeps the folder as an artifact).
 ARTIFACTS = REPO / ".artifacts" / "tray"

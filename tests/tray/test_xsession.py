@@ -7,7 +7,11 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.tray.xsession import Geometry, XSession
+
+pytestmark = pytest.mark.x11
 
 # A minimal tray program: the real icon for "error" (red badge), a menu whose first item
 # writes a marker file, and an optional notification once the icon is shown.

@@ -22,6 +22,8 @@ from typing import IO, Any, TypeVar
 from PIL import Image
 from Xlib import X, display, error
 
+from tests.support import tiers
+
 T = TypeVar("T")
 
 START_TIMEOUT = 10.0
@@ -107,6 +109,7 @@ class XSession:
     # -- life cycle ---------------------------------------------------------------------
 
     def __enter__(self) -> XSession:
+        tiers.require("x11", "starts an X session")
         self._tmp = tempfile.TemporaryDirectory(prefix="xsession-")
         try:
             self._start()

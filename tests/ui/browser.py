@@ -30,6 +30,7 @@ from playwright.sync_api import (
 )
 
 from tests.daemon_process import DaemonProcess, cli
+from tests.support import tiers
 
 T = TypeVar("T")
 DEFAULT_CHROMIUM = "/usr/bin/chromium"
@@ -60,6 +61,7 @@ def chromium_path() -> str:
 @contextmanager
 def chromium() -> Iterator[Browser]:
     """A headless Chromium for the whole test session."""
+    tiers.require("browser", "drives Chromium")
     path = chromium_path()
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(

@@ -13,6 +13,8 @@ from tests.daemon_process import DaemonProcess
 from tests.sync.flows import catalog_dsn
 from tests.ui.browser import UiDaemon, hothashes_in_view, run_async, tile, wait_for_tiles
 
+pytestmark = [pytest.mark.browser, pytest.mark.process]
+
 PHOTOS = 3000
 
 

@@ -25,6 +25,8 @@ from tests.ui.browser import (
     wait_for_tiles,
 )
 
+pytestmark = [pytest.mark.browser, pytest.mark.process]
+
 PASSWORD = "family photos 2024"
 
 

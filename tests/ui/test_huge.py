@@ -10,6 +10,8 @@ from playwright.sync_api import Browser, Route, expect
 
 from tests.ui.browser import VIEWPORT, Console, UiDaemon
 
+pytestmark = [pytest.mark.browser, pytest.mark.process]
+
 # Chromium stops growing an element near 16.7M px; the grid stays under 15M / DPR.
 MAX_SCROLL = 15_000_000
 PHOTOS_PER_DAY = 400

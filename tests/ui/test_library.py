@@ -20,6 +20,8 @@ from tests.ui.browser import (
     wait_for_tiles,
 )
 
+pytestmark = [pytest.mark.browser, pytest.mark.process]
+
 HOSTILE_TAG = "<img src=x onerror=alert(1)>"
 
 

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.daemon_process import DaemonProcess, clean_env, cli
+
+pytestmark = pytest.mark.process
 
 
 def test_open_starts_the_browser_on_a_fresh_login_link(

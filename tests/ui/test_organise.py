@@ -7,6 +7,7 @@ import re
 import zipfile
 from pathlib import Path
 
+import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
 from tests.ui.browser import (
@@ -18,6 +19,8 @@ from tests.ui.browser import (
     tile,
     wait_for_tiles,
 )
+
+pytestmark = [pytest.mark.browser, pytest.mark.process]
 
 HOSTILE_NAME = "<img src=x onerror=alert(1)>"
 HOSTILE_CAPTION = "<script>alert('caption')</script>"

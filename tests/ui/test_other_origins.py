@@ -19,6 +19,8 @@ from playwright.sync_api import Page
 from tests.daemon_process import free_port
 from tests.ui.browser import UiDaemon
 
+pytestmark = [pytest.mark.browser, pytest.mark.process]
+
 ATTACK = """<!doctype html>
 <html><body>
 <form id="form" method="POST" action="{daemon}/api/collections" enctype="text/plain"

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from playwright.sync_api import Page, Request, expect
 
 from tests.ui.browser import Console, UiDaemon
+
+pytestmark = [pytest.mark.browser, pytest.mark.process]
 
 QUALITY = "#setting-coldpreview_quality"
 

@@ -11,6 +11,8 @@ from playwright.sync_api import Browser, Page, expect
 from tests.daemon_process import DaemonProcess, clean_env, free_port
 from tests.ui.browser import VIEWPORT, Console, UiDaemon, wait_for_tiles
 
+pytestmark = [pytest.mark.browser, pytest.mark.process]
+
 REFUSED = "It was used already, or it expired"
 
 

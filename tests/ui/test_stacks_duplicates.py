@@ -9,11 +9,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from tests.daemon_process import cli
 from tests.images import BUNDLED_CORPUS
 from tests.ui.browser import TILES, UiDaemon, api, screenshot, tile, wait_for_tiles
+
+pytestmark = [pytest.mark.browser, pytest.mark.process]
 
 COPIED = ["Canon_40D.jpg", "Nikon_D70.jpg", "Pentax_K10D.jpg"]
 

@@ -16,6 +16,8 @@ from tests.daemon_process import DaemonProcess, clean_env
 from tests.images import BUNDLED_CORPUS, restart_jpeg, with_data_lost, write_jpeg
 from tests.ui.browser import Console, UiDaemon, api, screenshot
 
+pytestmark = [pytest.mark.browser, pytest.mark.process]
+
 # Seconds each batch of a registration waits before it commits: the corpus then takes
 # several seconds, long enough to see its progress move (and the status line show it).
 COMMIT_DELAY = "2"

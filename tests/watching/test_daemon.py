@@ -9,8 +9,12 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.daemon_process import DaemonProcess
 from tests.watching.conftest import photo
+
+pytestmark = pytest.mark.process
 
 FILES = 60
 

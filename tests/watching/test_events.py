@@ -6,8 +6,12 @@ import asyncio
 import shutil
 from pathlib import Path
 
+import pytest
+
 from tests.watching.conftest import Watching, photo, write_photo
 from tests.xmp_files import lightroom
+
+pytestmark = pytest.mark.slow
 
 
 async def test_a_burst_registers_each_photo_once(watching: Watching, tmp_path: Path) -> None:

@@ -15,6 +15,8 @@ import pytest
 from daemon.watching.folder import POLL_INTERVAL
 from tests.watching.conftest import Watching, photo
 
+pytestmark = pytest.mark.slow
+
 MAX_WATCHES = Path("/proc/sys/fs/inotify/max_user_watches")
 
 # Writes enough events to overflow the kernel's inotify queue (fs.inotify.max_queued_events,

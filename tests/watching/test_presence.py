@@ -5,7 +5,11 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pytest
+
 from tests.watching.conftest import Watching, write_photo
+
+pytestmark = pytest.mark.slow
 
 
 async def test_a_folder_renamed_away_and_back(watching: Watching, tmp_path: Path) -> None:
