@@ -78,6 +78,7 @@ async def lifespan(app: Litestar) -> AsyncIterator[None]:
             pending=pending,
             after_interrupt=sweeper.request,
             memory_budget=settings.decode_memory_mb * MB,
+            own_folders=(settings.data_dir, settings.coldpreview_dir),
         )
         stack.push_async_callback(registrations.stop)
 

@@ -8,6 +8,8 @@ cannot hold those, and a terminal must never receive a name's control characters
 from __future__ import annotations
 
 import logging
+import os
+from collections.abc import Iterable
 from pathlib import Path
 
 import psutil
@@ -46,6 +48,10 @@ PSEUDO_FILESYSTEMS = frozenset(
         "tracefs",
     }
 )
+# The longest file path the catalog stores, in UTF-8 bytes. PostgreSQL refuses an index
+# entry over 2704 bytes (a third of a page), and image_files.file_path is indexed;
+# this leaves room for the entry's own header, whatever the path's characters.
+MAX_PATH_BYTES = 2048
 # surrogateescape (PEP 383) turns an undecodable byte 0xNN into U+DCNN.
 _ESCAPED_BYTES = range(0xDC80, 0xDD00)
 # Joiners are "format" characters but hold emoji sequences together; they move no cursor.
@@ -61,6 +67,59 @@ def storable(text: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+def path_bytes(path: str) -> int:
+    """The length of a path as the catalog stores it: its UTF-8 bytes."""
+    return len(path.encode("utf-8", "surrogatepass"))
+
+
+def too_long(path: str) -> bool:
+    """Whether a path is longer than the catalog can store (MAX_PATH_BYTES)."""
+    return path_bytes(path) > MAX_PATH_BYTES
+
+
+def storable_path(path: str) -> bool:
+    """Whether the catalog can store this path: storable text, at most MAX_PATH_BYTES."""
+    return storable(path) and not too_long(path)
+
+
+def holder(path: Path, folders: Iterable[Path]) -> Path | None:
+    """The folder among `folders` that a canonical path is in (or is), canonical; None."""
+    for folder in folders:
+        real = Path(os.path.realpath(folder))
+        if path.is_relative_to(real):
+            return real
+    return None
+
+
+def inside_own_folder(path: Path, own_folders: Iterable[Path]) -> str | None:
+    """Why a canonical folder can never be registered, said of it ("is inside …"): it
+    is inside one of the daemon's own folders; None when it is not."""
+    own = holder(path, own_folders)
+    if own is None:
+        return None
+    return (
+        f"is inside the daemon's own folder {escaped(str(own))}, "
+        "where it keeps the catalog and its previews"
+    )
+
+
+def own_folder_problem(path: Path, own_folders: Iterable[Path]) -> str | None:
+    """Why a canonical folder must never be watched, said of it: it is inside one of the
+    daemon's own folders, or holds one (its previews would become photos, over and
+    over); None when it is apart from them."""
+    own_folders = tuple(own_folders)
+    inside = inside_own_folder(path, own_folders)
+    if inside is not None:
+        return inside
+    for own in map(Path, map(os.path.realpath, own_folders)):
+        if own.is_relative_to(path):
+            return (
+                f"contains the daemon's own folder {escaped(str(own))}, "
+                "where it keeps the catalog and its previews; watch the folders beside it"
+            )
+    return None
 
 
 def escaped(text: str) -> str:

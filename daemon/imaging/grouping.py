@@ -6,20 +6,30 @@ the photo of that image's stem, as `IMG_1.xmp` (Lightroom, Capture One, digiKam)
 The walk streams one directory at a time, so memory stays flat whatever the
 folder size. It stays inside the folder it was given: symlinked folders are not
 followed (one leading outside is reported; one inside is walked under its real
-path anyway), pseudo-filesystems such as /proc are never entered, and a folder
-reached twice (a bind mount) is walked once. A name that cannot be stored as text
-is reported as that file's problem; the walk goes on.
+path anyway), pseudo-filesystems such as /proc are never entered, a folder
+reached twice (a bind mount) is walked once, and the daemon's own folders are never
+walked, however they are reached. A path the catalog cannot store (a name that is
+not text, a path too long) is reported as that file's problem; the walk goes on.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import msgspec
 
-from daemon.paths import escaped, pseudo_mounts, storable, storable_text
+from daemon.paths import (
+    MAX_PATH_BYTES,
+    escaped,
+    holder,
+    path_bytes,
+    pseudo_mounts,
+    storable,
+    storable_text,
+    too_long,
+)
 
 FILE_TYPES = {
     **dict.fromkeys((".jpg", ".jpeg"), "JPEG"),
@@ -45,6 +55,20 @@ UNSTORABLE_FILE = (
 UNSTORABLE_FOLDER = (
     "the folder name is not valid Unicode text, so the catalog cannot store the paths "
     "of its files; rename the folder to register them"
+)
+TOO_LONG_FILE = (
+    "the file's path is too long for the catalog ({length} bytes, at most "
+    f"{MAX_PATH_BYTES}); shorten its name or its folders' names to register it"
+)
+TOO_LONG_FOLDER = (
+    "the folder's path is too long for the catalog ({length} bytes, at most "
+    f"{MAX_PATH_BYTES} for the paths of its files); shorten its name or its parents' "
+    "names to register them"
+)
+OWN_FOLDER = "the daemon's own folder, where it keeps the catalog and its previews: never walked"
+INSIDE_OWN_FOLDER = (
+    "inside the daemon's own folder {own}, where it keeps the catalog and its previews: "
+    "never walked"
 )
 
 
@@ -72,6 +96,9 @@ class ScanProblem(msgspec.Struct, frozen=True):
 
     path: str
     error: str
+    # A folder that could not be read this time (gone, no access): the next scan may
+    # read it, unlike a path the catalog cannot store, which stays what it is.
+    transient: bool = False
 
 
 class DirectoryCounts(msgspec.Struct):
@@ -138,12 +165,42 @@ def group_directory(directory: str, names: list[str]) -> list[FileGroup]:
     return groups
 
 
+def unstorable(path: str, *, folder: bool = False) -> ScanProblem | None:
+    """The problem of a file (or a folder, for its files) whose path the catalog cannot
+    store: a name that is not text, or a path too long. None when it can."""
+    if not storable(path):
+        return ScanProblem(escaped(path), UNSTORABLE_FOLDER if folder else UNSTORABLE_FILE)
+    if too_long(path):
+        template = TOO_LONG_FOLDER if folder else TOO_LONG_FILE
+        return ScanProblem(path, template.format(length=path_bytes(path)))
+    return None
+
+
 def scan(
-    root: Path, *, recursive: bool = True, counts: DirectoryCounts | None = None
+    root: Path,
+    *,
+    recursive: bool = True,
+    counts: DirectoryCounts | None = None,
+    own_folders: Iterable[Path] = (),
 ) -> Iterator[FileGroup | ScanProblem]:
-    """Yield the file groups under root, directory by directory, and what was left out."""
+    """Yield the file groups under root, directory by directory, and what was left out;
+    `own_folders` (the daemon's data and coldpreview folders) are never walked."""
     counts = counts if counts is not None else DirectoryCounts()
     real_root = Path(os.path.realpath(root))
+    own = [Path(os.path.realpath(folder)) for folder in own_folders]
+    # Checked at every scan, not only when the folder was chosen: a folder replaced by a
+    # link into the daemon's previews would otherwise register them, then theirs.
+    inside = holder(real_root, own)
+    if inside is not None:
+        yield ScanProblem(
+            storable_text(str(root)), INSIDE_OWN_FOLDER.format(own=escaped(str(inside)))
+        )
+        return
+    problem = unstorable(str(root), folder=True)
+    if problem is not None:
+        yield problem
+        return
+    own_keys = _identities(own)
     pseudo = pseudo_mounts()
     seen: set[tuple[int, int]] = set()
     pending = [str(root)]
@@ -152,14 +209,15 @@ def scan(
         try:
             identity = os.stat(directory)
         except OSError as exc:
-            yield ScanProblem(
-                storable_text(directory), f"cannot read folder: {exc.strerror or exc}"
-            )
+            yield _unreadable(directory, exc)
             continue
         key = (identity.st_dev, identity.st_ino)
         if key in seen:
             continue  # reached again through a bind mount: a loop or a second path
         seen.add(key)
+        if key in own_keys:  # under its own name, or through a bind mount
+            yield ScanProblem(storable_text(directory), OWN_FOLDER)
+            continue
         names: list[str] = []
         subdirectories: list[str] = []
         problems: list[ScanProblem] = []
@@ -178,25 +236,23 @@ def scan(
                         if not recursive or skipped_folder(entry.name) or entry.path in pseudo:
                             continue
                         if linked:
-                            problem = _linked_folder(entry.path, real_root)
-                            if problem is not None:
-                                problems.append(problem)
-                        elif storable(entry.name):
-                            subdirectories.append(entry.path)
+                            problem = _linked_folder(entry.path, real_root, own)
                         else:
-                            problems.append(ScanProblem(escaped(entry.path), UNSTORABLE_FOLDER))
+                            problem = unstorable(entry.path, folder=True)
+                            if problem is None:
+                                subdirectories.append(entry.path)
+                        if problem is not None:
+                            problems.append(problem)
                     elif is_file:
                         counts.files += 1
                         if file_type(entry.name) is None:
                             counts.ignored += 1
-                        elif storable(entry.name):
+                        elif (problem := unstorable(entry.path)) is None:
                             names.append(entry.name)
                         else:
-                            problems.append(ScanProblem(escaped(entry.path), UNSTORABLE_FILE))
+                            problems.append(problem)
         except OSError as exc:
-            yield ScanProblem(
-                storable_text(directory), f"cannot read folder: {exc.strerror or exc}"
-            )
+            yield _unreadable(directory, exc)
             continue
         yield from problems
         yield from group_directory(directory, names)
@@ -204,11 +260,36 @@ def scan(
         pending.extend(sorted(subdirectories, reverse=True))
 
 
-def _linked_folder(path: str, real_root: Path) -> ScanProblem | None:
+def _unreadable(directory: str, exc: OSError) -> ScanProblem:
+    return ScanProblem(
+        storable_text(directory), f"cannot read folder: {exc.strerror or exc}", transient=True
+    )
+
+
+def _identities(folders: list[Path]) -> frozenset[tuple[int, int]]:
+    """(device, inode) of each folder that exists: what makes it the same folder
+    whatever path reaches it."""
+    keys = set()
+    for folder in folders:
+        try:
+            identity = os.stat(folder)
+        except OSError:
+            continue  # not made yet: nothing in it to keep out
+        keys.add((identity.st_dev, identity.st_ino))
+    return frozenset(keys)
+
+
+def _linked_folder(path: str, real_root: Path, own: list[Path]) -> ScanProblem | None:
     """A symlinked folder is never walked; say so when its files are not reached otherwise."""
     target = Path(os.path.realpath(path))
     if target.is_relative_to(real_root):
         return None  # the walk reaches it under its real path, so each file has one path
+    if holder(target, own) is not None:
+        return ScanProblem(
+            storable_text(path),
+            f"symlinked folder not followed: it leads to {escaped(str(target))}, where "
+            "the daemon keeps the catalog and its previews",
+        )
     return ScanProblem(
         storable_text(path),
         f"symlinked folder not followed: it leads outside the registered folder, to "

@@ -1,4 +1,5 @@
-"""Groups handed to a running registration job as they become ready (a watched folder)."""
+"""Groups handed to a running registration job as they become ready (a watched folder),
+and the files it cannot register at all, which the job lists as errors."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import asyncio
 import collections
 from collections.abc import Iterable
 
-from daemon.imaging.grouping import FileGroup
+from daemon.imaging.grouping import FileGroup, ScanProblem
 
 
 class FeedClosed(Exception):
@@ -17,7 +18,7 @@ class GroupFeed:
     """A queue of file groups with an end: the job registers what it is given until closed."""
 
     def __init__(self) -> None:
-        self._groups: collections.deque[FileGroup] = collections.deque()
+        self._groups: collections.deque[FileGroup | ScanProblem] = collections.deque()
         self._changed = asyncio.Event()
         self._closed = False
         # The session's final status once its job has ended; groups still in the feed
@@ -38,12 +39,14 @@ class GroupFeed:
         """Groups given but not yet taken by the job."""
         return len(self._groups)
 
-    def put(self, groups: Iterable[FileGroup]) -> None:
-        """Hand groups to the job."""
+    def put(self, groups: Iterable[FileGroup | ScanProblem]) -> None:
+        """Hand groups, and problems to list as errors, to the job."""
         if self._closed:
             raise FeedClosed
         for group in groups:
             self._groups.append(group)
+            if isinstance(group, ScanProblem):
+                continue
             self.groups_fed += 1
             self.files_fed += len(group.files)
             self.paths.update(ref.path for ref in group.files)
@@ -54,7 +57,7 @@ class GroupFeed:
         self._closed = True
         self._changed.set()
 
-    async def take(self, most: int, wait: float) -> list[FileGroup] | None:
+    async def take(self, most: int, wait: float) -> list[FileGroup | ScanProblem] | None:
         """Up to `most` groups; [] once closed and drained; None if none came within `wait`."""
         if not self._groups and not self._closed:
             self._changed.clear()

@@ -28,10 +28,10 @@ from daemon.database import UNAVAILABLE, connection_lost
 from daemon.imaging import coldpreviews
 from daemon.imaging.grouping import DirectoryCounts, FileGroup, ScanProblem, scan, sidecar_for
 from daemon.imaging.previews import PreviewError, Previews
-from daemon.registration import storing
+from daemon.registration import changes, storing
 from daemon.registration.feed import GroupFeed
 from daemon.registration.orphans import PendingFiles
-from daemon.registration.storing import Outcomes
+from daemon.registration.storing import Found, Outcomes
 from daemon.registration.workers import WorkerPool
 from daemon.store import input_sessions as sessions_store
 from daemon.store import registration as store
@@ -105,15 +105,21 @@ class RegistrationJob:
     """Registers one session's folder; `run` until done, cancelled or stopped."""
 
     def __init__(
-        self, spec: JobSpec, pool: asyncpg.Pool, workers: WorkerPool, pending: PendingFiles
+        self,
+        spec: JobSpec,
+        pool: asyncpg.Pool,
+        workers: WorkerPool,
+        pending: PendingFiles,
+        own_folders: tuple[Path, ...] = (),
     ) -> None:
         self.spec = spec
+        self._own_folders = own_folders  # never walked: the daemon's data and previews
         self.progress = Progress()
         self._pool = pool
         self._workers = workers
         self._pending = pending
         self._cancelled = asyncio.Event()
-        self._decoded: list[tuple[FileGroup, Previews]] = []
+        self._decoded: list[tuple[Found, Previews]] = []
         self._failed: list[tuple[str, str]] = []
         self._write_lock = asyncio.Lock()
         self._batch_full = asyncio.Event()
@@ -223,7 +229,12 @@ class RegistrationJob:
         def count() -> int:
             return sum(
                 isinstance(item, FileGroup)
-                for item in scan(self.spec.source, recursive=self.spec.recursive, counts=counts)
+                for item in scan(
+                    self.spec.source,
+                    recursive=self.spec.recursive,
+                    counts=counts,
+                    own_folders=self._own_folders,
+                )
             )
 
         groups = await asyncio.to_thread(count)
@@ -265,7 +276,9 @@ class RegistrationJob:
         items: Iterator[FileGroup | ScanProblem] = (
             iter(())
             if self.spec.feed is not None
-            else scan(self.spec.source, recursive=self.spec.recursive)
+            else scan(
+                self.spec.source, recursive=self.spec.recursive, own_folders=self._own_folders
+            )
         )
         slots = asyncio.Semaphore(self._workers.size * 2)
         in_flight: set[asyncio.Task[None]] = set()
@@ -281,12 +294,12 @@ class RegistrationJob:
                     continue  # a feed with nothing new yet: look at stop and cancel again
                 if not chunk:
                     break
-                for group in await self._new_groups(chunk):
+                for found in await self._new_groups(chunk):
                     await slots.acquire()
                     if self._stopping(stop):
                         slots.release()
                         break
-                    task = asyncio.create_task(self._decode(group, slots))
+                    task = asyncio.create_task(self._decode(found, slots))
                     in_flight.add(task)
                     task.add_done_callback(in_flight.discard)
             abandon = self._stopping(stop)
@@ -315,27 +328,37 @@ class RegistrationJob:
             self.progress.files_found = feed.files_fed
         return list(taken) if taken is not None else None
 
-    async def _new_groups(self, chunk: list[FileGroup | ScanProblem]) -> list[FileGroup]:
-        """Settle what needs no decoding: unreadable folders and already known paths."""
+    async def _new_groups(self, chunk: list[FileGroup | ScanProblem]) -> list[Found]:
+        """Settle what needs no decoding: unreadable folders and known paths whose file
+        is the one the catalog read there."""
         outcomes = Outcomes()
         groups = [item for item in chunk if isinstance(item, FileGroup)]
         for item in chunk:
             if isinstance(item, ScanProblem):
                 outcomes.errors.append((item.path, item.error))
         self.progress.groups_found += len(groups)
+        # Looked at before they are read: a file written meanwhile then differs from
+        # what is recorded, and is read again next time.
+        looks = await asyncio.to_thread(
+            changes.look, [ref.path for group in groups for ref in group.files]
+        )
         fresh = []
         async with self._write_lock, self._pool.acquire() as conn, conn.transaction():
             known = await store.known_paths(conn, [g.master.path for g in groups])
             for group in groups:
+                own = {ref.path: looks[ref.path] for ref in group.files if ref.path in looks}
                 seen = known.get(group.master.path)
                 if seen is None:
-                    fresh.append(group)
+                    fresh.append(Found(group, own))
+                elif seen.is_master and changes.rewritten(seen, own.get(group.master.path)):
+                    fresh.append(Found(group, own, seen))
                 else:
-                    await storing.known_group(conn, group, seen, outcomes)
+                    await storing.known_group(conn, Found(group, own), seen, outcomes)
             await self._commit(conn, outcomes)
         return fresh
 
-    async def _decode(self, group: FileGroup, slots: asyncio.Semaphore) -> None:
+    async def _decode(self, found: Found, slots: asyncio.Semaphore) -> None:
+        group = found.group
         try:
             previews = await self._workers.previews(
                 group.master.path,
@@ -346,7 +369,7 @@ class RegistrationJob:
         except PreviewError as exc:
             self._failed.append((group.master.path, str(exc)))
         else:
-            self._decoded.append((group, previews))
+            self._decoded.append((found, previews))
         finally:
             slots.release()
         if len(self._decoded) + len(self._failed) >= BATCH:

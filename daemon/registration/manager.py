@@ -8,6 +8,7 @@ import logging
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import asyncpg
 
@@ -34,8 +35,11 @@ class Registrations:
         pending: PendingFiles | None = None,
         after_interrupt: Callable[[], None] | None = None,
         memory_budget: int = DEFAULT_DECODE_MEMORY_MB * MB,
+        own_folders: tuple[Path, ...] = (),
     ) -> None:
         self._pool = pool
+        # The daemon's data and coldpreview folders: never registered, however reached.
+        self.own_folders = own_folders
         self._worker_count = workers
         self._memory_budget = memory_budget
         self.pending = pending or PendingFiles()
@@ -54,7 +58,7 @@ class Registrations:
 
     def start(self, spec: JobSpec) -> None:
         """Run a session's job in the background."""
-        job = RegistrationJob(spec, self._pool, self.workers, self.pending)
+        job = RegistrationJob(spec, self._pool, self.workers, self.pending, self.own_folders)
         task = asyncio.create_task(job.run(self._stop), name=f"registration-{spec.session_id}")
         self._jobs[spec.session_id] = (job, task)
         task.add_done_callback(lambda done: self._ended(spec.session_id, done))

@@ -51,10 +51,28 @@ _SENTENCES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             "The same photo was deleted meanwhile; register this file again.",
         ),
         (r"^cannot read folder", "Hotprevue cannot open this folder."),
+        (
+            r"^symlinked folder not followed: it leads to .*, where the daemon keeps",
+            "A linked folder leading to Hotprevue's own catalog and previews was left out.",
+        ),
         (r"^symlinked folder not followed", "A linked folder outside this one was left out."),
+        (
+            r"^(inside )?the daemon's own folder",
+            "Hotprevue keeps its catalog and previews here; they are never registered as photos.",
+        ),
         (
             r"^the (file|folder) name is not valid Unicode",
             "The name cannot be stored in the catalog; rename it to register it.",
+        ),
+        (
+            r"^the file's path is too long",
+            "The file's path is too long for the catalog; shorten its name or its folders' "
+            "names to register it.",
+        ),
+        (
+            r"^the folder's path is too long",
+            "This folder's path is too long for the catalog; shorten its name or its parent "
+            "folders' names to register its photos.",
         ),
     )
 )

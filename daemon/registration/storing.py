@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import os
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -17,9 +18,10 @@ import asyncpg
 
 from daemon.errors import Invalid
 from daemon.imaging import coldpreviews
-from daemon.imaging.grouping import FileGroup
+from daemon.imaging.grouping import FileGroup, FileRef
 from daemon.imaging.previews import Previews
 from daemon.paths import storable_text
+from daemon.registration import changes
 from daemon.store import image_files
 from daemon.store import input_sessions as sessions_store
 from daemon.store import registration as store
@@ -51,6 +53,28 @@ class PhotoDefaults:
     files_here: bool = True
 
 
+@dataclass(frozen=True, slots=True)
+class Found:
+    """A group to store, as registration found it before decoding it."""
+
+    group: FileGroup
+    # What its files were like before they were read, by path (nothing for uploads:
+    # their files are on the client's machine).
+    looks: Mapping[str, os.stat_result] = field(default_factory=dict)
+    # Its master path's row, when the path was known and is read again because the
+    # file there was written since (changes.rewritten).
+    known: store.KnownPath | None = None
+
+    def stat(self, path: str) -> store.FileStat | None:
+        """What the catalog records of one of its files."""
+        return changes.stat_of(self.looks.get(path))
+
+    def new_files(self, files: tuple[FileRef, ...]) -> list[store.NewFile]:
+        """Some of its files, to attach to a photo."""
+        master = self.group.master
+        return [store.NewFile(f.path, f.file_type, f is master, self.stat(f.path)) for f in files]
+
+
 @dataclass(slots=True)
 class Outcomes:
     """What one transaction adds to a session's counts."""
@@ -67,7 +91,7 @@ class Outcomes:
 async def store_groups(
     conn: Conn,
     defaults: PhotoDefaults,
-    decoded: list[tuple[FileGroup, Previews]],
+    decoded: list[tuple[Found, Previews]],
     outcomes: Outcomes,
 ) -> list[bool]:
     """Insert decoded groups; for each, True when it is a new photo.
@@ -78,9 +102,9 @@ async def store_groups(
     trial = Outcomes()
     try:
         async with conn.transaction():
-            new = [await _store_group(conn, defaults, g, p, trial) for g, p in decoded]
+            new = [await _store_group(conn, defaults, f, p, trial) for f, p in decoded]
     except UNSTORABLE_VALUE:
-        return [await store_group(conn, defaults, g, p, outcomes) for g, p in decoded]
+        return [await _store_one(conn, defaults, f, p, outcomes) for f, p in decoded]
     outcomes.registered += trial.registered
     outcomes.duplicates += trial.duplicates
     outcomes.already_registered += trial.already_registered
@@ -92,21 +116,29 @@ async def store_groups(
 async def store_group(
     conn: Conn, defaults: PhotoDefaults, group: FileGroup, previews: Previews, outcomes: Outcomes
 ) -> bool:
-    """Insert one decoded group; True when it is a new photo (its coldpreview is due).
+    """Insert one decoded group; True when it is a new photo (its coldpreview is due)."""
+    return await _store_one(conn, defaults, Found(group), previews, outcomes)
 
-    A value of this file that PostgreSQL refuses becomes this file's error: the group
+
+async def _store_one(
+    conn: Conn, defaults: PhotoDefaults, found: Found, previews: Previews, outcomes: Outcomes
+) -> bool:
+    """A value of this file that PostgreSQL refuses becomes this file's error: the group
     runs in a savepoint, so the rest of the batch's transaction goes on."""
     try:
         async with conn.transaction():
-            return await _store_group(conn, defaults, group, previews, outcomes)
+            return await _store_group(conn, defaults, found, previews, outcomes)
     except UNSTORABLE_VALUE as exc:
-        outcomes.errors.append((group.master.path, f"cannot be stored: {exc}"))
+        outcomes.errors.append((found.group.master.path, f"cannot be stored: {exc}"))
         return False
 
 
 async def _store_group(
-    conn: Conn, defaults: PhotoDefaults, group: FileGroup, previews: Previews, outcomes: Outcomes
+    conn: Conn, defaults: PhotoDefaults, found: Found, previews: Previews, outcomes: Outcomes
 ) -> bool:
+    group = found.group
+    if found.known is not None and await _read_again(conn, found, previews, outcomes):
+        return False
     fields = previews.fields
     taken: tuple[datetime | None, timedelta | None, Source]
     if defaults.taken_at is not None:
@@ -142,9 +174,7 @@ async def _store_group(
         ),
     )
     if photo_id is not None:
-        await store.add_files(
-            conn, photo_id, [(f.path, f.file_type, f is group.master) for f in group.files]
-        )
+        await store.add_files(conn, photo_id, found.new_files(group.files))
         outcomes.registered += 1
         if previews.damage is not None:
             outcomes.damaged += 1
@@ -169,27 +199,76 @@ async def _store_group(
         # already registered, not a duplicate of itself.
         outcomes.already_registered += 1
         return False
-    if defaults.files_here and await _moved_here(conn, existing.photo_id, group):
+    if defaults.files_here and await _moved_here(conn, existing.photo_id, found):
         outcomes.already_registered += 1
         return False
-    await store.add_duplicate(conn, existing.photo_id, group.master.path, defaults.session_id)
+    await store.add_duplicate(
+        conn,
+        existing.photo_id,
+        group.master.path,
+        defaults.session_id,
+        found.stat(group.master.path),
+    )
     outcomes.duplicates += 1
     return False
 
 
-async def _moved_here(conn: Conn, photo_id: uuid.UUID, group: FileGroup) -> bool:
+async def _read_again(conn: Conn, found: Found, previews: Previews, outcomes: Outcomes) -> bool:
+    """A known master read again because its file was written since. True when it still
+    holds the picture the catalog has there: only what the file is like now is recorded.
+    Otherwise the path is no longer that photo's file (or that duplicate), nor are the
+    companions written with it, and the group is stored as one never seen: a new photo,
+    another photo's file moved here, or a duplicate."""
+    group = found.group
+    master = group.master.path
+    # Looked up again: another session may have changed the rows since the job's look.
+    known = await store.known_paths(conn, [f.path for f in group.files])
+    current = known.get(master)
+    if current is None:
+        return False
+    if current.hothash == previews.hothash:
+        stat = found.stat(master)
+        if stat is not None:
+            await store.read_again(conn, master, stat)
+        await _known(conn, found, current, outcomes)
+        return True
+    leaving = [master]
+    if current.is_file:
+        # A companion stays with the old photo unless it was written anew too (a RAW
+        # beside a JPEG that was overwritten alone is still the old picture's).
+        leaving += [
+            f.path
+            for f in group.companions
+            if (row := known.get(f.path)) is not None
+            and row.is_file
+            and row.photo_id == current.photo_id
+            and changes.rewritten(row, found.looks.get(f.path))
+        ]
+    await store.forget_paths(conn, leaving)
+    return False
+
+
+async def _moved_here(conn: Conn, photo_id: uuid.UUID, found: Found) -> bool:
     """Moved is not new: when the photo's master file no longer exists where the catalog
-    has it, in a folder that is there (a folder that is not, an unplugged disk say, says
-    nothing about the file), this group is that file in its new place: the master's path
-    follows it, and so do the companions that left the old folder with it."""
+    has it, this group is that file in its new place: the master's path follows it, and
+    so do the companions that left the old folder with it.
+
+    Gone means gone from a folder that is there. A folder that is not, an unplugged
+    disk say, says nothing about the file, unless a watcher follows the watched folder
+    it was in and that folder is there: the watcher makes the files of a disk that went
+    away offline, so this was a folder moved (into another watched folder, say)."""
+    group = found.group
     files = await image_files.files_of(conn, photo_id)
     master = next((f for f in files if f.is_master), None)
     if master is None or master.state == "offline":
         return False
     old_folder = Path(master.path).parent
+    followed = await store.followed_folder(conn, master.path)
 
     def look() -> set[uuid.UUID] | None:
-        if not old_folder.is_dir() or os.path.lexists(master.path):
+        if os.path.lexists(master.path):
+            return None
+        if not old_folder.is_dir() and (followed is None or not Path(followed).is_dir()):
             return None
         return {f.id for f in files if not os.path.lexists(f.path)}
 
@@ -203,7 +282,10 @@ async def _moved_here(conn: Conn, photo_id: uuid.UUID, group: FileGroup) -> bool
     await image_files.set_state(
         conn, [f.path for f in left if Path(f.path).parent != old_folder], "missing"
     )
-    await store.add_files(conn, photo_id, [(f.path, f.file_type, False) for f in group.companions])
+    stat = found.stat(group.master.path)
+    if stat is not None:
+        await store.read_again(conn, group.master.path, stat)
+    await store.add_files(conn, photo_id, found.new_files(group.companions))
     return True
 
 
@@ -225,18 +307,20 @@ def _tags(defaults: PhotoDefaults, previews: Previews) -> list[str]:
 
 
 async def known_group(
-    conn: Conn, group: FileGroup, seen: store.KnownPath, outcomes: Outcomes
+    conn: Conn, found: Found | FileGroup, seen: store.KnownPath, outcomes: Outcomes
 ) -> None:
     """A group whose master path is known: skip it, restoring or completing its photo."""
-    outcomes.already_registered += 1
     outcomes.groups += 1
+    await _known(conn, found if isinstance(found, Found) else Found(found), seen, outcomes)
+
+
+async def _known(conn: Conn, found: Found, seen: store.KnownPath, outcomes: Outcomes) -> None:
+    outcomes.already_registered += 1
     if seen.deleted:
         await store.restore(conn, [seen.photo_id])
-    if seen.is_file and group.companions:
+    if seen.is_file and found.group.companions:
         # A sidecar or RAW that appeared next to a known master joins its photo.
-        await store.add_files(
-            conn, seen.photo_id, [(f.path, f.file_type, False) for f in group.companions]
-        )
+        await store.add_files(conn, seen.photo_id, found.new_files(found.group.companions))
 
 
 async def add_outcomes(conn: Conn, session_id: uuid.UUID, outcomes: Outcomes) -> None:

@@ -16,9 +16,17 @@ import msgspec
 
 from daemon.errors import Conflict, Invalid, found
 from daemon.imaging import coldpreviews
-from daemon.imaging.grouping import FileGroup, FileRef
+from daemon.imaging.grouping import TOO_LONG_FILE, FileGroup, FileRef
 from daemon.imaging.previews import PreviewError
-from daemon.paths import PSEUDO_FILESYSTEMS, escaped, filesystem_type, storable
+from daemon.paths import (
+    PSEUDO_FILESYSTEMS,
+    escaped,
+    filesystem_type,
+    inside_own_folder,
+    path_bytes,
+    storable,
+    too_long,
+)
 from daemon.registration import messages, storing
 from daemon.registration.feed import GroupFeed
 from daemon.registration.job import JobSpec
@@ -100,6 +108,8 @@ async def create(
         if data.upload
         else await asyncio.to_thread(readable_folder, data.source_path)
     )
+    if not data.upload and (inside := inside_own_folder(source, registrations.own_folders)):
+        raise Invalid(f"source_path {source} {inside}")
     async with pool.acquire() as conn:
         # Defaults that point nowhere are refused by the session's foreign keys (422).
         photographer_id = (
@@ -301,6 +311,18 @@ async def _upload_group(
         FileRef(metadata.path, metadata.type),
         tuple(FileRef(f.path, f.type) for f in metadata.companions),
     )
+    # A path too long for the catalog is that file's error, as a scan lists it; the rest
+    # of the group registers without it.
+    if long := [ref for ref in group.files if too_long(ref.path)]:
+        errors = [(ref.path, TOO_LONG_FILE.format(length=path_bytes(ref.path))) for ref in long]
+        lost = group.master in long
+        async with pool.acquire() as conn, conn.transaction():
+            await _locked_uploading(conn, session_id)
+            failed = storing.Outcomes(errors=errors, groups=int(lost))
+            await storing.add_outcomes(conn, session_id, failed)
+        if lost:
+            raise Invalid(f"{metadata.path}: {errors[0][1]}")
+        group = FileGroup(group.master, tuple(ref for ref in group.companions if ref not in long))
     async with pool.acquire() as conn:
         session = await _uploading(conn, session_id)
         defaults = await _upload_defaults(conn, session, metadata.overrides)

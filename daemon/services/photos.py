@@ -16,6 +16,7 @@ import asyncpg
 
 from daemon.errors import Conflict, Invalid, NotFound, found
 from daemon.imaging import coldpreviews, corrections, exif
+from daemon.paths import MAX_PATH_BYTES, path_bytes, too_long
 from daemon.registration.orphans import PendingFiles
 from daemon.services import stacks as stacks_service
 from daemon.store import photos as store
@@ -219,7 +220,13 @@ async def files(pool: asyncpg.Pool, hothash: str) -> list[ImageFile]:
 
 async def add_companion(pool: asyncpg.Pool, hothash: str, data: CompanionCreate) -> ImageFile:
     """Attach another file of the same photo (409 when the path is already known:
-    as a photo's file, the unique path says so; as a duplicate, this check)."""
+    as a photo's file, the unique path says so; as a duplicate, this check; 422 when it
+    is longer than the catalog stores)."""
+    if too_long(data.path):
+        raise Invalid(
+            f"path is too long for the catalog: {path_bytes(data.path)} bytes, at most "
+            f"{MAX_PATH_BYTES}; shorten the file's name or its folders' names"
+        )
     async with pool.acquire() as conn, conn.transaction():
         photo = found(await store.get(conn, hothash), f"photo {hothash}")
         if await store.is_duplicate(conn, data.path):

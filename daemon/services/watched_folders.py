@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import asyncpg
 
 from daemon.errors import Conflict, Invalid, NotFound, found
+from daemon.paths import MAX_PATH_BYTES, own_folder_problem, path_bytes, too_long
 from daemon.services.input_sessions import readable_folder
 from daemon.store import watched_folders as store
 from daemon.store.base import Conn, changes
@@ -102,17 +103,15 @@ async def _folder(conn: Conn, folder_id: uuid.UUID) -> StoredFolder:
 def _watchable(raw: str, daemon_folders: Sequence[Path]) -> Path:
     path = readable_folder(raw, "path")
     # Watching these would register the daemon's own previews, over and over.
-    for own in map(Path.resolve, daemon_folders):
-        if path.is_relative_to(own):
-            raise Invalid(
-                f"path {path} is inside the daemon's own folder {own}, "
-                "where it keeps the catalog and its previews"
-            )
-        if own.is_relative_to(path):
-            raise Invalid(
-                f"path {path} contains the daemon's own folder {own}, "
-                "where it keeps the catalog and its previews; watch the folders beside it"
-            )
+    problem = own_folder_problem(path, daemon_folders)
+    if problem is not None:
+        raise Invalid(f"path {path} {problem}")
+    if too_long(str(path)):
+        raise Invalid(
+            f"path {path} is too long for the catalog ({path_bytes(str(path))} bytes; the "
+            f"paths of its files can have at most {MAX_PATH_BYTES}): watch a folder with a "
+            "shorter path"
+        )
     return path
 
 

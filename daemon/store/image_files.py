@@ -11,6 +11,7 @@ import uuid
 
 import msgspec
 
+from daemon.paths import MAX_PATH_BYTES
 from daemon.store.base import Conn
 
 FILES_OF = """
@@ -40,15 +41,19 @@ MOVE_DUPLICATE = """
 UPDATE duplicate_files SET file_path = $2
 WHERE file_path = $1 AND NOT EXISTS (SELECT 1 FROM duplicate_files WHERE file_path = $2)
 """
+# A path the move would make longer than the catalog stores stays where it was: the
+# scan of the new place lists that file as too long, and the old path goes missing.
 MOVE_FILES_UNDER = """
 UPDATE image_files
 SET file_path = $3 || substr(file_path, length($1) + 1), state = 'online',
     state_changed_at = clock_timestamp()
 WHERE file_path ~>=~ $1 AND file_path ~<~ $2
+  AND octet_length($3 || substr(file_path, length($1) + 1)) <= $4
 """
 MOVE_DUPLICATES_UNDER = """
 UPDATE duplicate_files SET file_path = $3 || substr(file_path, length($1) + 1)
 WHERE file_path ~>=~ $1 AND file_path ~<~ $2
+  AND octet_length($3 || substr(file_path, length($1) + 1)) <= $4
 """
 
 
@@ -115,5 +120,5 @@ async def move_folder(conn: Conn, source: str, destination: str) -> None:
     """A folder was renamed or moved: every known path under it follows (prefixes end
     with a separator)."""
     low, high = prefix_bounds(source)
-    await conn.execute(MOVE_FILES_UNDER, low, high, destination)
-    await conn.execute(MOVE_DUPLICATES_UNDER, low, high, destination)
+    await conn.execute(MOVE_FILES_UNDER, low, high, destination, MAX_PATH_BYTES)
+    await conn.execute(MOVE_DUPLICATES_UNDER, low, high, destination, MAX_PATH_BYTES)

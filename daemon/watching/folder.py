@@ -20,7 +20,7 @@ import os
 import stat as stat_module
 import time
 import uuid
-from collections.abc import Coroutine, Iterator
+from collections.abc import Coroutine, Iterator, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import datetime
@@ -47,8 +47,9 @@ from watchdog.observers.polling import PollingObserver
 
 from daemon.database import connection_lost
 from daemon.errors import Conflict
-from daemon.imaging.grouping import FileGroup, ScanProblem, group_directory, scan
-from daemon.paths import storable
+from daemon.imaging.grouping import FileGroup, ScanProblem, group_directory, scan, unstorable
+from daemon.paths import escaped, holder, own_folder_problem, storable_path
+from daemon.registration import changes
 from daemon.registration.feed import FeedClosed, GroupFeed
 from daemon.registration.manager import Registrations
 from daemon.services import input_sessions as sessions_service
@@ -56,7 +57,7 @@ from daemon.store import image_files
 from daemon.store import registration as registration_store
 from daemon.store import watching as store
 from daemon.store.watching import WatchedFolderRow
-from daemon.watching.rules import ignored, photo_key
+from daemon.watching.rules import ignored, ignored_folder, photo_key
 from daemon.watching.settle import Settler
 from protocol.watched_folders import WatchState
 
@@ -115,6 +116,9 @@ class _Root:
     device: int
     inode: int
     empty: bool
+    # Why the folder cannot be watched now that it leads where it does (a link into
+    # the daemon's own folders put in its place); None when it can.
+    refused: str | None = None
 
 
 class _Handler(FileSystemEventHandler):
@@ -146,9 +150,9 @@ class FolderWatch:
         self._prefix = row.path.rstrip(os.sep) + os.sep
         # The API refuses to watch them, but a data or coldpreview folder moved into a
         # watched folder later must still never have its previews registered as photos.
+        self._own_folders = (context.data_dir, context.coldpreview_dir)
         self._own_prefixes = tuple(
-            str(folder).rstrip(os.sep) + os.sep
-            for folder in (context.data_dir, context.coldpreview_dir)
+            str(folder).rstrip(os.sep) + os.sep for folder in self._own_folders
         )
         self.settler = Settler(quiet, photo_key)
         self._rescan_every = rescan
@@ -171,6 +175,8 @@ class FolderWatch:
         self._feed: GroupFeed | None = None  # the open burst
         self._feeds: list[GroupFeed] = []  # every burst whose job has not ended
         self._last_fed = 0.0
+        # Paths the catalog cannot store that a session of this watch already lists.
+        self._reported: set[str] = set()
 
     # Life cycle -----------------------------------------------------------------
 
@@ -183,6 +189,9 @@ class FolderWatch:
             return
         except OSError as exc:
             await self._go_offline(exc.strerror or str(exc))
+            return
+        if self._identity.refused is not None:
+            await self._go_offline(self._identity.refused)
             return
         # Empty while the catalog has files from it: the folder left behind by a disk
         # that is not mounted (never "every photo deleted" without a look at the disk).
@@ -270,7 +279,9 @@ class FolderWatch:
 
     async def _look_at_root(self) -> _Root:
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._context.probes, _look_at_root, self._root)
+        return await loop.run_in_executor(
+            self._context.probes, _look_at_root, self._root, self._own_folders
+        )
 
     async def _present(self, now: float) -> bool:
         """Follow the folder's presence with at most one look at a time: go offline
@@ -293,6 +304,10 @@ class FolderWatch:
         except OSError as exc:
             if self.state != "offline":
                 await self._go_offline(exc.strerror or str(exc))
+            return False
+        if root.refused is not None:
+            if self.state != "offline":
+                await self._go_offline(root.refused)
             return False
         known = self._identity
         if root.empty and (self._unmounted or (known is not None and root.device != known.device)):
@@ -387,8 +402,9 @@ class FolderWatch:
             return
         now = time.monotonic()
         source = os.fsdecode(event.src_path)
-        if not storable(source):
-            return  # never registered (its name cannot be stored), so nothing to follow
+        if not storable_path(source):
+            await self._not_storable(event, source, now)
+            return
         if isinstance(event, FileMovedEvent | DirMovedEvent):
             await self._moved(event, source, os.fsdecode(event.dest_path), now)
         elif isinstance(event, DirCreatedEvent):
@@ -406,17 +422,21 @@ class FolderWatch:
     async def _moved(
         self, event: FileSystemEvent, source: str, destination: str, now: float
     ) -> None:
-        inside = self._inside(destination) and storable(destination)
+        inside = self._inside(destination) and storable_path(destination)
+        if not inside:
+            await self._report_path(destination, is_dir=event.is_directory)
         if event.is_directory:
             self.settler.forget_under(source + os.sep)
             if not inside:
                 self._gone[source] = (now, True)
                 return
-            try:
+            # Paths already known there: the scan of the new place sorts them out.
+            with contextlib.suppress(Conflict):
                 async with self._context.pool.acquire() as conn, conn.transaction():
                     await image_files.move_folder(conn, source + os.sep, destination + os.sep)
-            except Conflict:
-                self._gone[source] = (now, True)  # paths already known there: scans sort it
+            # Paths left behind (known there already, or too long at the new place) are
+            # missing once the old folder stays gone.
+            self._gone[source] = (now, True)
             self._start_scan(full=False, under=destination)
             return
         was_pending = source in self.settler
@@ -446,8 +466,41 @@ class FolderWatch:
             self._inside(path)
             and not path.startswith(self._own_prefixes)
             and not ignored(path, self._root)
-            and storable(path)
+            and storable_path(path)
         )
+
+    async def _not_storable(self, event: FileSystemEvent, source: str, now: float) -> None:
+        """An event for a path the catalog cannot store, so never registered and nothing
+        to follow: a new one is listed as the folder's error; one renamed to a path the
+        catalog can store (as that error advises) appears there for the first time."""
+        if isinstance(event, FileMovedEvent | DirMovedEvent):
+            destination = os.fsdecode(event.dest_path)
+            if not storable_path(destination):
+                await self._report_path(destination, is_dir=event.is_directory)
+            elif event.is_directory:
+                self._start_scan(full=False, under=destination)
+            elif self._wanted(destination):
+                self.settler.touch(destination, now)
+        elif not isinstance(event, FileDeletedEvent | DirDeletedEvent):
+            await self._report_path(source, is_dir=event.is_directory)
+
+    async def _report_path(self, path: str, *, is_dir: bool) -> None:
+        """List a file or folder whose path the catalog cannot store, if a scan would
+        list it: inside the folder, not left out by the rules, under a folder that is
+        not listed itself."""
+        if not self._inside(path) or path.startswith(self._own_prefixes):
+            return
+        if is_dir:
+            if not self.row.recursive or ignored_folder(path, self._root):
+                return
+        elif ignored(path, self._root):
+            return
+        parent = os.path.dirname(path)
+        if parent != self._root and not storable_path(parent):
+            return  # the folder's own entry is listed
+        problem = unstorable(path, folder=is_dir)
+        if problem is not None:
+            await self._report([problem])
 
     async def _confirm_gone(self, now: float) -> None:
         """Deleted paths that stayed gone for the quiet window are missing files; a
@@ -495,7 +548,9 @@ class FolderWatch:
             self.state = "scanning"
         seen: set[str] = set()
         problems: list[ScanProblem] = []
-        items: Iterator[FileGroup | ScanProblem] = scan(top, recursive=self.row.recursive)
+        items: Iterator[FileGroup | ScanProblem] = scan(
+            top, recursive=self.row.recursive, own_folders=self._own_folders
+        )
         try:
             while True:
                 chunk = await asyncio.to_thread(lambda: list(islice(items, SCAN_CHUNK)))
@@ -506,7 +561,6 @@ class FolderWatch:
                     ref.path
                     for group in chunk
                     if isinstance(group, FileGroup)
-                    and not group.master.path.startswith(self._own_prefixes)
                     for ref in group.files
                 ]
                 seen.update(paths)
@@ -515,6 +569,7 @@ class FolderWatch:
                 # Polled: the backlog shrinks in ticks and in the job, with no event of its own.
                 while self.pending_files > SCAN_BACKLOG:  # noqa: ASYNC110
                     await asyncio.sleep(0.5)
+            await self._report([problem for problem in problems if not problem.transient])
             if full:
                 await self._reconcile(seen, problems)
                 async with self._context.pool.acquire() as conn:
@@ -531,16 +586,22 @@ class FolderWatch:
                 log.warning("%s: %s", problem.path, problem.error)
 
     async def _unknown(self, paths: list[str]) -> list[str]:
-        """The paths a scan should hand over: not in the catalog, not with a session's
-        job already, and not a file that failed and is unchanged since (each scan would
-        fail it again)."""
+        """The paths a scan should hand over: not in the catalog or written since it was
+        read there (a reused name), not with a session's job already, and not a file
+        that failed and is unchanged since (each scan would fail it again)."""
         # A feed whose job has ended (cancelled, say) holds nothing, even before the next
         # tick forgets it: a scan right after a cancel must hand its files over again.
         held = [feed for feed in self._feeds if feed.outcome is None]
         in_flight = [path for path in paths if any(path in feed.paths for feed in held)]
         async with self._context.pool.acquire() as conn:
             known = await registration_store.known_paths(conn, paths)
-            candidates = [path for path in paths if path not in known and path not in in_flight]
+        rewritten = await changes.rewritten_masters(known)
+        candidates = [
+            path
+            for path in paths
+            if (path not in known or path in rewritten) and path not in in_flight
+        ]
+        async with self._context.pool.acquire() as conn:
             failed = await store.failed_since(conn, self.row.id, candidates)
         if not failed:
             return candidates
@@ -571,6 +632,13 @@ class FolderWatch:
             )
 
         back, gone = await asyncio.to_thread(settle)
+        if back:
+            # A name that is back with another picture in it is not its photo's file
+            # back: the scan handed it over, and a session reads it again.
+            async with self._context.pool.acquire() as conn:
+                known_back = await registration_store.known_paths(conn, back)
+            rewritten = await changes.rewritten_masters(known_back)
+            back = [path for path in back if path not in rewritten]
         async with self._context.pool.acquire() as conn:
             if back:
                 await image_files.set_state(conn, back, "online")
@@ -587,7 +655,7 @@ class FolderWatch:
         for paths in ready:
             folder, stem = photo_key(paths[0])
             keys_by_folder.setdefault(folder, set()).add(stem)
-        groups = await asyncio.to_thread(_regroup, keys_by_folder, self._root)
+        groups = await asyncio.to_thread(_regroup, keys_by_folder, self._root, self._own_folders)
         groups = [group for group in groups if self._wanted(group.master.path)]
         if not groups:
             return
@@ -595,15 +663,42 @@ class FolderWatch:
             known = await registration_store.known_paths(
                 conn, [ref.path for group in groups for ref in group.files]
             )
-            back = [path for path, seen in known.items() if seen.is_file]
-            if back:
+        # A known name written anew (a reused name, a file overwritten) may hold another
+        # picture: a session reads it again, and only that says whose file it is.
+        rewritten = await changes.rewritten_masters(known)
+        back = [path for path, seen in known.items() if seen.is_file and path not in rewritten]
+        if back:
+            async with self._context.pool.acquire() as conn:
                 await image_files.set_state(conn, back, "online")
-        fresh = [group for group in groups if any(ref.path not in known for ref in group.files)]
+        fresh = [
+            group
+            for group in groups
+            if group.master.path in rewritten or any(ref.path not in known for ref in group.files)
+        ]
         if fresh:
             await self._feed_burst(fresh)
             self._last_fed = now
 
-    async def _feed_burst(self, groups: list[FileGroup]) -> None:
+    async def _report(self, problems: list[ScanProblem]) -> None:
+        """List what the folder's sessions cannot register as an error of its burst, as
+        a registration does: once, not again at every rescan or event."""
+        fresh = {p.path: p for p in problems if p.path not in self._reported}
+        if not fresh:
+            return
+        # Taken before the look-up: an event and a scan reporting one path at once list it once.
+        self._reported.update(fresh)
+        try:
+            async with self._context.pool.acquire() as conn:
+                listed = await store.failed_since(conn, self.row.id, list(fresh))
+            unlisted = [problem for path, problem in fresh.items() if path not in listed]
+            if unlisted:
+                await self._feed_burst(unlisted)
+                self._last_fed = time.monotonic()
+        except BaseException:
+            self._reported.difference_update(fresh)  # not listed: the next scan tries again
+            raise
+
+    async def _feed_burst(self, groups: Sequence[FileGroup | ScanProblem]) -> None:
         if self._feed is not None:
             try:
                 self._feed.put(groups)
@@ -671,14 +766,19 @@ class FolderWatch:
         self.fail(f"{type(exc).__name__}: {exc}")
 
 
-def _look_at_root(path: str) -> _Root:
-    """The folder's device, inode and emptiness; OSError when it is not a folder."""
+def _look_at_root(path: str, own_folders: tuple[Path, ...]) -> _Root:
+    """The folder's device, inode and emptiness, and whether it now leads into or over
+    the daemon's own folders; OSError when it is not a folder."""
     stat = os.stat(path)
     if not stat_module.S_ISDIR(stat.st_mode):
         raise OSError(errno.ENOTDIR, "not a folder any more")
     with os.scandir(path) as entries:
         empty = next(entries, None) is None
-    return _Root(stat.st_dev, stat.st_ino, empty)
+    real = os.path.realpath(path)
+    refused = own_folder_problem(Path(real), own_folders)
+    if refused is not None:
+        refused = f"it now leads to {escaped(real)}, which {refused}"
+    return _Root(stat.st_dev, stat.st_ino, empty, refused)
 
 
 def _changed_since(failed: dict[str, float]) -> set[str]:
@@ -744,10 +844,15 @@ def _unobserve(observer: BaseObserver) -> None:
         observer.join(timeout=10)
 
 
-def _regroup(keys_by_folder: dict[str, set[str]], root: str) -> list[FileGroup]:
-    """The groups of these photos, from every file of theirs now in their folders."""
+def _regroup(
+    keys_by_folder: dict[str, set[str]], root: str, own_folders: tuple[Path, ...]
+) -> list[FileGroup]:
+    """The groups of these photos, from every file of theirs now in their folders (never
+    from a folder that leads into the daemon's own, whatever link or mount led there)."""
     groups: list[FileGroup] = []
     for folder, stems in keys_by_folder.items():
+        if holder(Path(os.path.realpath(folder)), own_folders) is not None:
+            continue
         try:
             with os.scandir(folder) as entries:
                 names = [
@@ -755,6 +860,7 @@ def _regroup(keys_by_folder: dict[str, set[str]], root: str) -> list[FileGroup]:
                     for entry in entries
                     if not ignored(entry.path, root)
                     and photo_key(entry.path)[1] in stems
+                    and storable_path(entry.path)
                     and entry.is_file(follow_symlinks=True)
                 ]
         except OSError:

@@ -22,6 +22,17 @@ def ignored(path: str, root: str) -> bool:
     return file_type(name) is None
 
 
+def ignored_folder(path: str, root: str) -> bool:
+    """True for a folder under `root` that a scan of `root` would not walk: hidden, OS or
+    NAS housekeeping, or inside such a folder."""
+    relative = os.path.relpath(path, root)
+    if relative.startswith(os.pardir) or relative == os.curdir:
+        return True
+    return any(
+        folder.startswith(".") or skipped_folder(folder) for folder in relative.split(os.sep)
+    )
+
+
 def photo_key(path: str) -> tuple[str, str]:
     """The folder and stem that make files one photo, as registration groups them."""
     folder, name = os.path.split(path)
