@@ -106,7 +106,9 @@ def create_app(
     if settings.mode is Mode.LOCAL:
         middleware.append(LoopbackHostGuard())
     central = settings.mode is Mode.CENTRAL
-    middleware.append(ApiAuthGuard(api_key, central=central))
+    # Central's API key administers it; people and programs that browse get this one.
+    browse_key = load_or_create_api_key(settings.paths.browse_key) if central else None
+    middleware.append(ApiAuthGuard(api_key, central=central, browse_key=browse_key))
     if central:
         middleware.append(MirrorGuard())
     app = Litestar(
@@ -168,7 +170,9 @@ def create_app(
                         type="apiKey",
                         name=API_KEY_HEADER,
                         security_scheme_in="header",
-                        description="the key in the data directory's api_key file",
+                        description="the key in the data directory's api_key file "
+                        "(central: or its browse_key file, which reads but administers "
+                        "nothing)",
                     ),
                     "machineToken": SecurityScheme(
                         type="http",
@@ -202,7 +206,7 @@ def _document_wall_times(app: Litestar) -> None:
 _ERRORS = {
     "401": "missing or wrong X-API-Key (central's sync endpoints: machine token)",
     "403": "the request's Host is not this machine (central: the machine token belongs to "
-    "another installation)",
+    "another installation, or the browsing key asks to administer)",
     "404": "not found",
     "409": "the request breaks a rule of the catalog (central: a read-only mirror, or "
     "another sync protocol version)",

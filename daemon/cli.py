@@ -1,5 +1,5 @@
 """The `hotprevue` command: run, status, stop, open, register, sessions, photographers,
-watch, sync, machines, ui-password, tray, autostart."""
+watch, sync, machines, ui-password, browse-key, tray, autostart."""
 
 from __future__ import annotations
 
@@ -147,6 +147,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     password.add_argument("action", choices=["set", "clear"])
     password.set_defaults(handler=_ui_password)
+    browse = commands.add_parser(
+        "browse-key",
+        parents=[common],
+        help="central: print the key programs browse the mirror with (it administers nothing)",
+    )
+    browse.set_defaults(handler=_browse_key)
 
     tray = commands.add_parser(
         "tray", parents=[common], help="the tray icon: runs the daemon and shows what it does"
@@ -227,6 +233,12 @@ def _machines_parser(
         "add", parents=[common], help="make a token for a machine (shown once)"
     )
     add.add_argument("name", help="what to call the machine here")
+    add.add_argument(
+        "--installation",
+        type=uuid.UUID,
+        metavar="ID",
+        help="bind it to this installation, which pushed here before (the refusal names it)",
+    )
     add.set_defaults(handler=_machines, action="add")
     listing = actions.add_parser("list", parents=[common], help="the machine tokens")
     listing.set_defaults(handler=_machines, action="list")
@@ -377,6 +389,12 @@ def _ui_password(settings: Settings, args: argparse.Namespace) -> int:
     from daemon import cli_ui
 
     return cli_ui.ui_password(settings, args)
+
+
+def _browse_key(settings: Settings, args: argparse.Namespace) -> int:
+    from daemon import cli_ui
+
+    return cli_ui.browse_key(settings, args)
 
 
 def _tray(settings: Settings, _args: argparse.Namespace) -> int:

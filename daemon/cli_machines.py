@@ -42,8 +42,10 @@ def _central_only(action: Action) -> Action:
 
 
 def _add(client: DaemonClient, args: argparse.Namespace) -> None:
-    made = client.post(API, MachineToken, MachineCreate(name=args.name))
-    print(f"Token for {escaped(made.name)} (shown this once; central keeps only its hash):")
+    wanted = MachineCreate(name=args.name, installation_id=args.installation)
+    made = client.post(API, MachineToken, wanted)
+    bound = f", bound to installation {args.installation}" if args.installation else ""
+    print(f"Token for {escaped(made.name)}{bound} (shown this once; central keeps only its hash):")
     print(made.token)
     print(f"On that machine: hotprevue sync add-target URL --token {made.token}")
 

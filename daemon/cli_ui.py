@@ -1,4 +1,5 @@
-"""`hotprevue open` (the web UI, signed in) and `hotprevue ui-password` (central's sign-in)."""
+"""`hotprevue open` (the web UI, signed in), and on central `hotprevue ui-password` (how
+browsers sign in) and `hotprevue browse-key` (the key programs browse with)."""
 
 from __future__ import annotations
 
@@ -34,17 +35,40 @@ def open_ui(client: DaemonClient, args: argparse.Namespace) -> int:
     return 0
 
 
-def ui_password(settings: Settings, args: argparse.Namespace) -> int:
-    """Set or clear the password browsers sign in to a central server with."""
-    if settings.paths.pgdata.exists():
-        # Only central signs browsers in with a password; a local catalog's data dir
-        # (its embedded database is there) would keep one that nothing reads.
+def _not_central(settings: Settings, command: str) -> bool:
+    """Whether the data dir is a local catalog's (its embedded database is there), after
+    saying so: what only central reads would lie there unread."""
+    if not settings.paths.pgdata.exists():
+        return False
+    print(
+        f"hotprevue {command}: this Hotprevue is not a central server: start one with "
+        "`hotprevue run --central --data-dir DIR --port PORT`, or pass --data-dir of "
+        "the central",
+        file=sys.stderr,
+    )
+    return True
+
+
+def browse_key(settings: Settings, _args: argparse.Namespace) -> int:
+    """Print central's browsing key: it reads the mirror and administers nothing."""
+    if _not_central(settings, "browse-key"):
+        return 1
+    try:
+        key = settings.paths.browse_key.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
         print(
-            "hotprevue ui-password: this Hotprevue is not a central server: start one with "
-            "`hotprevue run --central --data-dir DIR --port PORT`, or pass --data-dir of "
-            "the central",
+            "hotprevue browse-key: central makes its browsing key at its first start; "
+            "start it with `hotprevue run --central`",
             file=sys.stderr,
         )
+        return 1
+    print(key)
+    return 0
+
+
+def ui_password(settings: Settings, args: argparse.Namespace) -> int:
+    """Set or clear the password browsers sign in to a central server with."""
+    if _not_central(settings, "ui-password"):
         return 1
     path = settings.paths.ui_password
     if args.action == "clear":

@@ -1,4 +1,5 @@
-"""Local security: the API key, and the guards that keep web pages and strangers out."""
+"""Local security: the API key (central: and its browsing key), and the guards that keep
+web pages and strangers out."""
 
 from __future__ import annotations
 
@@ -58,8 +59,15 @@ _COOKIE_ONLY = re.compile(r"/api/photos/[^/]+/coldpreview|/api/collections/[^/]+
 # What a browser session may never do: stop the daemon, mint login links, hand out tokens.
 _BROWSER_REFUSED = re.compile(r"/api/(?:shutdown|ui/login-links)/?")
 _MACHINES = re.compile(r"/api/machines(?:/.*)?")
-# Central's administration (not the mirrored catalog): a browser write there is a 403.
+# Central's administration (not the mirrored catalog): a write there by a browser, or
+# with the browsing key, is a 403.
 _ADMIN = re.compile(r"/api/(?:settings|machines|shutdown|sync|ui)(?:/.*)?")
+_BROWSING_ONLY = (
+    "this is central's browsing key: it reads what the server mirrors, while adding and "
+    "revoking machines, changing settings and stopping the server take the admin key "
+    "(the file 'api_key' in the server's data directory, or HOTPREVUE_API_KEY where the "
+    "server was given one, which `hotprevue` commands on the server use)"
+)
 
 
 def load_or_create_api_key(path: Path) -> str:
@@ -105,13 +113,20 @@ class ApiAuthGuard(ASGIMiddleware):
 
     A browser session is the HttpOnly cookie and its Bearer token together; the cookie
     alone opens only the image and download GETs, and only when the browser says the
-    request did not come from another site."""
+    request did not come from another site.
+
+    Central also takes a browsing key in the same header: what a browser session there
+    may do, it may do; administering the server (machines, settings, shutdown) it may not.
+    The API key administers, and stays on the server."""
 
     scopes = (ScopeType.HTTP, ScopeType.WEBSOCKET)
 
-    def __init__(self, api_key: str, *, central: bool = False) -> None:
+    def __init__(
+        self, api_key: str, *, central: bool = False, browse_key: str | None = None
+    ) -> None:
         self._key = api_key.encode()
         self._central = central
+        self._browse_key = browse_key.encode() if browse_key else None
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         """Check the key, or the browser session, on /api paths."""
@@ -126,11 +141,21 @@ class ApiAuthGuard(ASGIMiddleware):
             connection: ASGIConnection[Any, Any, Any, Any] = ASGIConnection(scope)
             given = connection.headers.get("x-api-key")
             if given is not None:
-                if not secrets.compare_digest(given.encode(), self._key):
-                    raise NotAuthorizedException(detail=_WRONG_KEY)
+                self._check_key(given.encode(), path, str(scope.get("method", "GET")))
             else:
                 scope["state"][BROWSER_SESSION] = await self._browser_session(connection)
         await next_app(scope, receive, send)
+
+    def _check_key(self, given: bytes, path: str, method: str) -> None:
+        """The API key opens everything; the browsing key what is no administration."""
+        if secrets.compare_digest(given, self._key):
+            return
+        if self._browse_key is None or not secrets.compare_digest(given, self._browse_key):
+            raise NotAuthorizedException(detail=_WRONG_KEY)
+        if _BROWSER_REFUSED.fullmatch(path) or (
+            method in _WRITES and _ADMIN.fullmatch(path) is not None
+        ):
+            raise PermissionDeniedException(detail=_BROWSING_ONLY)
 
     async def _browser_session(self, connection: ASGIConnection[Any, Any, Any, Any]) -> UiSession:
         scope, headers = connection.scope, connection.headers

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from daemon.errors import Invalid
+from protocol.photos import MAX_TAG_LENGTH
 
 # Times the catalog keeps, as wall time and read in UTC with their offset: what Python
 # (and so every client decoding a row) can represent. The database checks the same
@@ -28,8 +29,17 @@ def normalise_tag(tag: str) -> str:
 
 
 def normalise_tags(tags: Iterable[str]) -> list[str]:
-    """Tags as stored: normalised, blanks dropped, each once, sorted."""
-    return sorted({normalised for tag in tags if (normalised := normalise_tag(tag))})
+    """Tags as stored: normalised, blanks dropped, each once, sorted. Invalid for a tag
+    that lowercasing made longer than a tag may be ("İ" becomes two characters): central
+    takes tags within the same bounds."""
+    normalised = sorted({kept for tag in tags if (kept := normalise_tag(tag))})
+    for tag in normalised:
+        if len(tag) > MAX_TAG_LENGTH:
+            raise Invalid(
+                f"tags: {tag!r} is {len(tag)} characters long in lowercase, more than the "
+                f"{MAX_TAG_LENGTH} a tag may have"
+            )
+    return normalised
 
 
 def wall_time(moment: datetime) -> datetime:

@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 import msgspec
 
 from protocol.base import Request, Response
-from protocol.photos import WallTime
+from protocol.photos import Tags, WallTime
 
 SessionStatus = Literal[
     "pending", "running", "uploading", "completed", "cancelled", "interrupted", "failed"
@@ -92,7 +92,6 @@ class SessionPhoto(Response):
 MasterType = Literal["JPEG", "HEIC", "PNG", "TIFF", "RAW"]
 FileType = Literal["JPEG", "HEIC", "PNG", "TIFF", "RAW", "XMP"]
 ClientPath = Annotated[str, msgspec.Meta(min_length=1, max_length=4096)]
-Tag = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
 
 
 class PathCheck(Request):
@@ -122,7 +121,7 @@ class GroupOverrides(Request):
     event_id: uuid.UUID | None = None
     taken_at: datetime | None = None
     rating: Annotated[int, msgspec.Meta(ge=1, le=5)] | None = None
-    tags: Annotated[list[Tag], msgspec.Meta(max_length=200)] = msgspec.field(default_factory=list)
+    tags: Tags = msgspec.field(default_factory=list)
 
 
 class GroupMetadata(Request):

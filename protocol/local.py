@@ -56,6 +56,11 @@ class DataPaths:
         return self.root / "api_key"
 
     @property
+    def browse_key(self) -> Path:
+        """Central: the key that reads the mirror and administers nothing, user-only."""
+        return self.root / "browse_key"
+
+    @property
     def ui_password(self) -> Path:
         """Central: the scrypt hash of the web UI's password (absent: browser sign-in off)."""
         return self.root / "ui_password"

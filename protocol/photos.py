@@ -18,9 +18,13 @@ Hothash = Annotated[str, msgspec.Meta(pattern=HOTHASH_PATTERN)]
 Accuracy = Literal["second", "hour", "day", "month", "year"]
 LocationAccuracy = Literal["exact", "street", "city", "region", "country"]
 Rating = Annotated[int, msgspec.Meta(ge=1, le=5)]
+# A photo's tags as the catalog keeps them, on this machine and on central alike.
 MAX_TAG_LENGTH, MAX_TAGS = 100, 200
 Tag = Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_TAG_LENGTH)]
 Tags = Annotated[list[Tag], msgspec.Meta(max_length=MAX_TAGS)]
+# The most of a text EXIF field (camera, lens) the catalog keeps.
+MAX_EXIF_TEXT = 200
+ExifText = Annotated[str, msgspec.Meta(max_length=MAX_EXIF_TEXT)]
 # taken_at is the camera's wall-clock time (its offset, when known, is a field of its
 # own): JSON without a zone, so not an RFC 3339 date-time.
 WallTime = Annotated[

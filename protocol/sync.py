@@ -17,11 +17,14 @@ from typing import Annotated, Any, Literal
 import msgspec
 
 from protocol.base import Request, Response
-from protocol.photos import FileState, Hothash, WallTime
+from protocol.photos import ExifText, FileState, Hothash, Tags, WallTime
 
 SYNC_PROTOCOL_VERSION = 1
 SYNC_VERSION_HEADER = "X-Hotprevue-Sync"
 INSTALLATION_HEADER = "X-Installation-Id"
+# The installation's secret, which only its own database holds: with it, a new token
+# takes over an installation whose earlier token was revoked (older clients send none).
+INSTALLATION_SECRET_HEADER = "X-Installation-Secret"  # noqa: S105 - a header's name
 # A coldpreview upload's SHA-256, hex: central refuses bytes that do not match it.
 CONTENT_SHA256_HEADER = "X-Content-SHA256"
 # Machine tokens go as `Authorization: Bearer <token>`; they open the sync endpoints only.
@@ -30,11 +33,13 @@ TOKEN_PREFIX = "hpm_"  # noqa: S105 - a prefix that marks tokens, not a secret
 # The largest coldpreview central accepts: the largest size any machine may configure.
 MAX_COLDPREVIEW_PX = 8000
 MAX_COLDPREVIEW_BYTES = 32 * 1024 * 1024
-# A push's batch: at most this many rows, and a body of at most this many bytes.
+# A push's batch: at most this many changes, and a body of at most this many bytes
+# (a photo row with its hotpreview is ~10 kB); central refuses a batch beyond either.
+# A change is a deletion or a row; the rows a change points at that central may lack go
+# with it, so a batch's changes are its deletions and the rows no other row of it
+# points at (see POINTERS).
 MAX_BATCH_ROWS = 500
 MAX_BATCH_BYTES = 16 * 1024 * 1024
-# What central accepts for one batch (a photo row with its hotpreview is ~10 kB).
-MAX_RECEIVE_BYTES = 64 * 1024 * 1024
 
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 # Bounds of the columns the values go to: a number out of range is a 422, not an error
@@ -60,6 +65,30 @@ Entity = Literal[
     "collection_items",
     "photo_corrections",
 ]
+# Where each table's rows point: (field, table pointed at). Photos are shared by
+# hothash: a row may point at any photo. Every other row a machine sends points at its
+# own rows only; central refuses a batch that points at another machine's.
+POINTERS: dict[str, tuple[tuple[str, str], ...]] = {
+    "events": (("parent_id", "events"), ("cover_hothash", "photos")),
+    "input_sessions": (
+        ("default_photographer_id", "photographers"),
+        ("default_event_id", "events"),
+    ),
+    "photos": (
+        ("photographer_id", "photographers"),
+        ("category_id", "categories"),
+        ("input_session_id", "input_sessions"),
+        ("event_id", "events"),
+    ),
+    "image_files": (("hothash", "photos"),),
+    "collections": (("cover_hothash", "photos"),),
+    "collection_items": (
+        ("collection_id", "collections"),
+        ("hothash", "photos"),
+        ("text_item_id", "text_items"),
+    ),
+    "photo_corrections": (("hothash", "photos"),),
+}
 # Groups of a photo's fields that change together; see SyncPhoto.edited_at.
 EditGroup = Literal[
     "taken_at",
@@ -149,14 +178,14 @@ class SyncPhoto(Request):
     location_lng: Real | None
     location_source: Int16 | None
     location_accuracy: str | None
-    camera_make: str | None
-    camera_model: str | None
-    lens_model: str | None
+    camera_make: ExifText | None
+    camera_model: ExifText | None
+    lens_model: ExifText | None
     iso: Int32 | None
     shutter_speed: str | None
     aperture: Real | None
     focal_length: Real | None
-    tags: list[str]
+    tags: Tags
     category_id: uuid.UUID | None
     rating: Int16 | None
     photographer_id: uuid.UUID
@@ -297,6 +326,11 @@ class SyncReceipt(Response):
     refused: list[RefusedPhoto] = msgspec.field(default_factory=list)
     # Photos of the batch whose coldpreview central lacks: upload those next.
     coldpreviews_wanted: list[str] = msgspec.field(default_factory=list)
+    # Central's clock, later than every edit time it holds (it bounds each by its clock
+    # plus a small skew when the edit arrives). The machine stamps its later edits no
+    # earlier than this clock moved on by the time since, so they win over what central
+    # holds whatever the machine's own clock says. None from an older central.
+    clock: datetime | None = None
 
 
 class ColdpreviewReceipt(Response):
@@ -349,6 +383,7 @@ FailureKind = Literal[
     "tls",
     "token_refused",
     "token_other_machine",
+    "token_takeover",
     "server_version",
     "server_full",
     "refused_photos",
@@ -435,6 +470,9 @@ class MachineCreate(Request):
     """`POST /api/machines` (central): a token for a machine to push with."""
 
     name: Name
+    # An installation that pushed here before: the token is bound to it at once, for the
+    # machine that lost its secret (or never sent one) to take its installation back.
+    installation_id: uuid.UUID | None = None
 
 
 class MachineToken(Response):

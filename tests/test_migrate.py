@@ -31,6 +31,7 @@ CATALOG_TABLES = {
     "machine_tokens",
     "photo_holders",
     "ui_sessions",
+    "installation_secret",
     "schema_migrations",
 }
 

@@ -35,6 +35,14 @@ _KEY = ConnectionKey("central.example", 443, True, True, None, None, None)
             "token_other_machine",
         ),
         (
+            CentralRefused(
+                403,
+                "installation 5d1c… has pushed here with another token, and a new token "
+                "takes it over only with its installation secret; …",
+            ),
+            "token_takeover",
+        ),
+        (
             CentralRefused(409, "this central speaks sync protocol 2, the client sent 1"),
             "server_version",
         ),

@@ -20,8 +20,9 @@ from daemon.services import machines as machines_service
 from protocol.sync import (
     CONTENT_SHA256_HEADER,
     INSTALLATION_HEADER,
+    INSTALLATION_SECRET_HEADER,
+    MAX_BATCH_BYTES,
     MAX_COLDPREVIEW_BYTES,
-    MAX_RECEIVE_BYTES,
     SYNC_PROTOCOL_VERSION,
     SYNC_VERSION_HEADER,
     ColdpreviewReceipt,
@@ -61,7 +62,8 @@ async def machine_guard(
             f"{INSTALLATION_HEADER}: {installation!r} is not an installation id"
         ) from None
     runtime: Runtime = connection.app.state.runtime
-    await machines_service.authenticate(runtime.pool, token.strip(), installation_id)
+    secret = connection.headers.get(INSTALLATION_SECRET_HEADER, "").strip() or None
+    await machines_service.authenticate(runtime.pool, token.strip(), installation_id, secret)
 
 
 class SyncReceiveController(Controller):
@@ -72,7 +74,7 @@ class SyncReceiveController(Controller):
     guards = [machine_guard]  # noqa: RUF012
     security = [{"machineToken": []}]  # noqa: RUF012
 
-    @post("/receive", status_code=200, request_max_body_size=MAX_RECEIVE_BYTES)
+    @post("/receive", status_code=200, request_max_body_size=MAX_BATCH_BYTES)
     async def receive_batch(
         self,
         runtime: NamedDependency[Runtime],
@@ -80,7 +82,8 @@ class SyncReceiveController(Controller):
         data: JSONBody[SyncBatch],
     ) -> SyncReceipt:
         """One batch of a machine's push, applied whole (409 for another protocol version,
-        422 for a batch that refers to rows central does not have)."""
+        413 for a body over MAX_BATCH_BYTES, 422 for a batch beyond the protocol's bounds or
+        that refers to rows central does not have, or has for another machine)."""
         return await service.receive(runtime.pool, installation_id, data)
 
     @post(

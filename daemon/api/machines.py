@@ -29,8 +29,9 @@ class MachinesController(Controller):
         self, runtime: NamedDependency[Runtime], data: JSONBody[MachineCreate]
     ) -> MachineToken:
         """A new token for a machine, shown this once (409 while another active token has
-        the name)."""
-        return await service.add(runtime.pool, data.name)
+        the name). With `installation_id`, bound to that installation at once (404 if it
+        never pushed here, 409 while another active token is bound to it)."""
+        return await service.add(runtime.pool, data.name, data.installation_id)
 
     @post("/{machine_id:uuid}/revoke", status_code=200)
     async def revoke_machine(

@@ -16,6 +16,8 @@ from typing import Any
 import msgspec
 from PIL import ExifTags, Image
 
+from protocol.photos import MAX_EXIF_TEXT
+
 MAX_EXIF_JSON_BYTES = 64_000
 MAX_TEXT = 2_000
 MAX_LIST = 64
@@ -104,7 +106,7 @@ def _text(value: Any) -> str | None:
     if not isinstance(value, str):
         return None
     cleaned = value.replace("\x00", "").strip()
-    return cleaned[:200] or None
+    return cleaned[:MAX_EXIF_TEXT] or None
 
 
 def _number(value: Any) -> float | None:

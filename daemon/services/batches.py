@@ -17,6 +17,7 @@ from daemon.store.base import Conn
 from daemon.store.errors import refused
 from daemon.values import EARLIEST, LATEST, OUT_OF_RANGE, normalise_tags
 from protocol.photos import (
+    MAX_TAGS,
     Batch,
     BatchFailure,
     BatchLocation,
@@ -79,9 +80,13 @@ async def tags(pool: asyncpg.Pool, batch: BatchTags, edit: str) -> BatchResult:
     tags = normalise_tags(batch.tags)
 
     async def change(conn: Conn, hothashes: list[str]) -> list[str]:
-        return await store.batch_tags(conn, hothashes, edit, tags)
+        return await store.batch_tags(conn, hothashes, edit, tags, MAX_TAGS)
 
-    return await _run(pool, batch.hothashes, change)
+    async def explain(conn: Conn, hothashes: list[str]) -> dict[str, str]:
+        # The one reason a photo is left as it is: it would have too many tags.
+        return dict.fromkeys(hothashes, f"a photo has at most {MAX_TAGS} tags")
+
+    return await _run(pool, batch.hothashes, change, explain)
 
 
 async def shift_time(pool: asyncpg.Pool, batch: BatchTakenAtOffset) -> BatchResult:

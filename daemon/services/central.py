@@ -6,25 +6,28 @@ import asyncio
 import base64
 import binascii
 import hashlib
-import io
 import uuid
 from collections import Counter
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any, get_args
 
 import asyncpg
 import msgspec
-from PIL import Image
 
 from daemon.errors import DomainError, Forbidden, Invalid, NotFound
 from daemon.imaging import coldpreviews
+from daemon.paths import MAX_PATH_BYTES, path_bytes, too_long
 from daemon.store import central as store
 from daemon.store.base import Conn
 from protocol.sync import (
+    MAX_BATCH_ROWS,
     MAX_COLDPREVIEW_PX,
+    POINTERS,
     SYNC_PROTOCOL_VERSION,
     ColdpreviewReceipt,
+    Entity,
     RefusedPhoto,
     SyncBatch,
     SyncDeletion,
@@ -37,6 +40,20 @@ NOT_ON_CENTRAL = "central does not have this photo (refused earlier?)"
 # Tables whose rows other rows refer to with ON DELETE RESTRICT: a batch may move those
 # rows away and delete their target, so these deletions come after the batch's rows.
 _DELETED_LAST = ("events", "photographers")
+# The tables a batch carries rows of, and what one of their rows is called.
+_TABLES: tuple[str, ...] = get_args(Entity)
+_ROW_NAMES = {
+    "photographers": "photographer",
+    "categories": "category",
+    "events": "event",
+    "input_sessions": "input session",
+    "collections": "collection",
+    "text_items": "text card",
+}
+# How far past central's clock a machine's edit time may lie when it arrives: clocks a
+# little apart keep their order, and a clock far ahead wins over later edits by this much
+# at most.
+CLOCK_SKEW = timedelta(minutes=1)
 
 
 async def receive(pool: asyncpg.Pool, origin: uuid.UUID, batch: SyncBatch) -> SyncReceipt:
@@ -45,6 +62,7 @@ async def receive(pool: asyncpg.Pool, origin: uuid.UUID, batch: SyncBatch) -> Sy
     if batch.after > batch.upto:
         raise Invalid(f"after: {batch.after} lies beyond upto ({batch.upto})")
     _check_unique(batch)
+    _check_bounds(batch)
     _check_times(batch)
     accepted, refused = _verified(batch.photos)
     async with pool.acquire() as conn:
@@ -63,7 +81,9 @@ async def receive(pool: asyncpg.Pool, origin: uuid.UUID, batch: SyncBatch) -> Sy
                         received=0,
                         skipped_duplicates=0,
                         deleted=0,
+                        clock=_clock(),
                     )
+                await _check_origins(conn, origin, batch)
                 receipt = await _apply(conn, origin, batch, accepted, refused)
                 # Even below what central had: the machine went back (its own restore).
                 await store.acked(conn, origin, batch.upto)
@@ -76,7 +96,8 @@ async def receive(pool: asyncpg.Pool, origin: uuid.UUID, batch: SyncBatch) -> Sy
                 ) from exc
             raise
         except asyncpg.DataError as exc:
-            # A value the protocol's bounds let through that its column cannot hold.
+            # A value the protocol's bounds let through that its column (or an index of
+            # it) cannot hold; a machine's own catalog could not have held it either.
             raise Invalid(f"the batch has a value central cannot store: {exc}") from None
     return receipt
 
@@ -89,12 +110,13 @@ async def _apply(
     refused: list[RefusedPhoto],
 ) -> SyncReceipt:
     deleted = await _delete(conn, origin, _deletions(batch, last=False))
+    latest = _clock()
     received = 0
     for table in ("photographers", "categories", "input_sessions"):
         received += await store.upsert(conn, table, origin, getattr(batch, table))
-    new, known = await store.upsert_photos(conn, origin, photos)
+    new, known = await store.upsert_photos(conn, origin, photos, latest)
     received += new
-    await store.hold(conn, origin, sorted(photo.hothash for photo in photos))
+    await store.hold(conn, origin, photos)
     # Rows naming a photo central lacks (refused now or before) are left out, and the
     # photo listed as refused; a cover that shows it is left without one.
     named = _named_photos(batch)
@@ -120,7 +142,7 @@ async def _apply(
     ):
         received += await store.upsert(conn, table, origin, rows)
     received += await store.upsert_corrections(
-        conn, origin, [c for c in batch.photo_corrections if c.hothash not in gone]
+        conn, origin, [c for c in batch.photo_corrections if c.hothash not in gone], latest
     )
     deleted += await _delete(conn, origin, _deletions(batch, last=True))
     wanted = [photo.hothash for photo in photos if photo.has_coldpreview]
@@ -133,6 +155,7 @@ async def _apply(
         deleted=deleted,
         refused=refused,
         coldpreviews_wanted=await store.held_without_coldpreview(conn, origin, wanted),
+        clock=latest,
     )
 
 
@@ -149,9 +172,70 @@ def _check_unique(batch: SyncBatch) -> None:
             raise Invalid(f"{table}: {twice[0]} appears twice in the batch")
 
 
+def _check_bounds(batch: SyncBatch) -> None:
+    """The bounds every pusher keeps that the batch's types cannot say: how many changes
+    it carries, and how long each file path is in bytes."""
+    changes = _changes(batch)
+    if changes > MAX_BATCH_ROWS:
+        raise Invalid(
+            f"the batch carries {changes:,} changes (deletions, and rows no other row of it "
+            f"points at), more than the {MAX_BATCH_ROWS:,} a batch may carry"
+        )
+    for index, file in enumerate(batch.image_files):
+        if too_long(file.file_path):
+            raise Invalid(
+                f"image_files[{index}] ({file.id}): file_path is {path_bytes(file.file_path):,} "
+                f"bytes long, more than the {MAX_PATH_BYTES:,} a path may have"
+            )
+
+
+def _changes(batch: SyncBatch) -> int:
+    """The batch's changes: its deletions, and the rows no other row of it points at (a
+    change takes along the rows it points at that central may lack, however many)."""
+    pointed: set[tuple[str, str]] = set()
+    for table, pointers in POINTERS.items():
+        for row in getattr(batch, table):
+            for field, target in pointers:
+                value = getattr(row, field)
+                if value is not None and (target, str(value)) != (table, _key(row)):
+                    pointed.add((target, str(value)))
+    rows = sum(
+        (table, _key(row)) not in pointed for table in _TABLES for row in getattr(batch, table)
+    )
+    return rows + len(batch.deletions)
+
+
+def _key(row: Any) -> str:
+    """How rows of a batch name a row: its id, a photo (and its correction) its hothash."""
+    return str(row.id if hasattr(row, "id") else row.hothash)
+
+
+async def _check_origins(conn: Conn, origin: uuid.UUID, batch: SyncBatch) -> None:
+    """Refuse a batch whose rows point at a row central holds for another machine: one
+    machine's rows must never hold on to another's, whose deletion they would block."""
+    named: dict[str, dict[uuid.UUID, str]] = {}
+    for table, pointers in POINTERS.items():
+        for index, row in enumerate(getattr(batch, table)):
+            for field, target in pointers:
+                value = getattr(row, field)
+                if target in _ROW_NAMES and value is not None:
+                    where = f"{table}[{index}] ({_key(row)}): {field}"
+                    named.setdefault(target, {}).setdefault(value, where)
+    for target, places in named.items():
+        foreign = await store.others(conn, target, origin, list(places))
+        for value, where in places.items():
+            if value in foreign:
+                raise Invalid(
+                    f"{where} names {_ROW_NAMES[target]} {value}, which central holds for "
+                    "another machine; a machine's rows may point only at its own rows "
+                    "(and at any photo)"
+                )
+
+
 def _check_times(batch: SyncBatch) -> None:
     """Every time with an offset must lie in the years 1 to 9999 in UTC, as the catalog's
-    times do (PostgreSQL would store it, and no reader could read it back)."""
+    times do (PostgreSQL would store it, and no reader could read it back). An edit time
+    past central's clock is taken, and bounded where it is stored (store.central)."""
     for table in batch.__struct_fields__:
         rows = getattr(batch, table)
         if not isinstance(rows, list):
@@ -164,6 +248,11 @@ def _check_times(batch: SyncBatch) -> None:
                         _check_time(f"{table}[{index}].edited_at.{group}", time)
                 elif isinstance(value, datetime):
                     _check_time(f"{table}[{index}].{field}", value)
+
+
+def _clock() -> datetime:
+    """Central's clock plus the skew it allows: no edit time central holds is later."""
+    return datetime.now(UTC) + CLOCK_SKEW
 
 
 def _check_time(where: str, value: datetime) -> None:
@@ -237,6 +326,8 @@ async def _delete(conn: Conn, origin: uuid.UUID, deletions: list[SyncDeletion]) 
             ids = [_uuid(key) for key in entity_keys]
             if entity == "photographers":
                 await store.unlink_photographers(conn, origin, ids)
+            elif entity == "events":
+                await store.detach_events(conn, origin, ids)
             deleted += await store.delete(conn, entity, origin, ids)
     return deleted
 
@@ -256,7 +347,7 @@ async def store_coldpreview(
         path = await _held(conn, hothash, origin)
     if path is not None and (coldpreview_dir / path).is_file():
         return ColdpreviewReceipt(hothash=hothash, stored=False)
-    await asyncio.to_thread(_check_jpeg, data)
+    await asyncio.to_thread(coldpreviews.check_upload, data, max_px=MAX_COLDPREVIEW_PX)
     # Two machines uploading one photo's coldpreview at once each write it whole and
     # rename it into place: the file is one of theirs, never a mix.
     relative = await asyncio.to_thread(coldpreviews.write, coldpreview_dir, hothash, data)
@@ -274,24 +365,3 @@ async def _held(conn: Conn, hothash: str, origin: uuid.UUID) -> str | None:
     if not held:
         raise Forbidden("only a machine that holds the photo may upload its coldpreview")
     return path
-
-
-def _check_jpeg(data: bytes) -> None:
-    """Raise Invalid unless the bytes are a JPEG central would serve as a coldpreview."""
-    # The size is checked before any decode, and 8000 x 8000 px stays under Pillow's
-    # decompression-bomb limit. A decode at 1/8 scale still reads every coded block, so
-    # damaged data fails it, at a fraction of a full decode's time and memory.
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            if image.format != "JPEG":
-                raise Invalid(f"a coldpreview is a JPEG, not {image.format or 'unknown'}")
-            width, height = image.size
-            if max(width, height) > MAX_COLDPREVIEW_PX:
-                raise Invalid(
-                    f"a coldpreview is at most {MAX_COLDPREVIEW_PX} px on its long side, "
-                    f"not {max(width, height)}"
-                )
-            image.draft(image.mode, (max(1, width // 8), max(1, height // 8)))
-            image.load()
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
-        raise Invalid(f"coldpreview is not a readable JPEG: {exc}") from None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from daemon.store.base import Conn
@@ -135,6 +136,12 @@ DELETES = {
     table: f"DELETE FROM {table} WHERE id = ANY($1::uuid[]) AND origin = $2"  # noqa: S608
     for table in MACHINE_TABLES
 }
+# Of these ids, those of rows central holds for another machine (or for itself).
+OTHERS = {
+    table: f"SELECT id FROM {table} WHERE id = ANY($1::uuid[])"  # noqa: S608
+    " AND origin IS DISTINCT FROM $2"
+    for table in MACHINE_TABLES
+}
 
 # Fields of a photo that change together (protocol.sync.EditGroup): where two machines
 # hold a photo, each group comes from the machine that changed it last.
@@ -191,9 +198,16 @@ _PHOTO_COLUMNS = (
     "category_id, rating, photographer_id, input_session_id, event_id, stack_id, "
     "is_stack_cover, registered_at, deleted_at, edited_at, updated_at"
 )
+# An edit is judged once, when it first arrives: of the edit times a machine sends, those
+# it sent before are no new edits, and the others are bounded by central's clock ($3).
+_FRESH_EDITS = (
+    "fresh_edits(edited_at, (SELECT h.sent_edits FROM photo_holders h"
+    " JOIN photos known ON known.id = h.photo_id"
+    " WHERE known.hothash = r.hothash AND h.origin = $2), $3)"
+)
 _PHOTO_VALUES = _PHOTO_COLUMNS.replace(
     "taken_at_offset,", "make_interval(secs => taken_at_offset_seconds),"
-)
+).replace(" edited_at, updated_at", f" {_FRESH_EDITS}, least(updated_at, $3)")
 _MERGED = ",\n    ".join(
     f"{column} = CASE WHEN edit_is_newer(EXCLUDED.edited_at, p.edited_at, '{group}') "
     f"THEN EXCLUDED.{column} ELSE p.{column} END"
@@ -235,11 +249,16 @@ DELETE FROM photos p
 WHERE p.hothash = ANY($1::text[])
     AND NOT EXISTS (SELECT 1 FROM photo_holders h WHERE h.photo_id = p.id)
 """
-# Every photo a machine sends, it holds (until it sends the photo's deletion).
+# Every photo a machine sends, it holds (until it sends the photo's deletion); the edit
+# times it sent are kept, so that the same times sent again are no new edits.
 ADD_HOLDERS = """
-INSERT INTO photo_holders (photo_id, origin)
-SELECT id, $2 FROM photos WHERE hothash = ANY($1::text[]) ORDER BY hothash
-ON CONFLICT DO NOTHING
+INSERT INTO photo_holders AS h (photo_id, origin, sent_edits)
+SELECT p.id, $2, r.edited_at
+FROM jsonb_to_recordset($1::jsonb) AS r(hothash text, edited_at jsonb)
+JOIN photos p ON p.hothash = r.hothash
+ORDER BY p.hothash
+ON CONFLICT (photo_id, origin) DO UPDATE SET sent_edits = EXCLUDED.sent_edits
+WHERE h.sent_edits IS DISTINCT FROM EXCLUDED.sent_edits
 """
 # Before a machine's photographer goes: photos it no longer holds may still show it
 # (it sent them first, another machine holds them); they get central's own unknown
@@ -253,16 +272,36 @@ WHERE id IN (
     WHERE g.id = ANY($1::uuid[]) AND g.origin = $2
     ORDER BY p.hothash FOR UPDATE OF p)
 """
-# The later correction of a photo wins, whichever machine made it.
+# Central refuses a machine's rows that point at another machine's, yet one may slip in
+# beside a row that arrives at the same moment (and a central before this rule took
+# them): such a row must not block the deletion of the row it names. So before a
+# machine's photographers go, other machines' sessions naming them get central's unknown
+# photographer; before its events go, other machines' sub-events of them stand alone.
+UNLINK_SESSIONS = """
+UPDATE input_sessions SET default_photographer_id = (
+        SELECT id FROM photographers WHERE origin IS NULL AND is_unknown)
+WHERE origin IS DISTINCT FROM $2 AND default_photographer_id IN (
+    SELECT id FROM photographers WHERE id = ANY($1::uuid[]) AND origin = $2)
+"""
+DETACH_EVENTS = """
+UPDATE events SET parent_id = NULL
+WHERE origin IS DISTINCT FROM $2 AND parent_id IN (
+    SELECT id FROM events WHERE id = ANY($1::uuid[]) AND origin = $2)
+"""
+# The later correction of a photo wins, whichever machine made it. Judged once, like a
+# photo's edits: a correction the machine sent before is no new one, and a new one's time
+# is bounded by central's clock ($3).
 UPSERT_CORRECTIONS = """
 INSERT INTO photo_corrections AS c (photo_id, rotation, horizon_angle, exposure_ev, crop_left,
     crop_top, crop_right, crop_bottom, updated_at, origin)
 SELECT p.id, r.rotation, r.horizon_angle, r.exposure_ev, r.crop_left, r.crop_top, r.crop_right,
-    r.crop_bottom, r.updated_at, $2
+    r.crop_bottom, least(r.updated_at, $3), $2
 FROM jsonb_to_recordset($1::jsonb) AS r(hothash text, rotation smallint, horizon_angle real,
     exposure_ev real, crop_left real, crop_top real, crop_right real, crop_bottom real,
     updated_at timestamptz)
 JOIN photos p ON p.hothash = r.hothash
+LEFT JOIN photo_holders h ON h.photo_id = p.id AND h.origin = $2
+WHERE r.updated_at IS DISTINCT FROM h.sent_correction_at
 ORDER BY p.id
 ON CONFLICT (photo_id) DO UPDATE SET rotation = EXCLUDED.rotation,
     horizon_angle = EXCLUDED.horizon_angle, exposure_ev = EXCLUDED.exposure_ev,
@@ -271,6 +310,17 @@ ON CONFLICT (photo_id) DO UPDATE SET rotation = EXCLUDED.rotation,
     updated_at = EXCLUDED.updated_at, origin = EXCLUDED.origin
 WHERE EXCLUDED.updated_at > c.updated_at
 RETURNING photo_id
+"""
+SENT_CORRECTIONS = """
+UPDATE photo_holders h SET sent_correction_at = r.updated_at
+FROM jsonb_to_recordset($1::jsonb) AS r(hothash text, updated_at timestamptz)
+JOIN photos p ON p.hothash = r.hothash
+WHERE h.photo_id = p.id AND h.origin = $2
+"""
+FORGET_SENT_CORRECTIONS = """
+UPDATE photo_holders h SET sent_correction_at = NULL
+FROM photos p
+WHERE h.photo_id = p.id AND p.hothash = ANY($1::text[]) AND h.origin = $2
 """
 EXISTING = "SELECT hothash FROM photos WHERE hothash = ANY($1::text[])"
 HELD_WITHOUT_COLDPREVIEW = """
@@ -319,12 +369,15 @@ async def delete(conn: Conn, table: str, origin: uuid.UUID, ids: list[uuid.UUID]
     return _count(await conn.execute(DELETES[table], ids, origin))
 
 
-async def upsert_photos(conn: Conn, origin: uuid.UUID, photos: Sequence[Any]) -> tuple[int, int]:
-    """Insert new photos as the machine's, merge known ones; returns (new, known)."""
+async def upsert_photos(
+    conn: Conn, origin: uuid.UUID, photos: Sequence[Any], latest: datetime
+) -> tuple[int, int]:
+    """Insert new photos as the machine's, merge known ones, their new edits' times bounded
+    by `latest`; returns (new, known). Call `hold` for them after."""
     if not photos:
         return 0, 0
     known = len(await existing(conn, [photo.hothash for photo in photos]))
-    await conn.execute(UPSERT_PHOTOS, photos, origin)
+    await conn.execute(UPSERT_PHOTOS, photos, origin, latest)
     return len(photos) - known, known
 
 
@@ -340,31 +393,52 @@ async def release_photos(conn: Conn, origin: uuid.UUID, hothashes: list[str]) ->
     return deleted + _count(await conn.execute(DELETE_UNHELD_PHOTOS, hothashes))
 
 
-async def hold(conn: Conn, origin: uuid.UUID, hothashes: list[str]) -> None:
-    """Note that the machine holds these photos."""
-    if hothashes:
-        await conn.execute(ADD_HOLDERS, hothashes, origin)
+async def hold(conn: Conn, origin: uuid.UUID, photos: Sequence[Any]) -> None:
+    """Note that the machine holds these photos (Structs), and the edit times it sent."""
+    if photos:
+        sent = [{"hothash": photo.hothash, "edited_at": photo.edited_at} for photo in photos]
+        await conn.execute(ADD_HOLDERS, sent, origin)
 
 
 async def unlink_photographers(conn: Conn, origin: uuid.UUID, ids: list[uuid.UUID]) -> None:
-    """Move photos off the machine's photographers that are about to go, to central's
-    unknown photographer."""
+    """Move photos, and other machines' sessions, off the machine's photographers that
+    are about to go, to central's unknown photographer."""
     if ids:
         await conn.execute(UNLINK_PHOTOGRAPHERS, ids, origin)
+        await conn.execute(UNLINK_SESSIONS, ids, origin)
+
+
+async def detach_events(conn: Conn, origin: uuid.UUID, ids: list[uuid.UUID]) -> None:
+    """Make other machines' sub-events of the machine's events about to go top-level."""
+    if ids:
+        await conn.execute(DETACH_EVENTS, ids, origin)
+
+
+async def others(conn: Conn, table: str, origin: uuid.UUID, ids: list[uuid.UUID]) -> set[uuid.UUID]:
+    """Which of these ids name rows of the table that are not the machine's on central."""
+    if not ids:
+        return set()
+    return {row["id"] for row in await conn.fetch(OTHERS[table], ids, origin)}
 
 
 async def delete_corrections(conn: Conn, origin: uuid.UUID, hothashes: list[str]) -> int:
     """Delete the machine's corrections of these photos; returns how many."""
     if not hothashes:
         return 0
+    await conn.execute(FORGET_SENT_CORRECTIONS, hothashes, origin)
     return _count(await conn.execute(DELETE_CORRECTIONS, hothashes, origin))
 
 
-async def upsert_corrections(conn: Conn, origin: uuid.UUID, corrections: Sequence[Any]) -> int:
-    """Store corrections newer than central's; returns how many."""
+async def upsert_corrections(
+    conn: Conn, origin: uuid.UUID, corrections: Sequence[Any], latest: datetime
+) -> int:
+    """Store the machine's new corrections that are newer than central's, their times
+    bounded by `latest`; returns how many."""
     if not corrections:
         return 0
-    return len(await conn.fetch(UPSERT_CORRECTIONS, corrections, origin))
+    stored = len(await conn.fetch(UPSERT_CORRECTIONS, corrections, origin, latest))
+    await conn.execute(SENT_CORRECTIONS, corrections, origin)
+    return stored
 
 
 async def existing(conn: Conn, hothashes: list[str]) -> set[str]:

@@ -209,6 +209,9 @@ CONSTRAINTS: dict[str, Rule] = {
         Forbidden, "this installation already pushes with another active token"
     ),
     "registered_machines_acked_seq_check": _internal("a change number is not negative"),
+    "installation_secret_pkey": _internal("an installation has one secret"),
+    "installation_secret_singleton_check": _internal("an installation has one secret"),
+    "installation_secret_secret_check": _internal("an installation's secret is long enough"),
     "photo_holders_pkey": _internal("a machine holds a photo once"),
     "photo_holders_photo_id_fkey": _internal("a holder holds a photo central has"),
     # ui_sessions
@@ -277,6 +280,11 @@ async def _translated(call: Awaitable[T]) -> T:
         return await call
     except asyncpg.IntegrityConstraintViolationError as exc:
         raise domain_error(exc) from exc
+    except asyncpg.ProgramLimitExceededError as exc:
+        # A value within the bounds the API checks that an index still cannot hold (the
+        # bound is on characters, the index's on bytes): the request's fault, not a 500.
+        first_line = str(exc).splitlines()[0]
+        raise Invalid(f"a value is too large for the catalog to store: {first_line}") from exc
 
 
 class CatalogConnection(asyncpg.Connection):

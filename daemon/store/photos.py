@@ -345,7 +345,8 @@ async def cameras(conn: Conn) -> list[Camera]:
     return to_structs(await conn.fetch(CAMERAS), Camera)
 
 
-# Array expressions for the tag batches; $2 is the normalised tag list.
+# Array expressions for the tag batches; $2 is the normalised tag list. A photo that
+# would end up with more than $3 tags keeps the ones it has.
 TAG_EDITS = {
     "add": "ARRAY(SELECT DISTINCT t FROM unnest(tags || $2::text[]) AS t ORDER BY t)",
     "remove": "ARRAY(SELECT t FROM unnest(tags) AS t WHERE t <> ALL($2::text[]) ORDER BY t)",
@@ -370,10 +371,17 @@ async def batch_update(conn: Conn, hothashes: list[str], values: dict[str, Any])
     return [row["hothash"] for row in await conn.fetch(sql, hothashes, *args)]
 
 
-async def batch_tags(conn: Conn, hothashes: list[str], edit: str, tags: list[str]) -> list[str]:
-    """Add, remove or set tags on many photos; `edit` is a key of TAG_EDITS."""
-    sql = f"UPDATE photos SET tags = {TAG_EDITS[edit]} WHERE hothash = ANY($1::text[]) RETURNING hothash"  # noqa: S608, E501
-    return [row["hothash"] for row in await conn.fetch(sql, hothashes, tags)]
+async def batch_tags(
+    conn: Conn, hothashes: list[str], edit: str, tags: list[str], most: int
+) -> list[str]:
+    """Add, remove or set tags on many photos, none left with more than `most`; `edit`
+    is a key of TAG_EDITS. Returns the hothashes changed."""
+    edited = TAG_EDITS[edit]
+    sql = (
+        f"UPDATE photos SET tags = {edited} WHERE hothash = ANY($1::text[])"  # noqa: S608
+        f" AND cardinality({edited}) <= $3 RETURNING hothash"
+    )
+    return [row["hothash"] for row in await conn.fetch(sql, hothashes, tags, most)]
 
 
 async def batch_shift_time(

@@ -78,6 +78,11 @@ UPDATE sync_targets SET central_id = $2, last_success_at = $3, last_error = NULL
 WHERE id = $1
 """
 SET_CENTRAL = "UPDATE sync_targets SET central_id = $2 WHERE id = $1"
+# This machine's clock is read here, not in Python: edit_time() compares it with the
+# database's clock.
+NOTE_CENTRAL_CLOCK = """
+UPDATE sync_targets SET central_clock = $2, central_clock_at = clock_timestamp() WHERE id = $1
+"""
 REWIND_CURSOR = "UPDATE sync_targets SET acked_seq = $2 WHERE id = $1 AND acked_seq > $2"
 RECORD_FAILURE = """
 UPDATE sync_targets SET last_error = $2, last_error_at = $3, last_error_kind = $4,
@@ -419,6 +424,13 @@ async def record_success(
 async def set_central(conn: Conn, target_id: uuid.UUID, central_id: uuid.UUID) -> None:
     """Remember which central answered at the target's URL."""
     await conn.execute(SET_CENTRAL, target_id, central_id)
+
+
+async def note_central_clock(conn: Conn, target_id: uuid.UUID, clock: datetime) -> None:
+    """Remember the clock the target's central answered: edits made from now on are
+    stamped no earlier than it (moved on by the time gone by), so they win over every
+    edit it holds."""
+    await conn.execute(NOTE_CENTRAL_CLOCK, target_id, clock)
 
 
 async def rewind_cursor(conn: Conn, target_id: uuid.UUID, acked_seq: int) -> None:

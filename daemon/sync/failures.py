@@ -42,6 +42,12 @@ SENTENCES: dict[FailureKind, str] = {
         "computer needs its own: get a new token from the server and add it again with "
         "`hotprevue sync add-target`."
     ),
+    "token_takeover": (
+        "The central server {server} already holds this computer's catalog from an "
+        "earlier token, and this computer could not prove it is the same one, so nothing "
+        "was sent. Ask whoever runs the server to make a token for this computer — the "
+        "details give the command."
+    ),
     "server_version": (
         "The central server {server} runs a Hotprevue that does not match this one (or is "
         "no Hotprevue server). Update Hotprevue on the older side; your changes wait here."
@@ -68,6 +74,9 @@ _VERSION_STATUSES = {
 _FULL_STATUSES = {HTTPStatus.REQUEST_ENTITY_TOO_LARGE, HTTPStatus.INSUFFICIENT_STORAGE}
 # The words central's version check answers 409 with (daemon/api/central.py).
 _VERSION_CONFLICT = "sync protocol"
+# The words central refuses a new token's takeover of an installation with
+# (daemon/services/machines.py).
+_TAKEOVER = "installation secret"
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +109,7 @@ def status_kind(status: int, detail: str = "") -> FailureKind:
     if status == HTTPStatus.UNAUTHORIZED:
         return "token_refused"
     if status == HTTPStatus.FORBIDDEN:
-        return "token_other_machine"
+        return "token_takeover" if _TAKEOVER in detail else "token_other_machine"
     if status in _VERSION_STATUSES or (
         status == HTTPStatus.CONFLICT and _VERSION_CONFLICT in detail
     ):

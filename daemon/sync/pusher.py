@@ -28,6 +28,7 @@ from daemon.sync import failures, transport
 from protocol.sync import (
     CONTENT_SHA256_HEADER,
     INSTALLATION_HEADER,
+    INSTALLATION_SECRET_HEADER,
     MAX_BATCH_BYTES,
     MAX_BATCH_ROWS,
     SYNC_PROTOCOL_VERSION,
@@ -96,10 +97,12 @@ class Push:
         self._pool = pool
         self.progress = progress
         self._stop = stop
+        self._secret = ""
 
     async def run(self) -> None:
         """Push until the horizon; SyncFailed or SyncCancelled when it cannot finish."""
         target = await self._target()
+        self._secret = await transport.installation_secret(self._pool)
         if self._spec.full:
             async with self._pool.acquire() as conn:
                 await sync_store.reset_cursor(conn, target.id)
@@ -138,6 +141,7 @@ class Push:
             self._check_stop()
             upto, body, batch = await self._next_batch(target, after, horizon)
             receipt = await self._send_batch(session, target, body)
+            await self._note_clock(target, receipt)
             if receipt.central_id != central_id:
                 await self._note_central(target, central_id, receipt.central_id)
                 central_id = receipt.central_id
@@ -171,6 +175,14 @@ class Push:
             )
         async with self._pool.acquire() as conn:
             await sync_store.set_central(conn, target.id, answered)
+
+    async def _note_clock(self, target: sync_store.Target, receipt: SyncReceipt) -> None:
+        """Keep central's clock: this machine's later edits then win over every edit central
+        holds, even when this machine's clock runs behind (an older central sends none)."""
+        if receipt.clock is None:
+            return
+        async with self._pool.acquire() as conn:
+            await sync_store.note_central_clock(conn, target.id, receipt.clock)
 
     async def _rewind(self, target: sync_store.Target, acked_seq: int) -> int:
         """Central has this machine's changes up to `acked_seq` only (a new central at
@@ -220,6 +232,7 @@ class Push:
             "Authorization": f"Bearer {target.token}",
             SYNC_VERSION_HEADER: str(SYNC_PROTOCOL_VERSION),
             INSTALLATION_HEADER: str(self._spec.installation_id),
+            INSTALLATION_SECRET_HEADER: self._secret,
         }
 
     async def _send_batch(

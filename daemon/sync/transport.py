@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import random
+import secrets
 import socket
 import ssl
 from collections.abc import Awaitable, Callable
@@ -18,12 +19,14 @@ from typing import TypeVar
 from urllib.parse import urlsplit
 
 import aiohttp
+import asyncpg
 import msgspec
 from aiohttp.abc import AbstractResolver, ResolveResult
 from aiohttp.resolver import DefaultResolver
 
 from daemon import __version__
 from daemon.errors import Invalid
+from daemon.store import installation as installation_store
 from protocol.base import ErrorBody
 
 T = TypeVar("T")
@@ -138,6 +141,14 @@ class PrivateOnlyResolver(AbstractResolver):
     async def close(self) -> None:
         """Release the underlying resolver."""
         await self._resolver.close()
+
+
+async def installation_secret(pool: asyncpg.Pool) -> str:
+    """This installation's secret, sent beside its id (made at its first push): with it, a
+    new token of this machine takes over the installation a revoked one was bound to on
+    central, and no other machine's token can."""
+    async with pool.acquire() as conn:
+        return await installation_store.secret(conn, secrets.token_urlsafe(32))
 
 
 def tls_context(ca_file: str | None) -> ssl.SSLContext:
