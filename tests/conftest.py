@@ -3,29 +3,21 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import TypeAlias
 
 import asyncpg
 import pytest
-from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from daemon.app import create_app
 from daemon.config import Settings, load_settings
-from daemon.database import create_pool, ensure_database, run_migrations, with_database
+from daemon.database import create_pool, ensure_database, run_migrations
 from daemon.embedded_pg import EmbeddedPostgres
 from daemon.security import API_KEY_HEADER
-from tests.daemon_process import DaemonProcess
 from tests.support import tiers
-
-Client: TypeAlias = AsyncTestClient[Litestar]
-
-TEMPLATE = "hotprevue_template"
-LOCAL_BASE_URL = "http://127.0.0.1:8000"
+from tests.support.app import LOCAL_BASE_URL, TEMPLATE, Client, scratch_database
+from tests.support.daemon_process import DaemonProcess
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -53,22 +45,6 @@ def template_dsn(pg_server: EmbeddedPostgres) -> str:
         return dsn
 
     return asyncio.run(build())
-
-
-@asynccontextmanager
-async def scratch_database(admin_dsn: str, prefix: str, template: str | None) -> AsyncIterator[str]:
-    """A database that exists for one test, copied from a template or empty."""
-    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
-    # WAL_LOG (the default) copies a small template in half FILE_COPY's time: no
-    # checkpoint per database.
-    copy = f' TEMPLATE "{template}"' if template else ""
-    admin = await asyncpg.connect(admin_dsn)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"{copy}')
-        yield with_database(admin_dsn, name)
-        await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
 
 
 @pytest.fixture

@@ -17,9 +17,9 @@ from daemon.app import create_app
 from daemon.config import load_settings
 from daemon.security import API_KEY_HEADER
 from daemon.services.system import ACTIVITY_SESSIONS
-from tests.conftest import Client
-from tests.factories import add_photo, hothash, register
-from tests.images import write_jpeg
+from tests.support.app import Client
+from tests.support.factories import add_photo, hothash, register
+from tests.support.images import write_jpeg
 
 API = "/api/activity"
 WAIT = 60.0

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.daemon_process import DaemonProcess, clean_env, cli
-from tests.images import write_jpeg
+from tests.support.daemon_process import DaemonProcess, clean_env, cli
+from tests.support.images import write_jpeg
 
 pytestmark = pytest.mark.process
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.daemon_process import DaemonProcess, cli
-from tests.images import restart_jpeg, with_data_lost, write_jpeg
+from tests.support.daemon_process import DaemonProcess, cli
+from tests.support.images import restart_jpeg, with_data_lost, write_jpeg
 
 pytestmark = pytest.mark.process
 

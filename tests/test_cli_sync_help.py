@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.daemon_process import cli
+from tests.support.daemon_process import cli
 
 pytestmark = pytest.mark.process
 

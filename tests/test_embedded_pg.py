@@ -25,7 +25,7 @@ from daemon.embedded_pg import (
     PostmasterPid,
 )
 from tests import old_catalog
-from tests.daemon_process import DaemonProcess
+from tests.support.daemon_process import DaemonProcess
 
 pytestmark = pytest.mark.process
 

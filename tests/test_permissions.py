@@ -13,8 +13,8 @@ import pytest
 from daemon.embedded_pg import ROOT_RUN_AS
 from protocol.input_sessions import FINISHED
 from tests import old_catalog
-from tests.daemon_process import DaemonProcess
-from tests.images import write_jpeg
+from tests.support.daemon_process import DaemonProcess
+from tests.support.images import write_jpeg
 
 pytestmark = pytest.mark.process
 

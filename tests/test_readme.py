@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from protocol.local import DataPaths, RuntimeInfo, lock_held
-from tests.daemon_process import DaemonProcess, clean_env
-from tests.images import write_jpeg
+from tests.support.daemon_process import DaemonProcess, clean_env
+from tests.support.images import write_jpeg
 
 pytestmark = pytest.mark.process
 

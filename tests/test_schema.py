@@ -10,7 +10,7 @@ import asyncpg
 import pytest
 
 from daemon.services import settings as settings_service
-from tests.factories import HASH_A, add_photo
+from tests.support.factories import HASH_A, add_photo
 
 HASH_B = "b" * 64
 

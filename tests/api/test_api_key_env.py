@@ -10,7 +10,7 @@ from litestar.testing import AsyncTestClient
 
 from daemon.app import create_app
 from daemon.config import load_settings
-from tests.daemon_process import DaemonProcess, clean_env, cli
+from tests.support.daemon_process import DaemonProcess, clean_env, cli
 
 
 async def test_the_daemon_takes_the_key_from_the_environment(

@@ -6,8 +6,8 @@ import uuid
 
 import asyncpg
 
-from tests.conftest import Client
-from tests.factories import HASH_A, add_photo
+from tests.support.app import Client
+from tests.support.factories import HASH_A, add_photo
 
 
 async def test_crud_and_order(client: Client) -> None:

@@ -22,7 +22,7 @@ from daemon.config import load_settings
 from daemon.errors import Invalid
 from daemon.security import API_KEY_HEADER
 from daemon.services.folders import listing
-from tests.conftest import Client
+from tests.support.app import Client
 
 
 @pytest.fixture

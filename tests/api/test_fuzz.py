@@ -13,9 +13,9 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from tests.daemon_process import DaemonProcess
-from tests.fuzzing import fuzz_operations
-from tests.images import CORPUS
+from tests.support.daemon_process import DaemonProcess
+from tests.support.fuzzing import fuzz_operations
+from tests.support.images import CORPUS
 
 pytestmark = pytest.mark.process
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import asyncpg
 
 from daemon.paths import MAX_PATH_BYTES
-from tests.conftest import Client
-from tests.factories import add_photos
-from tests.long_paths import name_of, path_of
+from tests.support.app import Client
+from tests.support.factories import add_photos
+from tests.support.long_paths import name_of, path_of
 
 
 async def test_a_companion_path_too_long_is_422(client: Client, pool: asyncpg.Pool) -> None:

@@ -17,8 +17,8 @@ from daemon.embedded_pg import EmbeddedPostgres
 from daemon.services import central as central_service
 from daemon.store import photographers as photographers_store
 from daemon.store import sync as sync_store
-from tests.conftest import TEMPLATE, Client, scratch_database
-from tests.factories import add_photo
+from tests.support.app import TEMPLATE, Client, scratch_database
+from tests.support.factories import add_photo
 
 
 async def new_photographer(client: Client, name: str) -> dict[str, Any]:

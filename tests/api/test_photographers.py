@@ -7,8 +7,8 @@ import uuid
 import asyncpg
 import pytest
 
-from tests.conftest import Client
-from tests.factories import HASH_A, add_photo
+from tests.support.app import Client
+from tests.support.factories import HASH_A, add_photo
 
 
 async def special(client: Client) -> dict[str, dict[str, object]]:

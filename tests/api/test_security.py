@@ -15,8 +15,8 @@ from litestar.types import ASGIApp
 from daemon.app import create_app
 from daemon.config import Settings
 from daemon.security import is_loopback_host, load_or_create_api_key
-from tests.conftest import Client
-from tests.daemon_process import DaemonProcess
+from tests.support.app import Client
+from tests.support.daemon_process import DaemonProcess
 
 
 async def test_health_needs_no_key(anon_client: Client) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import Client
+from tests.support.app import Client
 
 
 async def test_get_shows_defaults(client: Client) -> None:

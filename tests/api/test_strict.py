@@ -16,9 +16,9 @@ import asyncpg
 import msgspec
 
 from protocol.input_sessions import GroupMetadata
-from tests.conftest import Client
-from tests.factories import add_photos
-from tests.images import write_jpeg
+from tests.support.app import Client
+from tests.support.factories import add_photos
+from tests.support.images import write_jpeg
 
 METHODS = ("get", "put", "post", "patch", "delete")
 JSON = "application/json"

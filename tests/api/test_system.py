@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 from daemon.config import Settings
-from tests.conftest import Client
+from tests.support.app import Client
 
 
 async def test_status_reports_the_catalog(client: Client, settings: Settings) -> None:

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Client
-from tests.factories import add_photos, listing
+from tests.support.app import Client
+from tests.support.factories import add_photos, listing
 
 
 @pytest.mark.parametrize(

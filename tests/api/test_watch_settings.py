@@ -11,7 +11,7 @@ import pytest
 
 from daemon.errors import Invalid
 from daemon.store.errors import CONSTRAINTS
-from tests.conftest import Client
+from tests.support.app import Client
 
 WAIT = 60.0
 

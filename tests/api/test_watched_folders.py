@@ -22,8 +22,8 @@ from daemon.services import watched_folders as service
 from daemon.store.errors import CONSTRAINTS
 from daemon.watching.manager import Watcher
 from protocol.watched_folders import WatchedFolder, WatchedFolderCreate
-from tests.conftest import Client
-from tests.factories import add_photos
+from tests.support.app import Client
+from tests.support.factories import add_photos
 
 API = "/api/watched-folders"
 # What the watcher may be doing with an active folder (neither paused nor disabled).

@@ -27,8 +27,8 @@ from daemon.store import sync as sync_store
 from daemon.store import system as system_store
 from tests.benchmarks.http_latency import percentile
 from tests.benchmarks.sync import fill
-from tests.daemon_process import DaemonProcess
-from tests.images import jpeg_bytes, photo_like
+from tests.support.daemon_process import DaemonProcess
+from tests.support.images import jpeg_bytes, photo_like
 from tests.sync.flows import catalog_dsn
 
 

@@ -30,8 +30,8 @@ import asyncpg
 
 from daemon.database import with_database
 from protocol.settings import PhotoSort
-from tests.daemon_process import DaemonProcess
-from tests.images import photo_like
+from tests.support.daemon_process import DaemonProcess
+from tests.support.images import photo_like
 
 TAGS = [f"tag{i:03}" for i in range(200)]
 

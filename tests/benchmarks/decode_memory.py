@@ -27,9 +27,9 @@ from daemon.config import DEFAULT_DECODE_MEMORY_MB
 from daemon.imaging.decode_cost import decode_cost
 from daemon.imaging.previews import init_decoders, make_previews
 from tests.benchmarks.registration import _write_photo, ensure_files, read_all
-from tests.daemon_process import DaemonProcess, clean_env
-from tests.factories import register_measured
-from tests.hostile import hostile_folder
+from tests.support.daemon_process import DaemonProcess, clean_env
+from tests.support.factories import register_measured
+from tests.support.hostile import hostile_folder
 
 OFF_MB = 1024 * 1024  # a terabyte: nothing waits and nothing is refused
 MB = 1024 * 1024

@@ -21,9 +21,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from tests.daemon_process import DaemonProcess
-from tests.factories import register_measured
-from tests.images import write_jpeg
+from tests.support.daemon_process import DaemonProcess
+from tests.support.factories import register_measured
+from tests.support.images import write_jpeg
 
 Call = Callable[[int], tuple[str, str, Any]]
 

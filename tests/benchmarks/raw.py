@@ -9,7 +9,7 @@ In one run, with the same number of processes, `make_previews` on:
 (c) RAW files with a preview that covers the hotpreview only (1620 px, as Sony's),
     at a 2560 px coldpreview: the coldpreview comes from the demosaic;
 (d) RAW files without a preview: the half-size demosaic.
-The DNGs are written by tests/raw_files.py (uncompressed 12-bit Bayer data, a smooth
+The DNGs are written by tests/support/raw_files.py (uncompressed 12-bit Bayer data, a smooth
 synthetic scene); the files are generated once and reused.
 """
 
@@ -27,7 +27,7 @@ import rawpy
 
 from daemon.imaging.previews import init_decoders, make_previews
 from tests.benchmarks.registration import pool_rate, read_all
-from tests.raw_files import PreviewPlace, write_dng
+from tests.support.raw_files import PreviewPlace, write_dng
 
 KINDS: dict[str, tuple[PreviewPlace, int]] = {
     "full": ("ifd0", 0),  # 0: the preview is as big as the picture

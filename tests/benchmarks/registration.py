@@ -25,9 +25,9 @@ from pathlib import Path
 
 from PIL import Image, ImageOps
 
-from tests.daemon_process import DaemonProcess
-from tests.factories import register_measured
-from tests.images import exif_bytes
+from tests.support.daemon_process import DaemonProcess
+from tests.support.factories import register_measured
+from tests.support.images import exif_bytes
 
 WIDTH, HEIGHT = 6000, 4000
 

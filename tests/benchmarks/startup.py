@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from tests.daemon_process import DaemonProcess
+from tests.support.daemon_process import DaemonProcess
 
 
 def timed_start(data_dir: Path) -> tuple[DaemonProcess, float]:

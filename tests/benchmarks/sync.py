@@ -35,9 +35,9 @@ import asyncpg
 from daemon.database import ensure_database
 from daemon.embedded_pg import EmbeddedPostgres
 from daemon.imaging import coldpreviews
-from tests.daemon_process import DaemonProcess, clean_env, free_port
-from tests.factories import RssSampler
-from tests.images import photo_like
+from tests.support.daemon_process import DaemonProcess, clean_env, free_port
+from tests.support.factories import RssSampler
+from tests.support.images import photo_like
 from tests.sync.flows import catalog_dsn, sync_now
 
 BASE_PREVIEWS, BASE_COLDPREVIEWS = 20, 40

@@ -17,9 +17,9 @@ import psutil
 
 from protocol.client import DaemonClient
 from protocol.local import lock_held
-from tests.daemon_process import clean_env, free_port
-from tests.images import write_jpeg
-from tests.tray.test_tray_x import healthy_client, launch_tray, quit_from_menu
+from tests.support.daemon_process import clean_env, free_port
+from tests.support.images import write_jpeg
+from tests.support.tray import healthy_client, launch_tray, quit_from_menu
 from tests.tray.xsession import Geometry, XSession
 
 TOKEN = "hpm_" + "b" * 43

@@ -65,8 +65,8 @@ from playwright.sync_api import Error as PlaywrightError
 
 from daemon.imaging import coldpreviews
 from tests.benchmarks.catalog import fill, measure
-from tests.daemon_process import DaemonProcess
-from tests.images import photo_like
+from tests.support.daemon_process import DaemonProcess
+from tests.support.images import photo_like
 from tests.sync.flows import catalog_dsn
 from tests.ui.browser import CHROMIUM_ARGS, VIEWPORT, Console, UiDaemon, chromium_path
 

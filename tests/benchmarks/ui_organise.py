@@ -23,7 +23,7 @@ import asyncpg
 from playwright.sync_api import BrowserContext, Page
 
 from tests.benchmarks.ui import Figure, Session, hide_hothash, new_page, p95
-from tests.daemon_process import DaemonProcess
+from tests.support.daemon_process import DaemonProcess
 from tests.ui.browser import run_async
 
 COLLECTION_ITEMS = 2000

@@ -30,8 +30,8 @@ from typing import Any
 import psutil
 from PIL import Image
 
-from tests.daemon_process import DaemonProcess
-from tests.factories import register_measured
+from tests.support.daemon_process import DaemonProcess
+from tests.support.factories import register_measured
 
 QUIET = 5.0  # the default quiet window, which the figures are for
 IDLE_SECONDS = 60.0

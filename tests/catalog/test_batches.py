@@ -8,8 +8,8 @@ from datetime import datetime
 import asyncpg
 import pytest
 
-from tests.conftest import Client
-from tests.factories import add_photos, hothash
+from tests.support.app import Client
+from tests.support.factories import add_photos, hothash
 
 MISSING = hothash(10**6)
 

@@ -11,8 +11,8 @@ import pytest
 from daemon.services import photos as service
 from daemon.store import photos as store
 from protocol.settings import PhotoSort
-from tests.conftest import Client
-from tests.factories import add_photo, add_photos, hothash, listing
+from tests.support.app import Client
+from tests.support.factories import add_photo, add_photos, hothash, listing
 
 
 def _utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:

@@ -38,7 +38,8 @@ from protocol.sync import (
     SyncCollectionItem,
     SyncPhotoCorrection,
 )
-from tests.central.conftest import (
+from tests.support.app import Client
+from tests.support.central import (
     CENTRAL_URL,
     T0,
     image_file,
@@ -47,9 +48,8 @@ from tests.central.conftest import (
     photographer,
     push,
 )
-from tests.conftest import Client
-from tests.daemon_process import DaemonProcess
-from tests.images import jpeg_bytes, photo_like
+from tests.support.daemon_process import DaemonProcess
+from tests.support.images import jpeg_bytes, photo_like
 from tests.sync.flows import catalog_dsn
 
 INSERT_PHOTOS = """

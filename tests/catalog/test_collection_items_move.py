@@ -12,9 +12,9 @@ import pytest
 
 from daemon.services import collections as service
 from protocol.collections import ItemCreate, ItemsMove
-from tests.catalog.test_collections import new_collection
-from tests.conftest import Client
-from tests.factories import add_photos
+from tests.support.app import Client
+from tests.support.catalog import new_collection
+from tests.support.factories import add_photos
 
 
 async def filled(client: Client, pool: asyncpg.Pool, count: int) -> tuple[str, list[str]]:

@@ -4,18 +4,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
 
 import asyncpg
 
-from tests.conftest import Client
-from tests.factories import add_photos
-
-
-async def new_collection(client: Client, **body: Any) -> dict[str, Any]:
-    response = await client.post("/api/collections", json={"name": "Best of", **body})
-    assert response.status_code == 201, response.text
-    return response.json()  # type: ignore[no-any-return]
+from tests.support.app import Client
+from tests.support.catalog import new_collection
+from tests.support.factories import add_photos
 
 
 async def test_items_order_captions_and_cards(client: Client, pool: asyncpg.Pool) -> None:

@@ -13,8 +13,8 @@ import pytest
 
 from daemon.errors import Conflict, Invalid
 from daemon.store.errors import CONSTRAINTS
-from tests.conftest import Client
-from tests.factories import add_photos
+from tests.support.app import Client
+from tests.support.factories import add_photos
 
 NOWHERE = "f" * 64  # a well-formed hothash no photo has
 NO_ID = uuid.UUID("00000000-0000-4000-8000-00000000abcd")  # an id nothing has

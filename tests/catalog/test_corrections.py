@@ -7,9 +7,9 @@ import io
 from PIL import Image, ImageStat
 
 from daemon.config import Settings
-from tests.conftest import Client
-from tests.factories import listing, register
-from tests.images import CORPUS
+from tests.support.app import Client
+from tests.support.factories import listing, register
+from tests.support.images import CORPUS
 
 
 async def shown(client: Client, h: str) -> tuple[Image.Image, str]:

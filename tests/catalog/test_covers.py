@@ -7,10 +7,9 @@ from typing import Any
 import asyncpg
 import pytest
 
-from tests.catalog.test_collections import new_collection
-from tests.catalog.test_events import new_event
-from tests.conftest import Client
-from tests.factories import add_photos
+from tests.support.app import Client
+from tests.support.catalog import new_collection, new_event
+from tests.support.factories import add_photos
 
 
 def flat(events: list[dict[str, Any]]) -> list[dict[str, Any]]:

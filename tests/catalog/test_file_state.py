@@ -7,8 +7,8 @@ import pytest
 
 from daemon.errors import Conflict
 from daemon.services import settings as settings_service
-from tests.conftest import Client
-from tests.factories import add_photos, listing
+from tests.support.app import Client
+from tests.support.factories import add_photos, listing
 
 # Per photo: its master file's state and its other files' states.
 LAYOUT = {

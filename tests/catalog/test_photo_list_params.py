@@ -10,8 +10,8 @@ from urllib.parse import urlencode
 import asyncpg
 
 from protocol.settings import PhotoSort
-from tests.conftest import Client
-from tests.factories import add_photos, hothash, listing
+from tests.support.app import Client
+from tests.support.factories import add_photos, hothash, listing
 
 
 async def items(client: Client, query: str = "") -> list[dict[str, Any]]:

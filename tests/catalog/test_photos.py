@@ -11,9 +11,9 @@ import asyncpg
 import pytest
 
 from daemon.config import Settings
-from tests.conftest import Client
-from tests.factories import add_photos, hothash, listing, register
-from tests.images import CORPUS
+from tests.support.app import Client
+from tests.support.factories import add_photos, hothash, listing, register
+from tests.support.images import CORPUS
 
 
 async def test_sorts_put_unknown_times_and_ratings_last(client: Client, pool: asyncpg.Pool) -> None:

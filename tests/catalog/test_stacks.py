@@ -8,9 +8,9 @@ from pathlib import Path
 
 import asyncpg
 
-from tests.conftest import Client
-from tests.factories import add_photos, register
-from tests.images import write_jpeg
+from tests.support.app import Client
+from tests.support.factories import add_photos, register
+from tests.support.images import write_jpeg
 
 
 async def test_stack_lifecycle(client: Client, pool: asyncpg.Pool) -> None:

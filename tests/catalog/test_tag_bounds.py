@@ -6,8 +6,8 @@ from __future__ import annotations
 import asyncpg
 
 from protocol.photos import MAX_TAG_LENGTH, MAX_TAGS
-from tests.conftest import Client
-from tests.factories import add_photos
+from tests.support.app import Client
+from tests.support.factories import add_photos
 
 
 async def test_adding_tags_beyond_the_bound_leaves_the_photo_as_it_is(

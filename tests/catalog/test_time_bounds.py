@@ -20,9 +20,9 @@ from daemon.config import load_settings
 from daemon.errors import Invalid
 from daemon.migrate import CREATE_TABLE, RECORD, available, migrate
 from daemon.security import API_KEY_HEADER
-from tests.conftest import LOCAL_BASE_URL, Client
-from tests.factories import add_photos, hothash
-from tests.images import photo_like
+from tests.support.app import LOCAL_BASE_URL, Client
+from tests.support.factories import add_photos, hothash
+from tests.support.images import photo_like
 
 # (time as sent, accepted?, stored offset): the edges of the range with and without zones.
 EDGES: list[tuple[str, bool, timedelta | None]] = [

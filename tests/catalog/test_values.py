@@ -11,8 +11,8 @@ import asyncpg
 import pytest
 
 from protocol.photos import Source
-from tests.conftest import Client
-from tests.images import photo_like
+from tests.support.app import Client
+from tests.support.images import photo_like
 
 ROW = "SELECT taken_at, taken_at_offset, taken_at_source, tags FROM photos WHERE hothash = $1"
 

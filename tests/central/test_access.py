@@ -8,8 +8,8 @@ import asyncpg
 
 from daemon.security import API_KEY_HEADER
 from protocol.sync import INSTALLATION_HEADER, SYNC_VERSION_HEADER, SyncBatch
-from tests.central.conftest import RECEIVE, new_machine, photo, photographer, push
-from tests.conftest import Client
+from tests.support.app import Client
+from tests.support.central import RECEIVE, new_machine, photo, photographer, push, token_id
 
 EMPTY = b'{"machine_name": "laptop", "after": 0, "upto": 0}'
 
@@ -55,11 +55,6 @@ async def test_tokens_unknown_revoked_or_of_another_installation(
     # With the old token revoked, the new one takes the installation over only with the
     # installation's secret, which this laptop never sent (tests/central/test_takeover.py).
     await push(central, second, SyncBatch(after=0, upto=0, machine_name="laptop"), status=403)
-
-
-async def token_id(central: Client, name: str) -> str:
-    listed = (await central.get("/api/machines")).json()
-    return str(next(m["id"] for m in listed if m["name"] == name and m["revoked_at"] is None))
 
 
 async def test_a_machine_token_opens_the_sync_endpoints_only(central: Client) -> None:

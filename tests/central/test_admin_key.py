@@ -15,9 +15,9 @@ import pytest
 from daemon.config import Settings
 from daemon.security import API_KEY_HEADER
 from protocol.sync import INSTALLATION_SECRET_HEADER, SyncBatch
-from tests.central.conftest import RECEIVE, new_machine, photo, photographer, push
-from tests.conftest import Client
-from tests.daemon_process import DaemonProcess, clean_env, cli
+from tests.support.app import Client
+from tests.support.central import RECEIVE, new_machine, photo, photographer, push
+from tests.support.daemon_process import DaemonProcess, clean_env, cli
 
 ADMINISTERING = [
     ("POST", "/api/machines", {"name": "intruder"}),

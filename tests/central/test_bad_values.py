@@ -9,9 +9,8 @@ import asyncpg
 import msgspec
 
 from protocol.sync import SyncBatch
-from tests.central.conftest import new_machine, photo, photographer, push
-from tests.central.test_receive import full_batch
-from tests.conftest import Client
+from tests.support.app import Client
+from tests.support.central import full_batch, new_machine, photo, photographer, push
 
 FIRST = datetime(1, 1, 1, tzinfo=UTC)
 LAST = datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)

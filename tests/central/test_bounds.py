@@ -19,8 +19,8 @@ from protocol.sync import (
     SyncDeletion,
     SyncEvent,
 )
-from tests.central.conftest import T0, image_file, new_machine, photo, photographer, push
-from tests.conftest import Client
+from tests.support.app import Client
+from tests.support.central import T0, image_file, new_machine, photo, photographer, push
 
 # Four bytes in UTF-8 each: the most bytes a character of a bounded length can take.
 EMOJI = "\U0001f4f7"

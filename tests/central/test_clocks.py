@@ -31,9 +31,9 @@ from daemon.services.central import CLOCK_SKEW
 from daemon.store import sync as sync_store
 from daemon.sync.pusher import Progress, Push, PushSpec
 from protocol.sync import SyncBatch, SyncPhotoCorrection
-from tests.central.conftest import T0, hotpreview, new_machine, photo, photographer, push
-from tests.conftest import TEMPLATE, Client, scratch_database
-from tests.factories import add_photo
+from tests.support.app import TEMPLATE, Client, scratch_database
+from tests.support.central import T0, hotpreview, new_machine, photo, photographer, push
+from tests.support.factories import add_photo
 
 FIRST = datetime(1, 1, 1, tzinfo=UTC)
 LAST = datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)

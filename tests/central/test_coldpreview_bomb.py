@@ -17,11 +17,10 @@ from daemon.imaging import coldpreviews
 from daemon.imaging.coldpreviews import CHECK_MEMORY, MAX_PIXELS_PER_BYTE, MemoryBudget
 from daemon.imaging.previews import make_previews
 from protocol.sync import MAX_COLDPREVIEW_PX, SyncBatch
-from tests.central.conftest import image_file, new_machine, photo, photographer, push
-from tests.central.test_coldpreviews import upload
-from tests.conftest import Client
-from tests.daemon_process import clean_env
-from tests.images import corpus_images, photo_like
+from tests.support.app import Client
+from tests.support.central import image_file, new_machine, photo, photographer, push, upload
+from tests.support.daemon_process import clean_env
+from tests.support.images import corpus_images, photo_like
 
 MB = 1024 * 1024
 # Reading the header of a file and refusing it takes a few hundred kilobytes.

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import io
 
 import asyncpg
@@ -12,23 +11,17 @@ from PIL import Image
 
 from daemon.config import Settings
 from daemon.imaging import coldpreviews
-from daemon.security import API_KEY_HEADER
-from protocol.sync import CONTENT_SHA256_HEADER, SyncBatch
-from tests.central.conftest import Machine, image_file, new_machine, photo, photographer, push
-from tests.conftest import Client
-from tests.images import jpeg_bytes, photo_like
-
-
-async def upload(
-    central: Client, machine: Machine, hothash: str, data: bytes, *, sha: str | None = None
-) -> tuple[int, dict[str, object]]:
-    headers = machine.headers() | {
-        API_KEY_HEADER: "",
-        CONTENT_SHA256_HEADER: sha or hashlib.sha256(data).hexdigest().upper(),
-        "Content-Type": "image/jpeg",
-    }
-    response = await central.post(f"/api/sync/coldpreview/{hothash}", content=data, headers=headers)
-    return response.status_code, response.json()
+from protocol.sync import SyncBatch
+from tests.support.app import Client
+from tests.support.central import (
+    image_file,
+    new_machine,
+    photo,
+    photographer,
+    push,
+    upload,
+)
+from tests.support.images import jpeg_bytes, photo_like
 
 
 async def test_coldpreview_upload(

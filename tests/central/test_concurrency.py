@@ -11,8 +11,8 @@ import msgspec
 
 from daemon.services import central as service
 from protocol.sync import SyncBatch, SyncDeletion
-from tests.central.conftest import elsewhere, image_file, new_machine, photo, photographer, push
-from tests.conftest import Client
+from tests.support.app import Client
+from tests.support.central import elsewhere, image_file, new_machine, photo, photographer, push
 
 
 async def test_a_deadlock_is_answered_busy_and_the_batch_applies_when_sent_again(

@@ -11,9 +11,8 @@ import msgspec
 
 from daemon.migrate import available
 from protocol.sync import SyncBatch, SyncDeletion
-from tests.central.conftest import Machine, new_machine, photo, photographer, push
-from tests.central.test_receive import full_batch
-from tests.conftest import Client
+from tests.support.app import Client
+from tests.support.central import Machine, full_batch, new_machine, photo, photographer, push
 
 
 async def value(pool: asyncpg.Pool, sql: str, *args: object) -> Any:

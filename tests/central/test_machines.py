@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncpg
 
 from protocol.sync import TOKEN_PREFIX, SyncBatch
-from tests.central.conftest import new_machine, push
-from tests.conftest import Client
+from tests.support.app import Client
+from tests.support.central import new_machine, push
 
 
 async def test_tokens_are_made_listed_and_revoked(central: Client, pool: asyncpg.Pool) -> None:

@@ -12,17 +12,17 @@ from litestar.testing import AsyncTestClient
 from daemon.app import create_app
 from daemon.config import Settings
 from protocol.sync import SyncBatch, SyncDeletion
-from tests.central.conftest import (
+from tests.support.app import Client
+from tests.support.central import (
     CENTRAL_URL,
     T0,
+    full_batch,
     image_file,
     new_machine,
     photo,
     photographer,
     push,
 )
-from tests.central.test_receive import full_batch
-from tests.conftest import Client
 
 
 async def count(pool: asyncpg.Pool, sql: str, *args: object) -> int:

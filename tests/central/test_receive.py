@@ -2,24 +2,14 @@
 
 from __future__ import annotations
 
-import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import asyncpg
 
-from protocol.sync import (
-    SyncBatch,
-    SyncCategory,
-    SyncCollection,
-    SyncCollectionItem,
-    SyncEvent,
-    SyncInputSession,
-    SyncPhotoCorrection,
-    SyncTextItem,
-)
-from tests.central.conftest import T0, image_file, new_machine, photo, photographer, push
-from tests.conftest import Client
+from protocol.sync import SyncBatch
+from tests.support.app import Client
+from tests.support.central import T0, full_batch, image_file, new_machine, photo, photographer, push
 
 SYNCED = (
     "photographers",
@@ -33,124 +23,6 @@ SYNCED = (
     "collection_items",
     "photo_corrections",
 )
-
-
-def full_batch() -> SyncBatch:
-    """One of every entity, pointing at each other (an event's cover is a photo of the
-    same batch, a child event its parent)."""
-    kari = photographer()
-    category = SyncCategory(
-        id=uuid.uuid4(),
-        name="Family",
-        excluded_from_stream=False,
-        display_order=2,
-        created_at=T0,
-        updated_at=T0,
-    )
-    first = photo(1, kari.id, tags=["beach", "sun"], rating=4, category_id=category.id)
-    second = photo(2, kari.id, location_lat=59.9, location_lng=10.7, location_source=1)
-    parent = SyncEvent(
-        id=uuid.uuid4(),
-        name="Summer",
-        description="",
-        date=date(2024, 6, 1),
-        location="Coast",
-        parent_id=None,
-        cover_hothash=first.hothash,
-        created_at=T0,
-        updated_at=T0,
-    )
-    child = SyncEvent(
-        id=uuid.uuid4(),
-        name="Day one",
-        description="first day",
-        date=None,
-        location="",
-        parent_id=parent.id,
-        cover_hothash=None,
-        created_at=T0,
-        updated_at=T0,
-    )
-    session = SyncInputSession(
-        id=uuid.uuid4(),
-        name="Card",
-        source_path="/photos/card",
-        recursive=True,
-        default_photographer_id=kari.id,
-        default_event_id=parent.id,
-        status="completed",
-        started_at=T0,
-        completed_at=T0 + timedelta(minutes=1),
-        photo_count=2,
-        duplicate_count=0,
-        error_count=0,
-        created_at=T0,
-        updated_at=T0,
-    )
-    first.event_id = child.id
-    first.input_session_id = session.id
-    collection = SyncCollection(
-        id=uuid.uuid4(),
-        name="Best",
-        description="the best",
-        cover_hothash=second.hothash,
-        created_at=T0,
-        updated_at=T0,
-    )
-    card = SyncTextItem(id=uuid.uuid4(), title="Hello", body="text", created_at=T0, updated_at=T0)
-    items = [
-        SyncCollectionItem(
-            id=uuid.uuid4(),
-            collection_id=collection.id,
-            hothash=first.hothash,
-            text_item_id=None,
-            position=0,
-            caption="one",
-            created_at=T0,
-            updated_at=T0,
-        ),
-        SyncCollectionItem(
-            id=uuid.uuid4(),
-            collection_id=collection.id,
-            hothash=None,
-            text_item_id=card.id,
-            position=1,
-            caption="",
-            created_at=T0,
-            updated_at=T0,
-        ),
-    ]
-    correction = SyncPhotoCorrection(
-        hothash=first.hothash,
-        rotation=90,
-        horizon_angle=1.5,
-        exposure_ev=-0.5,
-        crop_left=0.125,
-        crop_top=0.0,
-        crop_right=1.0,
-        crop_bottom=0.875,
-        updated_at=T0,
-    )
-    # Rows in any order within each list, and the batch names children before parents.
-    return SyncBatch(
-        after=0,
-        upto=0,
-        machine_name="laptop",
-        photographers=[kari],
-        categories=[category],
-        events=[child, parent],
-        input_sessions=[session],
-        photos=[second, first],
-        image_files=[
-            image_file(first.hothash, "/photos/a.jpg"),
-            image_file(second.hothash, "/photos/b.jpg"),
-            image_file(first.hothash, "/photos/a.xmp", file_type="XMP", is_master=False),
-        ],
-        collections=[collection],
-        text_items=[card],
-        collection_items=items,
-        photo_corrections=[correction],
-    )
 
 
 async def counts(pool: asyncpg.Pool) -> dict[str, int]:

@@ -9,8 +9,8 @@ import time
 import asyncpg
 
 from protocol.sync import SyncBatch, SyncDeletion
-from tests.central.conftest import elsewhere, new_machine, photographer, push
-from tests.conftest import Client
+from tests.support.app import Client
+from tests.support.central import elsewhere, new_machine, photographer, push
 
 
 async def acked_seq(pool: asyncpg.Pool) -> int:

@@ -15,9 +15,8 @@ import msgspec
 from daemon.security import API_KEY_HEADER
 from daemon.sync import transport
 from protocol.sync import INSTALLATION_SECRET_HEADER, SyncBatch, SyncDeletion
-from tests.central.conftest import RECEIVE, Machine, new_machine, photo, photographer
-from tests.central.test_access import token_id
-from tests.conftest import Client
+from tests.support.app import Client
+from tests.support.central import RECEIVE, Machine, new_machine, photo, photographer, token_id
 
 
 async def send(

@@ -16,9 +16,9 @@ import pytest
 from daemon.config import Settings, load_settings
 from daemon.errors import TooManyAttempts
 from daemon.services.ui_sessions import FailureLimiter, hash_password, password_matches
-from tests.central.conftest import CENTRAL_URL
-from tests.conftest import Client
-from tests.daemon_process import DaemonProcess, clean_env
+from tests.support.app import Client
+from tests.support.central import CENTRAL_URL
+from tests.support.daemon_process import DaemonProcess, clean_env
 
 PASSWORD = "correct horse battery"
 

@@ -12,10 +12,10 @@ from PIL import Image, ImageChops, ImageCms, ImageOps, ImageStat
 
 from daemon.imaging import colour, corrections
 from daemon.imaging.previews import Previews, init_decoders, make_previews
-from tests.conftest import Client
-from tests.factories import listing, register
-from tests.images import CORPUS, photo_like
 from tests.imaging import icc
+from tests.support.app import Client
+from tests.support.factories import listing, register
+from tests.support.images import CORPUS, photo_like
 
 P3_PHOTOS = ["heic/IMG_5195.HEIC", "heic/mobile/iphone_13_pro_max.HEIC"]
 # Compared at 150 px on the long edge, where JPEG noise averages out and a colour

@@ -19,9 +19,9 @@ from PIL import Image, TiffImagePlugin
 from daemon.imaging import damage
 from daemon.imaging.previews import PreviewError, init_decoders, make_previews
 from daemon.registration import messages
-from tests.conftest import Client
-from tests.factories import register
-from tests.images import CORPUS, photo_like
+from tests.support.app import Client
+from tests.support.factories import register
+from tests.support.images import CORPUS, photo_like
 
 DAMAGED = re.compile(r"truncated or damaged|image data is damaged")
 # Pillow warns as it skips TIFF tags cut off by the end of the file.

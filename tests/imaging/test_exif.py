@@ -11,7 +11,7 @@ from PIL import ExifTags, Image, TiffImagePlugin
 
 from daemon.imaging import exif
 from daemon.imaging.previews import init_decoders
-from tests.images import CORPUS, corpus_images
+from tests.support.images import CORPUS, corpus_images
 
 ALL_FILES = corpus_images()
 

@@ -11,7 +11,7 @@ from PIL import Image, ImageChops, ImageStat
 
 from daemon.imaging import previews
 from daemon.imaging.previews import PreviewError, make_previews
-from tests.images import CORPUS, exif_bytes, jpeg_bytes, photo_like, write_jpeg
+from tests.support.images import CORPUS, exif_bytes, jpeg_bytes, photo_like, write_jpeg
 
 # The hothash is every photo's id on every machine: these must never change.
 # If this test fails, the preview recipe or the pinned Pillow/pillow-heif changed.

@@ -18,16 +18,16 @@ from PIL import Image
 
 from daemon.imaging import raw
 from daemon.imaging.previews import PreviewError, Previews, make_previews
-from tests.conftest import Client
-from tests.factories import register
-from tests.images import CORPUS, write_jpeg
-from tests.raw_files import LENS, MAKE, MODEL, PreviewPlace, write_dng
+from tests.support.app import Client
+from tests.support.factories import register
+from tests.support.images import CORPUS, write_jpeg
+from tests.support.raw_files import LENS, MAKE, MODEL, PreviewPlace, write_dng
 
 # The hothash is a RAW-only photo's id on every machine: these must never change.
 # "preview": a DNG's embedded JPEG through the JPEG pipeline (pins Pillow, libjpeg-turbo
 # and the recipe, as the JPEG goldens do, and that a big enough preview is used).
 # "demosaic": a DNG without a preview, orientation 6 (pins LibRaw, raw.demosaic_params
-# and the rotation). The files are generated from exact arithmetic (tests/raw_files.py):
+# and the rotation). The files are generated from exact arithmetic (tests/support/raw_files.py):
 # the same pictures on every machine, so a failure here means the decoding changed.
 GOLDEN = {
     "preview": "4b8a0eda6f1e62350225b8b5ddfb6cd104d8acbb015df0bacdad0708ad1440b0",

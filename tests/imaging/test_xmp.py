@@ -17,9 +17,9 @@ from daemon.imaging.previews import init_decoders, make_previews
 from daemon.imaging.xmp import XmpData, XmpError
 from daemon.registration.workers import WorkerPool
 from protocol.photos import MAX_TAG_LENGTH, MAX_TAGS
-from tests import xmp_files
-from tests.images import photo_like
-from tests.xmp_files import container, hierarchical, leaves, packet
+from tests.support import xmp_files
+from tests.support.images import photo_like
+from tests.support.xmp_files import container, hierarchical, leaves, packet
 
 
 class Cold(TypedDict):

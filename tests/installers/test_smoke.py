@@ -14,7 +14,7 @@ import pytest
 import rawpy
 
 from installers import smoke
-from tests.images import BUNDLED_CORPUS
+from tests.support.images import BUNDLED_CORPUS
 
 pytestmark = pytest.mark.process
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import psutil
 import pytest
 
-from tests.daemon_process import DaemonProcess, cli
-from tests.images import CORPUS, corpus_images, write_jpeg
+from tests.support.daemon_process import DaemonProcess, cli
+from tests.support.images import CORPUS, corpus_images, write_jpeg
 
 pytestmark = pytest.mark.process
 

@@ -13,9 +13,9 @@ import pytest
 
 from daemon.imaging import damage
 from daemon.registration import messages
-from tests.conftest import Client
-from tests.factories import register
-from tests.images import CORPUS, restart_jpeg, with_data_lost
+from tests.support.app import Client
+from tests.support.factories import register
+from tests.support.images import CORPUS, restart_jpeg, with_data_lost
 
 MISSING = re.compile(r"^The picture data is damaged \(\d+ blocks missing\)")
 

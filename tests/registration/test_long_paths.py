@@ -9,11 +9,11 @@ from typing import Any
 import asyncpg
 
 from daemon.paths import MAX_PATH_BYTES
-from tests.conftest import Client
-from tests.factories import register
-from tests.images import write_jpeg
-from tests.long_paths import first_too_long, name_of, path_of
-from tests.registration.test_upload import send, upload_session
+from tests.support.app import Client
+from tests.support.factories import register
+from tests.support.images import write_jpeg
+from tests.support.long_paths import first_too_long, name_of, path_of
+from tests.support.registration import send, upload_session
 
 # Beyond what a PostgreSQL index entry holds (2704 bytes), as the tester's paths were.
 FAR_OVER = 3000

@@ -20,11 +20,11 @@ from daemon.imaging.previews import PreviewError, init_decoders, make_previews
 from daemon.registration import budget
 from daemon.registration.budget import DAEMON_SHARE, MB, ORDINARY, WORKER_SHARE, SharedMemory
 from daemon.registration.workers import WorkerPool
-from tests.daemon_process import DaemonProcess, clean_env
-from tests.factories import RssSampler, register_measured
-from tests.hostile import hostile_folder, palette_png
-from tests.images import CORPUS, photo_like
 from tests.imaging.icc import rgb_profile
+from tests.support.daemon_process import DaemonProcess, clean_env
+from tests.support.factories import RssSampler, register_measured
+from tests.support.hostile import hostile_folder, palette_png
+from tests.support.images import CORPUS, photo_like
 
 BUDGET_MB = 600
 
@@ -249,7 +249,7 @@ def test_estimates_cover_what_decoding_takes(
     photo.save(adobe_jpeg, quality=90, icc_profile=adobe)
     # Imported here: workers unpickling this module's tasks would load tifffile after
     # their memory ceiling is set, and that would eat into their allowance.
-    from tests.raw_files import write_dng
+    from tests.support.raw_files import write_dng
 
     # 12 MP RAWs, one for each way raw.py decodes: a full-size embedded preview (at the
     # coldpreview's scale too); one that only covers the hotpreview, the coldpreview

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import asyncpg
 
-from tests.conftest import Client
-from tests.factories import register
-from tests.images import write_jpeg
+from tests.support.app import Client
+from tests.support.factories import register
+from tests.support.images import write_jpeg
 
 
 async def _files(pool: asyncpg.Pool) -> list[tuple[str, str, bool, str]]:

@@ -14,9 +14,9 @@ import asyncpg
 import pytest
 
 from daemon.services import settings as settings_service
-from tests.conftest import Client
-from tests.factories import register
-from tests.images import write_jpeg
+from tests.support.app import Client
+from tests.support.factories import register
+from tests.support.images import write_jpeg
 
 
 async def _watch(pool: asyncpg.Pool, folder: Path, *, paused: bool = False) -> None:

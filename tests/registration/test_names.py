@@ -21,10 +21,10 @@ from daemon.store import input_sessions as sessions_store
 from daemon.store import photographers as photographers_store
 from daemon.store import registration as registration_store
 from daemon.store.base import Conn
-from tests.conftest import Client
-from tests.daemon_process import DaemonProcess, clean_env, cli
-from tests.factories import register
-from tests.images import photo_like, write_jpeg
+from tests.support.app import Client
+from tests.support.daemon_process import DaemonProcess, clean_env, cli
+from tests.support.factories import register
+from tests.support.images import photo_like, write_jpeg
 
 GOOD_PHOTOS = 150  # more than two of the job's chunks of 64, as in the report
 # Valid Unicode, so registered as they are: every byte of each name kept.

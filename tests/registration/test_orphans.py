@@ -14,10 +14,10 @@ import pytest
 from daemon.config import Settings
 from daemon.imaging import coldpreviews
 from daemon.registration.orphans import PendingFiles, sweep
-from tests.conftest import Client
-from tests.daemon_process import DaemonProcess, clean_env
-from tests.factories import hothash, listing, register
-from tests.images import write_jpeg
+from tests.support.app import Client
+from tests.support.daemon_process import DaemonProcess, clean_env
+from tests.support.factories import hothash, listing, register
+from tests.support.images import write_jpeg
 
 KEPT, CUT = 6, 40
 

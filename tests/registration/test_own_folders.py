@@ -7,9 +7,9 @@ from pathlib import Path
 import asyncpg
 
 from daemon.config import Settings
-from tests.conftest import Client
-from tests.factories import register
-from tests.images import write_jpeg
+from tests.support.app import Client
+from tests.support.factories import register
+from tests.support.images import write_jpeg
 
 
 async def test_a_folder_inside_the_daemons_own_is_422(

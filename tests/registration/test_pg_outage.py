@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from protocol.input_sessions import FINISHED
-from tests.daemon_process import DaemonProcess, clean_env
-from tests.images import write_jpeg
+from tests.support.daemon_process import DaemonProcess, clean_env
+from tests.support.images import write_jpeg
 
 pytestmark = pytest.mark.process
 

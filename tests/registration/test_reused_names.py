@@ -13,9 +13,9 @@ from typing import Any
 
 import asyncpg
 
-from tests.conftest import Client
-from tests.factories import register
-from tests.images import jpeg_bytes, photo_like, write_jpeg
+from tests.support.app import Client
+from tests.support.factories import register
+from tests.support.images import jpeg_bytes, photo_like, write_jpeg
 
 
 async def _files(pool: asyncpg.Pool) -> dict[str, tuple[str, str, bool]]:

@@ -14,9 +14,9 @@ from PIL import Image
 
 from daemon.config import Settings
 from daemon.services import input_sessions as sessions_service
-from tests.conftest import Client
-from tests.factories import finished, register
-from tests.images import CORPUS, corpus_damaged, corpus_files, corpus_images, write_jpeg
+from tests.support.app import Client
+from tests.support.factories import finished, register
+from tests.support.images import CORPUS, corpus_damaged, corpus_files, corpus_images, write_jpeg
 
 
 async def all_rows(pool: asyncpg.Pool, sql: str, *args: Any) -> list[asyncpg.Record]:

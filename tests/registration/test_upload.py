@@ -2,34 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from pathlib import Path
-from typing import Any
 
 import asyncpg
 
-from tests.conftest import Client
-from tests.images import CORPUS, write_jpeg
-
-
-async def upload_session(client: Client) -> str:
-    response = await client.post(
-        "/api/input-sessions",
-        json={"name": "Laptop", "source_path": "C:\\Users\\kjell\\Pictures", "upload": True},
-    )
-    assert response.status_code == 201, response.text
-    body = response.json()
-    assert body["status"] == "uploading"
-    return str(body["id"])
-
-
-async def send(client: Client, session_id: str, master: Path, metadata: dict[str, Any]) -> Any:
-    return await client.post(
-        f"/api/input-sessions/{session_id}/groups",
-        files={"file": (master.name, master.read_bytes(), "application/octet-stream")},
-        data={"metadata": json.dumps(metadata)},
-    )
+from tests.support.app import Client
+from tests.support.images import CORPUS, write_jpeg
+from tests.support.registration import send, upload_session
 
 
 async def test_upload_check_and_complete(

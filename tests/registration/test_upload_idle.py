@@ -20,8 +20,8 @@ from daemon.services import input_sessions as sessions_service
 from daemon.services import settings as settings_service
 from protocol.input_sessions import GroupOutcome, InputSession, InputSessionCreate
 from protocol.local import DataPaths
-from tests.conftest import Client
-from tests.images import write_jpeg
+from tests.support.app import Client
+from tests.support.images import write_jpeg
 
 IDLE = 1  # seconds: the test's idle timeout
 

@@ -10,7 +10,7 @@ import pytest
 
 from daemon.imaging.previews import PreviewError
 from daemon.registration.workers import WorkerPool
-from tests.images import CORPUS
+from tests.support.images import CORPUS
 
 
 def crash() -> None:

@@ -9,11 +9,11 @@ from typing import Any
 
 from PIL import Image
 
-from tests import xmp_files
-from tests.conftest import Client
-from tests.factories import register
-from tests.images import write_jpeg
-from tests.xmp_files import hierarchical, packet
+from tests.support import xmp_files
+from tests.support.app import Client
+from tests.support.factories import register
+from tests.support.images import write_jpeg
+from tests.support.xmp_files import hierarchical, packet
 
 
 async def photos_by_master(client: Client) -> dict[str, dict[str, Any]]:

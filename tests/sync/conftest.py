@@ -4,35 +4,17 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import Protocol
 
 import pytest
 
 from daemon.database import ensure_database, run_migrations
 from daemon.embedded_pg import EmbeddedPostgres
-from tests.conftest import scratch_database
-from tests.daemon_process import DaemonProcess, clean_env, free_port
+from tests.support.app import scratch_database
+from tests.support.daemon_process import DaemonProcess, clean_env, free_port
+from tests.support.sync import CENTRAL_TEMPLATE, LinkedLocal, MachineToken, MakeLocal
 from tests.sync.flows import add_target, register
-
-CENTRAL_TEMPLATE = "central_template"
-
-
-class MakeLocal(Protocol):
-    """`make_local(name, **env)`: a started, healthy local daemon on its own data dir."""
-
-    def __call__(self, name: str, **env: str) -> DaemonProcess: ...
-
-
-MachineToken = Callable[[DaemonProcess, str], str]
-
-
-class LinkedLocal(Protocol):
-    """`linked_local(photos, name="laptop", **env)`: a local daemon that registered the
-    folder `photos` and has `central` as its sync target, with a token of its own."""
-
-    def __call__(self, photos: Path, name: str = "laptop", **env: str) -> DaemonProcess: ...
 
 
 @pytest.fixture(scope="session")

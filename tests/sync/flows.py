@@ -12,8 +12,8 @@ import asyncpg
 
 from daemon.database import CATALOG_DATABASE
 from daemon.embedded_pg import SUPERUSER, PostmasterPid
-from tests.daemon_process import DaemonProcess
-from tests.images import write_jpeg
+from tests.support.daemon_process import DaemonProcess
+from tests.support.images import write_jpeg
 
 RUN_TIMEOUT = 300.0
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.daemon_process import DaemonProcess, cli, free_port
-from tests.sync.conftest import MachineToken, MakeLocal
+from tests.support.daemon_process import DaemonProcess, cli, free_port
+from tests.support.sync import MachineToken, MakeLocal
 from tests.sync.flows import add_target, new_photos, register, start_sync, sync_now, wait_run
 
 pytestmark = pytest.mark.process

@@ -9,9 +9,9 @@ import pytest
 from schemathesis.checks import not_a_server_error
 
 from protocol.sync import INSTALLATION_HEADER, SYNC_PROTOCOL_VERSION, SYNC_VERSION_HEADER
-from tests.daemon_process import DaemonProcess
-from tests.fuzzing import fuzz_operations
-from tests.sync.conftest import MachineToken
+from tests.support.daemon_process import DaemonProcess
+from tests.support.fuzzing import fuzz_operations
+from tests.support.sync import MachineToken
 
 pytestmark = pytest.mark.process
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.daemon_process import DaemonProcess, cli
-from tests.images import CORPUS, corpus_images, jpeg_bytes, photo_like, write_jpeg
-from tests.sync.conftest import LinkedLocal, MachineToken, MakeLocal
+from tests.support.daemon_process import DaemonProcess, cli
+from tests.support.images import CORPUS, corpus_images, jpeg_bytes, photo_like, write_jpeg
+from tests.support.sync import LinkedLocal, MachineToken, MakeLocal
 from tests.sync.flows import (
     add_target,
     assert_mirrored,

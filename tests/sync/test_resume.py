@@ -14,9 +14,9 @@ import pytest
 
 from daemon.database import with_database
 from daemon.embedded_pg import EmbeddedPostgres
-from tests.daemon_process import DaemonProcess
-from tests.images import CORPUS
-from tests.sync.conftest import LinkedLocal
+from tests.support.daemon_process import DaemonProcess
+from tests.support.images import CORPUS
+from tests.support.sync import LinkedLocal
 from tests.sync.flows import (
     assert_mirrored,
     execute,

@@ -7,8 +7,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from protocol.sync import TOKEN_PREFIX
-from tests.daemon_process import DaemonProcess
-from tests.sync.conftest import MachineToken, MakeLocal
+from tests.support.daemon_process import DaemonProcess
+from tests.support.sync import MachineToken, MakeLocal
 
 pytestmark = pytest.mark.process
 

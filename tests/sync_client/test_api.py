@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from pathlib import Path
 
-from tests.conftest import Client
+from tests.support.app import Client
 
 
 async def test_targets_crud_never_shows_the_token(client: Client, tmp_path: Path) -> None:

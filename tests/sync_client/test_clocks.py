@@ -20,7 +20,7 @@ from daemon.store import sync as store
 from daemon.store.sync import Target
 from daemon.sync.pusher import Progress, Push, PushSpec
 from protocol.sync import SyncReceipt
-from tests.factories import add_photo, hothash
+from tests.support.factories import add_photo, hothash
 
 LAST = datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)
 AHEAD = timedelta(days=365)

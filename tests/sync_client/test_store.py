@@ -13,7 +13,7 @@ import pytest
 from daemon.errors import Conflict
 from daemon.store import sync as store
 from daemon.store.sync import Target
-from tests.factories import add_photo, hothash
+from tests.support.factories import add_photo, hothash
 
 NOW = datetime(2025, 6, 1, tzinfo=UTC)
 

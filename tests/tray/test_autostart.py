@@ -13,7 +13,7 @@ from types import TracebackType
 import pytest
 from PIL import Image
 
-from tests.daemon_process import clean_env, cli
+from tests.support.daemon_process import clean_env, cli
 from tray import autostart
 from tray.autostart import (
     APPROVED_KEY,

@@ -17,8 +17,8 @@ import pytest
 from daemon.config import load_settings
 from daemon.embedded_pg import EmbeddedPostgres
 from protocol.local import RuntimeInfo, lock_held
-from tests.daemon_process import DaemonProcess, clean_env, cli
-from tests.images import write_jpeg
+from tests.support.daemon_process import DaemonProcess, clean_env, cli
+from tests.support.images import write_jpeg
 from tests.tray.central import RefusingCentral
 from tests.tray.headless import BACKEND, find_item, menu_texts, wait_for
 from tray import desktop

@@ -9,8 +9,8 @@ import pytest
 
 from protocol.sync import SyncStatus
 from protocol.words import plural
+from tests.support.tray_status import NOW, activity, running, session, target
 from tests.tray.headless import BACKEND, find_item, menu_texts
-from tests.tray.test_status import NOW, activity, running, session, target
 from tray.icons import ICON_STATES, IconState
 from tray.menu import Actions, MenuModel, build, model
 from tray.render_icons import render

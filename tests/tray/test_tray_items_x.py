@@ -9,10 +9,9 @@ from pathlib import Path
 import pytest
 
 from protocol.input_sessions import InputSession
-from tests.daemon_process import clean_env
-from tests.images import write_jpeg
-from tests.tray.central import RefusingCentral
-from tests.tray.test_tray_x import (
+from tests.support.daemon_process import clean_env
+from tests.support.images import write_jpeg
+from tests.support.tray import (
     ARTIFACTS,
     docked,
     healthy_client,
@@ -20,6 +19,7 @@ from tests.tray.test_tray_x import (
     open_menu,
     quit_from_menu,
 )
+from tests.tray.central import RefusingCentral
 from tests.tray.xsession import XSession
 
 pytestmark = pytest.mark.x11

@@ -17,19 +17,22 @@ import psutil
 import pytest
 
 from daemon.embedded_pg import EmbeddedPostgres
-from protocol.client import DaemonClient
 from protocol.local import DataPaths, RuntimeInfo, lock_held
-from tests.daemon_process import DaemonProcess, clean_env
-from tests.images import write_jpeg
+from tests.support.daemon_process import DaemonProcess, clean_env
+from tests.support.images import write_jpeg
+from tests.support.tray import (
+    ARTIFACTS,
+    docked,
+    healthy_client,
+    launch_tray,
+    open_menu,
+    quit_from_menu,
+)
 from tests.tray.central import RefusingCentral
-from tests.tray.xsession import Geometry, SessionError, XSession
+from tests.tray.xsession import XSession
 from tray import backend
 
 pytestmark = [pytest.mark.x11, pytest.mark.process]
-
-REPO = Path(__file__).resolve().parents[2]
-# Screenshots a reviewer can look at after a run (CI keeps the folder as an artifact).
-ARTIFACTS = REPO / ".artifacts" / "tray"
 
 
 @pytest.fixture(autouse=True)
@@ -44,58 +47,6 @@ def no_daemon_left(tmp_path: Path) -> Iterator[None]:
     for proc in EmbeddedPostgres(data / "pgdata").processes():
         with contextlib.suppress(psutil.Error):
             proc.kill()
-
-
-def launch_tray(
-    session: XSession, tmp_path: Path, data: Path, env: dict[str, str], name: str = "tray"
-) -> subprocess.Popen[bytes]:
-    """`hotprevue tray` in the session, with a private config folder for autostart."""
-    extra = {
-        **env,
-        "XDG_CONFIG_HOME": str(tmp_path / "config"),
-        "HOTPREVUE_PORT": env.get("HOTPREVUE_PORT", "0"),
-    }
-    argv = [sys.executable, "-m", "daemon.cli", "tray", "--data-dir", str(data)]
-    return session.launch(argv, name=name, extra_env=extra)
-
-
-def docked(session: XSession) -> Geometry:
-    icons = session.wait_for(session.tray_icons, timeout=20, what="the tray icon")
-    assert len(icons) == 1
-    return icons[0]
-
-
-def open_menu(session: XSession, icon: Geometry) -> Geometry:
-    # A click in the instant the icon is docked but not yet mapped for input is lost,
-    # as it would be for a user: click again, as a user would.
-    for _ in range(3):
-        session.click(*icon.centre, button=3)
-        with contextlib.suppress(SessionError):
-            return session.wait_for(session.visible_menu, timeout=3, what="the tray menu")
-    raise AssertionError("the tray menu did not open on three right clicks")
-
-
-def healthy_client(data: Path, timeout: float = 60) -> DaemonClient:
-    """The API of the daemon the tray runs, once /health answers."""
-    paths = DataPaths(data)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        info = RuntimeInfo.read(paths.runtime)
-        if info is not None and paths.api_key.exists():
-            client = DaemonClient(info.url, paths.api_key.read_text().strip(), timeout=5)
-            try:
-                client.get("/health", dict)
-                return client
-            except OSError:
-                pass
-        time.sleep(0.1)
-    raise AssertionError("the tray's daemon did not become healthy")
-
-
-def quit_from_menu(session: XSession, icon: Geometry) -> None:
-    """Quit is the menu's last item: Up from a fresh menu selects it."""
-    open_menu(session, icon)
-    session.key("Up", "Return")
 
 
 def test_the_real_tray_docks_opens_its_menu_syncs_and_quits(

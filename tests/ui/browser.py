@@ -29,8 +29,8 @@ from playwright.sync_api import (
     sync_playwright,
 )
 
-from tests.daemon_process import DaemonProcess, cli
 from tests.support import tiers
+from tests.support.daemon_process import DaemonProcess, cli
 
 T = TypeVar("T")
 DEFAULT_CHROMIUM = "/usr/bin/chromium"

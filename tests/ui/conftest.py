@@ -7,8 +7,8 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Page
 
-from tests.daemon_process import DaemonProcess, cli
-from tests.images import BUNDLED_CORPUS
+from tests.support.daemon_process import DaemonProcess, cli
+from tests.support.images import BUNDLED_CORPUS
 from tests.ui.browser import VIEWPORT, Console, UiDaemon, chromium, screenshot
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from daemon.security import API_KEY_HEADER
-from tests.conftest import LOCAL_BASE_URL, Client
+from tests.support.app import LOCAL_BASE_URL, Client
 
 
 @dataclass

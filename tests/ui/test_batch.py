@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.benchmarks.catalog import fill
-from tests.daemon_process import DaemonProcess
+from tests.support.daemon_process import DaemonProcess
 from tests.sync.flows import catalog_dsn
 from tests.ui.browser import UiDaemon, hothashes_in_view, run_async, tile, wait_for_tiles
 

@@ -14,7 +14,7 @@ from playwright.sync_api import Page, Request, expect
 
 from daemon.database import with_database
 from daemon.embedded_pg import EmbeddedPostgres
-from tests.daemon_process import DaemonProcess, clean_env
+from tests.support.daemon_process import DaemonProcess, clean_env
 from tests.sync.flows import add_target, sync_now
 from tests.ui.browser import (
     Console,

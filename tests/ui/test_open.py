@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.daemon_process import DaemonProcess, clean_env, cli
+from tests.support.daemon_process import DaemonProcess, clean_env, cli
 
 pytestmark = pytest.mark.process
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page
 
-from tests.daemon_process import free_port
+from tests.support.daemon_process import free_port
 from tests.ui.browser import UiDaemon
 
 pytestmark = [pytest.mark.browser, pytest.mark.process]

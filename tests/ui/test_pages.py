@@ -10,7 +10,7 @@ import pytest
 from daemon import ui_assets
 from daemon.config import Settings
 from daemon.security import API_KEY_HEADER, CONTENT_SECURITY_POLICY
-from tests.conftest import Client
+from tests.support.app import Client
 
 HTML = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
 

@@ -12,7 +12,7 @@ from litestar.testing import AsyncTestClient
 from daemon.app import create_app
 from daemon.config import Settings, load_settings
 from daemon.security import API_KEY_HEADER
-from tests.conftest import LOCAL_BASE_URL, Client
+from tests.support.app import LOCAL_BASE_URL, Client
 from tests.ui.sessions import Browser, login_link_token, sign_in
 
 COOKIE = "hotprevue_session_8000"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.daemon_process import DaemonProcess, clean_env, free_port
+from tests.support.daemon_process import DaemonProcess, clean_env, free_port
 from tests.ui.browser import VIEWPORT, Console, UiDaemon, wait_for_tiles
 
 pytestmark = [pytest.mark.browser, pytest.mark.process]

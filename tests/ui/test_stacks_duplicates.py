@@ -12,8 +12,8 @@ from urllib.parse import urlencode
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from tests.daemon_process import cli
-from tests.images import BUNDLED_CORPUS
+from tests.support.daemon_process import cli
+from tests.support.images import BUNDLED_CORPUS
 from tests.ui.browser import TILES, UiDaemon, api, screenshot, tile, wait_for_tiles
 
 pytestmark = [pytest.mark.browser, pytest.mark.process]

@@ -12,8 +12,8 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from tests.daemon_process import DaemonProcess, clean_env
-from tests.images import BUNDLED_CORPUS, restart_jpeg, with_data_lost, write_jpeg
+from tests.support.daemon_process import DaemonProcess, clean_env
+from tests.support.images import BUNDLED_CORPUS, restart_jpeg, with_data_lost, write_jpeg
 from tests.ui.browser import Console, UiDaemon, api, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.process]

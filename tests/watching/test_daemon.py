@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from tests.daemon_process import DaemonProcess
-from tests.watching.conftest import photo
+from tests.support.daemon_process import DaemonProcess
+from tests.support.watching import photo
 
 pytestmark = pytest.mark.process
 

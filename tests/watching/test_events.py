@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.watching.conftest import Watching, photo, write_photo
-from tests.xmp_files import lightroom
+from tests.support.watching import Watching, photo, write_photo
+from tests.support.xmp_files import lightroom
 
 pytestmark = pytest.mark.slow
 

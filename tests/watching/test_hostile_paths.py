@@ -12,8 +12,8 @@ import pytest
 
 from daemon.config import Settings
 from daemon.paths import MAX_PATH_BYTES
-from tests.long_paths import first_too_long, path_of
-from tests.watching.conftest import QUIET, Watching, write_photo
+from tests.support.long_paths import first_too_long, path_of
+from tests.support.watching import QUIET, Watching, write_photo
 
 pytestmark = pytest.mark.slow
 

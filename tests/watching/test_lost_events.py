@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from daemon.watching.folder import POLL_INTERVAL
-from tests.watching.conftest import Watching, photo
+from tests.support.watching import Watching, photo
 
 pytestmark = pytest.mark.slow
 

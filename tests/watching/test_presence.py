@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.watching.conftest import Watching, write_photo
+from tests.support.watching import Watching, write_photo
 
 pytestmark = pytest.mark.slow
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.images import jpeg_bytes, photo_like
-from tests.watching.conftest import Watching, write_photo
+from tests.support.images import jpeg_bytes, photo_like
+from tests.support.watching import Watching, write_photo
 
 pytestmark = pytest.mark.slow
 

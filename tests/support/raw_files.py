@@ -20,7 +20,7 @@ import tifffile
 from numpy.typing import NDArray
 from PIL import Image
 
-from tests.images import exif_bytes
+from tests.support.images import exif_bytes
 
 WHITE_LEVEL = 4095
 # TIFF field types.

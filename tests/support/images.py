@@ -12,7 +12,7 @@ from PIL import Image
 
 # Real camera files kept in the repository; ATTRIBUTION.md there names each file's source
 # and licence.
-BUNDLED_CORPUS = Path(__file__).resolve().parent / "corpus"
+BUNDLED_CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 # Points the tests at a bigger corpus of the same layout (such as the whole exif-samples
 # set); CI runs the tests marked `corpus` once more against it when it is present.
 CORPUS_VARIABLE = "HOTPREVUE_TEST_CORPUS"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from tests.images import CORPUS, photo_like
+from tests.support.images import CORPUS, photo_like
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 

@@ -15,8 +15,8 @@ import asyncpg
 import psutil
 
 from protocol.input_sessions import FINISHED
-from tests.conftest import Client
-from tests.daemon_process import DaemonProcess
+from tests.support.app import Client
+from tests.support.daemon_process import DaemonProcess
 
 HASH_A = "a" * 64
 
