@@ -41,6 +41,7 @@ SKIPPED = {
     "installers.build": "builds the program (half an hour)",
     "installers.smoke": "needs the built program, and root for the .deb",
     'pip install -e ".[dev]"': "runs the whole test suite, this test included",
+    "pytest -m process": "runs tiers of the test suite, this test among them",
     "xvfb dbus-daemon": "installs system packages as root",
     "HOTPREVUE_TEST_CORPUS": "runs tests over a corpus outside the repository",
 }
