@@ -67,7 +67,9 @@ Entity = Literal[
 ]
 # Where each table's rows point: (field, table pointed at). Photos are shared by
 # hothash: a row may point at any photo. Every other row a machine sends points at its
-# own rows only; central refuses a batch that points at another machine's.
+# own rows only; central refuses a batch that points at another machine's. A push takes
+# along the rows its changes point at by this map, and central counts them apart from
+# the changes by it.
 POINTERS: dict[str, tuple[tuple[str, str], ...]] = {
     "events": (("parent_id", "events"), ("cover_hothash", "photos")),
     "input_sessions": (

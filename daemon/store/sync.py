@@ -17,6 +17,7 @@ import msgspec
 from daemon.errors import Conflict
 from daemon.store.base import Conn, to_struct, to_structs
 from protocol.sync import (
+    POINTERS,
     SyncBatch,
     SyncCategory,
     SyncCollection,
@@ -186,29 +187,6 @@ ROW_TYPES: dict[str, type[msgspec.Struct]] = {
     "text_items": SyncTextItem,
     "collection_items": SyncCollectionItem,
     "photo_corrections": SyncPhotoCorrection,
-}
-# Where each table's rows point: (field of the sent row, table pointed at). A row
-# pointed at that central may lack goes with the batch (central checks keys per batch).
-REFERENCES: dict[str, tuple[tuple[str, str], ...]] = {
-    "photos": (
-        ("photographer_id", "photographers"),
-        ("category_id", "categories"),
-        ("event_id", "events"),
-        ("input_session_id", "input_sessions"),
-    ),
-    "input_sessions": (
-        ("default_photographer_id", "photographers"),
-        ("default_event_id", "events"),
-    ),
-    "events": (("parent_id", "events"), ("cover_hothash", "photos")),
-    "collections": (("cover_hothash", "photos"),),
-    "collection_items": (
-        ("collection_id", "collections"),
-        ("hothash", "photos"),
-        ("text_item_id", "text_items"),
-    ),
-    "image_files": (("hothash", "photos"),),
-    "photo_corrections": (("hothash", "photos"),),
 }
 # The key a row has in sync_log and in a tombstone (photos and corrections: the hothash).
 _KEY_FIELD = {
@@ -383,7 +361,9 @@ def _pointed_at(new: dict[str, dict[str, Any]], seen: dict[str, set[str]]) -> di
     """Keys the new rows point at that were never looked up, per table."""
     wanted: dict[str, set[str]] = defaultdict(set)
     for table, keyed in new.items():
-        for field, pointed in REFERENCES.get(table, ()):
+        # A row pointed at that central may lack goes with the batch (central checks
+        # keys per batch, and counts such rows apart from the changes by the same map).
+        for field, pointed in POINTERS.get(table, ()):
             for row in keyed.values():
                 value = row[field]
                 if value is not None and str(value) not in seen[pointed]:

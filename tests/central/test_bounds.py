@@ -9,12 +9,10 @@ import asyncpg
 import msgspec
 
 from daemon.paths import MAX_PATH_BYTES
-from daemon.store.sync import REFERENCES
 from protocol.photos import MAX_EXIF_TEXT, MAX_TAG_LENGTH, MAX_TAGS
 from protocol.sync import (
     MAX_BATCH_BYTES,
     MAX_BATCH_ROWS,
-    POINTERS,
     SyncBatch,
     SyncDeletion,
     SyncEvent,
@@ -90,14 +88,6 @@ async def test_a_batch_of_more_changes_than_the_protocol_allows_is_refused(
         SyncBatch(after=0, upto=1, machine_name="laptop", events=children + parents),
     )
     assert receipt["received"] == 2 * MAX_BATCH_ROWS
-
-
-def test_central_counts_changes_by_the_pointers_a_push_follows() -> None:
-    """A push takes along the rows its changes point at: central tells them apart by the
-    same pointers, or it would count them as changes and refuse a push within bounds."""
-    assert {table: set(pointers) for table, pointers in REFERENCES.items()} == {
-        table: set(pointers) for table, pointers in POINTERS.items()
-    }
 
 
 async def test_a_body_larger_than_a_batch_may_be_is_413(
