@@ -33,9 +33,29 @@ from typing import BinaryIO, NamedTuple
 
 from PIL import Image
 
+from daemon.imaging import tiff
+
 TRUNCATED = "image data ends early: the file is truncated or damaged"
 # A header structure bigger than this is not read (nothing real comes close).
 MAX_HEADER_BYTES = 16 * 1024 * 1024
+
+
+# What decoders say when the data stops short or never starts (Pillow for JPEG, PNG
+# and TIFF; libheif).
+_TRUNCATION_MESSAGES = (
+    "image file is truncated",
+    "Truncated File Read",
+    "cannot load this image",
+    "Unexpected end of file",
+)
+
+
+def decode_failure(exc: Exception) -> str:
+    """A decoder's exception as a sentence for the file's owner."""
+    text = str(exc)
+    if any(message in text for message in _TRUNCATION_MESSAGES):
+        return TRUNCATED
+    return f"cannot decode image: {text}"
 
 
 class Damaged(Exception):
@@ -341,19 +361,15 @@ _TIFF_TYPE_SIZES = {
 
 def _tiff(handle: BinaryIO, size: int) -> None:
     """Every value of the first directory (the picture's) must lie inside the file."""
-    header = handle.read(16)
-    order = {b"II": "<", b"MM": ">"}.get(header[:2])
-    if order is None:
+    header = tiff.header(handle.read(16))
+    if header is None:
         return
-    (magic,) = struct.unpack(order + "H", header[2:4])
-    big = magic == 43
+    order, big = header.order, header.big
     if big:
-        (directory,) = struct.unpack(order + "Q", header[8:16])
         count_format, entry_format, entry_size, inline = "Q", "HHQ8s", 20, 8
     else:
-        (directory,) = struct.unpack(order + "I", header[4:8])
         count_format, entry_format, entry_size, inline = "H", "HHI4s", 12, 4
-    handle.seek(directory)
+    handle.seek(header.first_ifd)
     count_bytes = handle.read(struct.calcsize(count_format))
     if len(count_bytes) < struct.calcsize(count_format):
         raise Damaged(TRUNCATED)

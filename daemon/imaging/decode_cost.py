@@ -16,13 +16,8 @@ from pathlib import Path
 from PIL import Image, JpegImagePlugin
 
 from daemon.imaging import grouping
-from daemon.imaging.previews import (
-    ALLOWED_FORMATS,
-    BASE_PX,
-    JPEG_MAX_PIXELS,
-    OTHER_MAX_PIXELS,
-    init_decoders,
-)
+from daemon.imaging.hothash import ALLOWED_FORMATS, BASE_PX, JPEG_MAX_PIXELS, OTHER_MAX_PIXELS
+from daemon.imaging.previews import init_decoders
 
 MB = 1024 * 1024
 # Python objects, codec state and the encoded previews: what even a tiny image costs.
@@ -154,9 +149,9 @@ def _jpeg_bytes(image: JpegImagePlugin.JpegImageFile, coldpreview_max_px: int) -
 
 
 def _draft_pixels(width: int, height: int, cover_px: int) -> int:
-    """Pixels libjpeg decodes when previews.py drafts the image to cover cover_px.
+    """Pixels libjpeg decodes when hothash.py drafts the image to cover cover_px.
 
-    The same arithmetic as previews._decode and Pillow's JpegImageFile.draft: the
+    The same arithmetic as hothash._decode and Pillow's JpegImageFile.draft: the
     largest of 1/8, 1/4, 1/2 that still covers the target."""
     scale = cover_px / max(width, height)
     if scale >= 1:

@@ -4,14 +4,14 @@ A RAW file becomes a picture one of two ways, chosen from the file alone so that
 coldpreview setting never changes a hothash:
 
 - its embedded JPEG preview, when that covers the hotpreview's base (BASE_PX, or all
-  a half-size demosaic would give): decoded by previews.py exactly as a JPEG file is
+  a half-size demosaic would give): decoded by hothash.py exactly as a JPEG file is
   (the same draft scale, resampling and encoding: the same hothash recipe). The
   coldpreview comes from it too when it covers coldpreview_max_px;
 - otherwise a half-size demosaic (`demosaic_params`): each 2x2 Bayer block becomes one
   pixel, with no interpolation, at a quarter of a full demosaic's cost. LibRaw (pinned
   with rawpy in pyproject.toml) and those parameters decide such a photo's hothash.
 
-Both come out as the sensor stored them and are stood upright once, by previews.py,
+Both come out as the sensor stored them and are stood upright once, by hothash.py,
 from LibRaw's `flip` (cameras store their previews unrotated too).
 
 EXIF is read as for other photos (exif.py): TIFF-based RAWs through Pillow's TIFF
@@ -36,8 +36,8 @@ import numpy as np
 import rawpy
 from PIL import ExifTags, Image, UnidentifiedImageError
 
-from daemon.imaging import damage, exif, previews
-from daemon.imaging.previews import BASE_PX, OTHER_MAX_PIXELS, PreviewError, Previews
+from daemon.imaging import damage, exif, hothash, tiff
+from daemon.imaging.hothash import BASE_PX, OTHER_MAX_PIXELS, PreviewError, Previews
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +57,7 @@ def demosaic_params() -> rawpy.Params:
         auto_bright_thr=0.01,
         bright=1.0,
         highlight_mode=rawpy.HighlightMode.Clip,
-        user_flip=0,  # previews.py stands it upright, as it does the embedded preview
+        user_flip=0,  # hothash.py stands it upright, as it does the embedded preview
     )
 
 
@@ -65,7 +65,6 @@ def demosaic_params() -> rawpy.Params:
 _FLIP_TO_ORIENTATION = {0: 1, 1: 2, 2: 4, 3: 3, 4: 5, 5: 8, 6: 6, 7: 7}
 # RAW formats that are TIFF files; ORF and RW2 only differ in the header's magic number.
 _TIFF_SUFFIXES = frozenset({".dng", ".cr2", ".nef", ".arw", ".pef", ".srw", ".orf", ".rw2"})
-_TIFF_MAGIC = {42, 0x4F52, 0x5352, 0x55}  # TIFF, ORF ("RO", "RS"), RW2 ("U")
 _TAG = ExifTags.Base
 # The tags exif.extract_fields reads from the Exif IFD, which TIFF/EP (and so several
 # cameras' RAWs) keeps in IFD0 instead.
@@ -131,7 +130,7 @@ def make_previews(path: Path, *, coldpreview_max_px: int, quality: int) -> Previ
     except PermissionError:
         raise PreviewError("permission denied") from None
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
-        raise PreviewError(previews._decode_failure(exc)) from None
+        raise PreviewError(damage.decode_failure(exc)) from None
     except MemoryError:
         raise PreviewError("out of memory decoding the RAW file") from None
 
@@ -189,7 +188,7 @@ def _from(
     quality: int,
 ) -> Previews:
     with image:
-        return previews._from_image(
+        return hothash.from_image(
             image,
             coldpreview_max_px=coldpreview_max_px,
             quality=quality,
@@ -298,17 +297,13 @@ def _tiff_tags(path: Path) -> tuple[_Tags, _Tags, _Tags]:
         return empty
     try:
         with path.open("rb") as handle:
-            head = handle.read(8)
-            order = {b"II": "<", b"MM": ">"}.get(head[:2])
-            if order is None or len(head) < 8:
-                return empty
-            magic, offset = struct.unpack(order + "HI", head[2:8])
-            if magic not in _TIFF_MAGIC:
+            head = tiff.header(handle.read(8))
+            if head is None or head.magic not in tiff.RAW_MAGIC:
                 return empty
             tags = Image.Exif()
             # Given the byte order and IFD0's offset, Pillow never looks at the magic.
-            tags.endian = order
-            tags.load_from_fp(handle, offset)
+            tags.endian = head.order
+            tags.load_from_fp(handle, head.first_ifd)
             return (
                 dict(tags.items()),
                 _sub_ifd(tags, ExifTags.IFD.Exif),
@@ -369,9 +364,9 @@ def _raw_header(path: Path) -> bool:
             head = handle.read(16)
     except OSError:
         return False
-    order = {b"II": "<", b"MM": ">"}.get(head[:2])
-    if order is not None and len(head) >= 4:
-        return struct.unpack(order + "H", head[2:4])[0] in _TIFF_MAGIC
+    number = tiff.magic(head)
+    if number is not None:
+        return number in tiff.RAW_MAGIC
     return head.startswith(b"FUJIFILM") or head[4:12] == b"ftypcrx "
 
 
@@ -383,14 +378,11 @@ def _check_complete(path: Path) -> None:
     # struct.error: a structure this reader does not follow; LibRaw has the last word.
     with path.open("rb") as handle, contextlib.suppress(struct.error):
         size = path.stat().st_size
-        head = handle.read(8)
-        order = {b"II": "<", b"MM": ">"}.get(head[:2])
-        if order is None or len(head) < 8:
+        head = tiff.header(handle.read(8))
+        if head is None or head.magic not in tiff.RAW_MAGIC:
             return
-        magic, first = struct.unpack(order + "HI", head[2:8])
-        if magic not in _TIFF_MAGIC:
-            return
-        pending, seen = [first], set[int]()
+        order = head.order
+        pending, seen = [head.first_ifd], set[int]()
         while pending and len(seen) < _MAX_IFDS:
             offset = pending.pop()
             if offset == 0 or offset in seen:

@@ -27,7 +27,7 @@ import asyncpg
 from daemon.database import UNAVAILABLE, connection_lost
 from daemon.imaging import coldpreviews
 from daemon.imaging.grouping import DirectoryCounts, FileGroup, ScanProblem, scan, sidecar_for
-from daemon.imaging.previews import PreviewError, Previews
+from daemon.imaging.hothash import PreviewError, Previews
 from daemon.registration import changes, storing
 from daemon.registration.feed import GroupFeed
 from daemon.registration.orphans import PendingFiles

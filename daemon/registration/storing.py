@@ -19,7 +19,7 @@ import asyncpg
 from daemon.errors import Invalid
 from daemon.imaging import coldpreviews
 from daemon.imaging.grouping import FileGroup, FileRef
-from daemon.imaging.previews import Previews
+from daemon.imaging.hothash import Previews
 from daemon.paths import storable_text
 from daemon.registration import changes
 from daemon.store import image_files

@@ -31,7 +31,8 @@ import psutil
 from daemon.config import DEFAULT_DECODE_MEMORY_MB
 from daemon.imaging import xmp
 from daemon.imaging.decode_cost import decode_cost
-from daemon.imaging.previews import PreviewError, Previews, init_decoders, make_previews
+from daemon.imaging.hothash import PreviewError, Previews
+from daemon.imaging.previews import init_decoders, make_previews
 from daemon.registration import budget
 from daemon.registration.budget import MB, ORDINARY, MemoryPlan, SharedMemory
 

@@ -17,7 +17,7 @@ import msgspec
 from daemon.errors import Conflict, Invalid, found
 from daemon.imaging import coldpreviews
 from daemon.imaging.grouping import TOO_LONG_FILE, FileGroup, FileRef
-from daemon.imaging.previews import PreviewError
+from daemon.imaging.hothash import PreviewError
 from daemon.paths import (
     PSEUDO_FILESYSTEMS,
     escaped,

@@ -11,7 +11,8 @@ import pytest
 from PIL import Image, ImageChops, ImageCms, ImageOps, ImageStat
 
 from daemon.imaging import colour, corrections
-from daemon.imaging.previews import Previews, init_decoders, make_previews
+from daemon.imaging.hothash import Previews
+from daemon.imaging.previews import init_decoders, make_previews
 from tests.imaging import icc
 from tests.support.app import Client
 from tests.support.factories import listing, register

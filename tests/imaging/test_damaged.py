@@ -17,7 +17,8 @@ import pytest
 from PIL import Image, TiffImagePlugin
 
 from daemon.imaging import damage
-from daemon.imaging.previews import PreviewError, init_decoders, make_previews
+from daemon.imaging.hothash import PreviewError
+from daemon.imaging.previews import init_decoders, make_previews
 from daemon.registration import messages
 from tests.support.app import Client
 from tests.support.factories import register

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageChops, ImageStat
 
-from daemon.imaging import previews
-from daemon.imaging.previews import PreviewError, make_previews
+from daemon.imaging.hothash import PreviewError, Previews
+from daemon.imaging.previews import make_previews
 from tests.support.images import CORPUS, exif_bytes, jpeg_bytes, photo_like, write_jpeg
 
 # The hothash is every photo's id on every machine: these must never change.
@@ -34,7 +34,7 @@ def decode(data: bytes) -> Image.Image:
     return image
 
 
-def previews_of(path: Path, max_px: int = 1200, quality: int = 85) -> previews.Previews:
+def previews_of(path: Path, max_px: int = 1200, quality: int = 85) -> Previews:
     return make_previews(path, coldpreview_max_px=max_px, quality=quality)
 
 

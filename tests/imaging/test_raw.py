@@ -17,7 +17,8 @@ import rawpy
 from PIL import Image
 
 from daemon.imaging import raw
-from daemon.imaging.previews import PreviewError, Previews, make_previews
+from daemon.imaging.hothash import PreviewError, Previews
+from daemon.imaging.previews import make_previews
 from tests.support.app import Client
 from tests.support.factories import register
 from tests.support.images import CORPUS, write_jpeg

@@ -16,7 +16,8 @@ from PIL import Image
 
 from daemon.config import DEFAULT_DECODE_MEMORY_MB, ConfigError, load_settings
 from daemon.imaging.decode_cost import decode_cost
-from daemon.imaging.previews import PreviewError, init_decoders, make_previews
+from daemon.imaging.hothash import PreviewError
+from daemon.imaging.previews import init_decoders, make_previews
 from daemon.registration import budget
 from daemon.registration.budget import DAEMON_SHARE, MB, ORDINARY, WORKER_SHARE, SharedMemory
 from daemon.registration.workers import WorkerPool

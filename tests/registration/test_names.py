@@ -15,7 +15,8 @@ import pytest
 from PIL import Image
 
 from daemon.imaging.grouping import FileGroup, FileRef
-from daemon.imaging.previews import Previews, make_previews
+from daemon.imaging.hothash import Previews
+from daemon.imaging.previews import make_previews
 from daemon.registration import storing
 from daemon.store import input_sessions as sessions_store
 from daemon.store import photographers as photographers_store

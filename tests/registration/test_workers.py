@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from daemon.imaging.previews import PreviewError
+from daemon.imaging.hothash import PreviewError
 from daemon.registration.workers import WorkerPool
 from tests.support.images import CORPUS
 
