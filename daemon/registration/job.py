@@ -25,7 +25,6 @@ from pathlib import Path
 import asyncpg
 
 from daemon.database import UNAVAILABLE, connection_lost
-from daemon.imaging import coldpreviews
 from daemon.imaging.grouping import DirectoryCounts, FileGroup, ScanProblem, scan, sidecar_for
 from daemon.imaging.hothash import PreviewError, Previews
 from daemon.registration import changes, storing
@@ -403,17 +402,12 @@ class RegistrationJob:
                         for (_, previews), is_new in zip(decoded, new, strict=True)
                         if is_new
                     ]
-                    owned.enter_context(
-                        self._pending.hold([coldpreviews.relative_path(h) for h, _ in written])
+                    await storing.write_coldpreviews(
+                        owned, self._pending, self.spec.coldpreview_dir, written
                     )
-                    await asyncio.to_thread(self._write_coldpreviews, written)
                     if TEST_COMMIT_DELAY and written:
                         await asyncio.sleep(TEST_COMMIT_DELAY)
                     await self._commit(conn, outcomes)
-
-    def _write_coldpreviews(self, files: list[tuple[str, bytes]]) -> None:
-        for hothash, data in files:
-            coldpreviews.write(self.spec.coldpreview_dir, hothash, data)
 
     async def _commit(self, conn: Conn, outcomes: Outcomes) -> None:
         await storing.add_outcomes(conn, self.spec.session_id, outcomes)

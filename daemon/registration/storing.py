@@ -7,6 +7,7 @@ transaction, so both follow the same rules.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import uuid
 from collections.abc import Mapping
@@ -22,6 +23,7 @@ from daemon.imaging.grouping import FileGroup, FileRef
 from daemon.imaging.hothash import Previews
 from daemon.paths import storable_text
 from daemon.registration import changes
+from daemon.registration.orphans import PendingFiles
 from daemon.store import image_files
 from daemon.store import input_sessions as sessions_store
 from daemon.store import registration as store
@@ -321,6 +323,27 @@ async def _known(conn: Conn, found: Found, seen: store.KnownPath, outcomes: Outc
     if seen.is_file and found.group.companions:
         # A sidecar or RAW that appeared next to a known master joins its photo.
         await store.add_files(conn, seen.photo_id, found.new_files(found.group.companions))
+
+
+async def write_coldpreviews(
+    owned: contextlib.ExitStack,
+    pending: PendingFiles,
+    coldpreview_dir: Path,
+    files: list[tuple[str, bytes]],
+) -> None:
+    """Write new photos' coldpreviews (hothash, bytes) inside the transaction that
+    inserts their rows, before it commits: a crash then leaves files without rows, never
+    rows without files. They stay held in `owned` until that transaction has ended, so
+    the orphan sweep does not take them for a crash's leftovers (orphans.py)."""
+    if not files:
+        return
+    owned.enter_context(pending.hold([coldpreviews.relative_path(h) for h, _ in files]))
+
+    def write() -> None:
+        for hothash, data in files:
+            coldpreviews.write(coldpreview_dir, hothash, data)
+
+    await asyncio.to_thread(write)
 
 
 async def add_outcomes(conn: Conn, session_id: uuid.UUID, outcomes: Outcomes) -> None:

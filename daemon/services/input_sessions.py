@@ -15,7 +15,6 @@ import asyncpg
 import msgspec
 
 from daemon.errors import Conflict, Invalid, found
-from daemon.imaging import coldpreviews
 from daemon.imaging.grouping import TOO_LONG_FILE, FileGroup, FileRef
 from daemon.imaging.hothash import PreviewError
 from daemon.paths import (
@@ -363,11 +362,11 @@ async def _upload_group(
             outcomes = storing.Outcomes(groups=1)
             new = await storing.store_group(conn, defaults, group, previews, outcomes)
             if new:
-                owned.enter_context(
-                    registrations.pending.hold([coldpreviews.relative_path(previews.hothash)])
-                )
-                await asyncio.to_thread(
-                    coldpreviews.write, coldpreview_dir, previews.hothash, previews.coldpreview
+                await storing.write_coldpreviews(
+                    owned,
+                    registrations.pending,
+                    coldpreview_dir,
+                    [(previews.hothash, previews.coldpreview)],
                 )
             await storing.add_outcomes(conn, session_id, outcomes)
     if new:  # registered, even when its XMP could not be read (a session error of its own)
