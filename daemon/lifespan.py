@@ -22,6 +22,7 @@ from daemon.registration.orphans import PendingFiles, Sweeper
 from daemon.runtime import Runtime
 from daemon.services import input_sessions as input_sessions_service
 from daemon.services import settings as settings_service
+from daemon.services import uploads as uploads_service
 from daemon.services.ui_sessions import UiSessions
 from daemon.supervisor import Supervisor, Worker
 from daemon.sync.runs import SyncRuns
@@ -66,9 +67,7 @@ async def lifespan(app: Litestar) -> AsyncIterator[None]:
         settings.coldpreview_dir.mkdir(parents=True, exist_ok=True)
         if leftovers := coldpreviews.clear_incoming(settings.coldpreview_dir):
             log.info("removed %d half-written coldpreview(s) left by a crash", leftovers)
-        spools = await asyncio.to_thread(
-            input_sessions_service.clear_spools, settings.paths.uploads
-        )
+        spools = await asyncio.to_thread(uploads_service.clear_spools, settings.paths.uploads)
         if spools:
             log.info("removed the spooled files of %d cut-short upload session(s)", spools)
         pending = PendingFiles()
@@ -138,7 +137,7 @@ def _upload_reaper(
                 await asyncio.wait_for(stop.wait(), interval)
                 return
             try:
-                reaped = await input_sessions_service.reap_idle_uploads(
+                reaped = await uploads_service.reap_idle_uploads(
                     pool, registrations, spool_root, idle_seconds
                 )
             except Exception as exc:

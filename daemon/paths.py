@@ -14,6 +14,8 @@ from pathlib import Path
 
 import psutil
 
+from daemon.errors import Invalid
+
 log = logging.getLogger(__name__)
 
 # Kernel filesystems that show processes, devices and settings as files: walking one
@@ -171,3 +173,44 @@ def pseudo_mounts(mounts: dict[Path, str] | None = None) -> frozenset[str]:
     """The mount points of pseudo-filesystems, which a folder walk never enters."""
     mounts = mount_types() if mounts is None else mounts
     return frozenset(str(mount) for mount, kind in mounts.items() if kind in PSEUDO_FILESYSTEMS)
+
+
+def readable_folder(raw: str, field: str = "source_path") -> Path:
+    """The folder to register or watch, canonical, or Invalid saying exactly what is wrong
+    with it (the request's `field`).
+
+    Canonical (symlinks, `..`, `//` and trailing slashes resolved) so that the same
+    folder, however it is spelled, gives every file the same path: a second
+    registration then skips what the first one stored."""
+    if "\x00" in raw:
+        raise Invalid(f"{field} contains a NUL character")
+    try:
+        path = Path(raw).expanduser()
+    except RuntimeError:  # `~user` of an unknown user
+        raise Invalid(f"{field}: no home folder for {raw.split('/')[0]!r}") from None
+    if not path.is_absolute():
+        raise Invalid(f"{field} must be an absolute path, not {raw!r}")
+    try:
+        real = path.resolve(strict=True)
+    except (FileNotFoundError, NotADirectoryError):
+        raise Invalid(f"{field}: folder not found: {path}") from None
+    except (OSError, RuntimeError) as exc:  # RuntimeError: a symlink loop
+        # The OS's words alone: an OSError's text repeats the path.
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise Invalid(f"{field} cannot be read: {path}: {reason}") from None
+    if not real.is_dir():
+        raise Invalid(f"{field} is a file, not a folder: {path}")
+    if not storable(str(real)):
+        raise Invalid(
+            f"{field} leads to {escaped(str(real))}, a path that is not valid Unicode "
+            "text, so the catalog cannot store it; rename the folder"
+        )
+    kind = filesystem_type(real)
+    if kind in PSEUDO_FILESYSTEMS:
+        raise Invalid(f"{field} is on {kind}, a system pseudo-filesystem without photos: {real}")
+    try:
+        with os.scandir(real) as entries:
+            next(entries, None)
+    except OSError as exc:
+        raise Invalid(f"{field} cannot be read: {path}: {exc.strerror or exc}") from None
+    return real

@@ -16,6 +16,7 @@ from daemon.api.bodies import parse_form
 from daemon.api.params import Limit, Offset
 from daemon.runtime import Runtime
 from daemon.services import input_sessions as service
+from daemon.services import uploads
 from protocol.input_sessions import (
     GroupOutcome,
     InputSession,
@@ -111,7 +112,7 @@ class InputSessionsController(Controller):
         data: JSONBody[PathCheck],
     ) -> PathCheckResult:
         """Which of the client's master paths are already known (skip) or not (upload)."""
-        return await service.check(runtime.pool, session_id, data.master_paths)
+        return await uploads.check(runtime.pool, session_id, data.master_paths)
 
     @post(
         "/{session_id:uuid}/groups",
@@ -126,7 +127,7 @@ class InputSessionsController(Controller):
     ) -> Response[GroupOutcome]:
         """One group from a client on another machine: 201 registered, 200 duplicate or
         already_registered, 422 when the file cannot be registered (also listed in errors)."""
-        outcome = await service.upload_group(
+        outcome = await uploads.upload_group(
             runtime.pool,
             runtime.registrations,
             runtime.settings.coldpreview_dir,
@@ -142,7 +143,7 @@ class InputSessionsController(Controller):
         self, runtime: NamedDependency[Runtime], session_id: FromPath[uuid.UUID]
     ) -> InputSession:
         """The upload client has sent every group (409 unless the session takes uploads)."""
-        return await service.complete(runtime.pool, runtime.settings.paths.uploads, session_id)
+        return await uploads.complete(runtime.pool, runtime.settings.paths.uploads, session_id)
 
     @delete("/{session_id:uuid}")
     async def delete_session(

@@ -12,8 +12,7 @@ from pathlib import Path
 import psutil
 
 from daemon.errors import Invalid
-from daemon.paths import pseudo_mounts, storable
-from daemon.services.input_sessions import readable_folder
+from daemon.paths import pseudo_mounts, readable_folder, storable
 from protocol.folders import Folder, FolderListing
 
 # A listing answers this many subfolders at most, the first by name.

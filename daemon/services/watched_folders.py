@@ -11,8 +11,7 @@ from typing import TYPE_CHECKING
 import asyncpg
 
 from daemon.errors import Conflict, Invalid, NotFound, found
-from daemon.paths import MAX_PATH_BYTES, own_folder_problem, path_bytes, too_long
-from daemon.services.input_sessions import readable_folder
+from daemon.paths import MAX_PATH_BYTES, own_folder_problem, path_bytes, readable_folder, too_long
 from daemon.store import watched_folders as store
 from daemon.store.base import Conn, changes
 from daemon.store.watched_folders import StoredFolder

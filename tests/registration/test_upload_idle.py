@@ -18,6 +18,7 @@ from daemon.errors import Conflict
 from daemon.registration.manager import Registrations
 from daemon.services import input_sessions as sessions_service
 from daemon.services import settings as settings_service
+from daemon.services import uploads as uploads_service
 from protocol.input_sessions import GroupOutcome, InputSession, InputSessionCreate
 from protocol.local import DataPaths
 from tests.support.app import Client
@@ -128,12 +129,10 @@ async def test_a_session_with_a_call_in_progress_is_busy(
     registrations = client.app.state.runtime.registrations
     with registrations.upload_call(uuid.UUID(session)):
         assert (
-            await sessions_service.reap_idle_uploads(pool, registrations, settings.paths.uploads, 0)
+            await uploads_service.reap_idle_uploads(pool, registrations, settings.paths.uploads, 0)
             == []
         )
-    reaped = await sessions_service.reap_idle_uploads(
-        pool, registrations, settings.paths.uploads, 0
-    )
+    reaped = await uploads_service.reap_idle_uploads(pool, registrations, settings.paths.uploads, 0)
     assert reaped == [uuid.UUID(session)]
 
 
@@ -159,7 +158,7 @@ async def test_a_session_ended_while_its_file_decodes_stores_nothing(
 
     async def upload() -> GroupOutcome:
         with big.open("rb") as master:
-            return await sessions_service.upload_group(
+            return await uploads_service.upload_group(
                 pool,
                 registrations,
                 cold,
@@ -175,7 +174,7 @@ async def test_a_session_ended_while_its_file_decodes_stores_nothing(
         while not (spool.is_dir() and any(spool.iterdir())):
             assert time.monotonic() < deadline, "the upload was never spooled"
             await asyncio.sleep(0.001)
-        return await sessions_service.complete(pool, uploads, created.id)
+        return await uploads_service.complete(pool, uploads, created.id)
 
     try:
         uploaded, completed = await asyncio.gather(
@@ -207,6 +206,6 @@ def test_leftover_spools_are_cleared_at_start(tmp_path: Path) -> None:
     (uploads / "a-session").mkdir(parents=True)
     (uploads / "a-session" / "tmp123.jpg").write_bytes(b"half an upload")
     (uploads / "another").mkdir()
-    assert sessions_service.clear_spools(uploads) == 2
+    assert uploads_service.clear_spools(uploads) == 2
     assert list(uploads.iterdir()) == []
-    assert sessions_service.clear_spools(tmp_path / "nowhere") == 0
+    assert uploads_service.clear_spools(tmp_path / "nowhere") == 0
