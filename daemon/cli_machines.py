@@ -9,7 +9,7 @@ import uuid
 from daemon.cli_actions import Action, Refused, print_table, run_action, when
 from daemon.paths import escaped
 from protocol.client import DaemonClient
-from protocol.sync import Machine, MachineCreate, MachineToken
+from protocol.machines import Machine, MachineCreate, MachineToken
 from protocol.system import Status
 
 API = "/api/machines"

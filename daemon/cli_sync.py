@@ -26,7 +26,7 @@ from rich.progress import (
 from daemon.cli_actions import Action, Refused, print_table, run_action, when
 from daemon.paths import escaped
 from protocol.client import DaemonClient
-from protocol.sync import (
+from protocol.sync_targets import (
     SyncRun,
     SyncRunCreate,
     SyncStatus,

@@ -6,7 +6,7 @@ import uuid
 
 from protocol.base import Response
 from protocol.input_sessions import InputSession
-from protocol.sync import SyncStatus
+from protocol.sync_targets import SyncStatus
 from protocol.watched_folders import WatchedFolder
 
 

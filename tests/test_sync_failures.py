@@ -10,7 +10,7 @@ from aiohttp.client_reqrep import ConnectionKey
 
 from daemon.sync.failures import SENTENCES, kind_of, sentence, server_label, status_kind
 from daemon.sync.transport import CentralRefused, Retryable
-from protocol.sync import FailureKind
+from protocol.sync_targets import FailureKind
 from protocol.words import plural
 
 _KEY = ConnectionKey("central.example", 443, True, True, None, None, None)

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Literal
 
 from protocol.input_sessions import InputSession
-from protocol.sync import SyncRun, SyncTargetStatus
+from protocol.sync_targets import SyncRun, SyncTargetStatus
 from protocol.system import Activity
 from protocol.watched_folders import WatchedFolder
 from protocol.words import plural

@@ -21,7 +21,7 @@ from protocol.client import DaemonClient, DaemonError, DaemonUnreachable
 from protocol.input_sessions import InputSession, InputSessionCreate
 from protocol.local import RuntimeInfo, default_data_dir
 from protocol.settings import SystemSettings
-from protocol.sync import SyncRun, SyncRunCreate
+from protocol.sync_targets import SyncRun, SyncRunCreate
 from protocol.system import Activity
 from protocol.ui import LOGIN_LINKS_PATH, LoginLink
 from protocol.watched_folders import WatchedFolder, WatchedFolderCreate, WatchedFolderPatch

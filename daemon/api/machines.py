@@ -10,7 +10,7 @@ from litestar.params import FromPath, JSONBody
 
 from daemon.runtime import Runtime
 from daemon.services import machines as service
-from protocol.sync import Machine, MachineCreate, MachineToken
+from protocol.machines import Machine, MachineCreate, MachineToken
 
 
 class MachinesController(Controller):

@@ -10,7 +10,7 @@ from litestar.params import FromPath, JSONBody
 
 from daemon.runtime import Runtime
 from daemon.services import sync as service
-from protocol.sync import SyncRun, SyncRunCreate, SyncStatus, SyncTarget, SyncTargetCreate
+from protocol.sync_targets import SyncRun, SyncRunCreate, SyncStatus, SyncTarget, SyncTargetCreate
 
 
 class SyncController(Controller):

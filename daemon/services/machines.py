@@ -13,7 +13,8 @@ import asyncpg
 from daemon.errors import Conflict, Forbidden, NotFound, Unauthorized, found
 from daemon.store import machines as store
 from daemon.store.base import Conn
-from protocol.sync import TOKEN_PREFIX, Machine, MachineToken
+from protocol.machines import Machine, MachineToken
+from protocol.sync import TOKEN_PREFIX
 
 # Every request of a push authenticates; its use is noted at most this often.
 USE_NOTED_EVERY = timedelta(minutes=1)

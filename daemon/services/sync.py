@@ -19,7 +19,7 @@ from daemon.store import sync as store
 from daemon.store.base import Conn
 from daemon.store.sync import Target
 from daemon.sync.transport import TargetAddress, check_url, tls_context
-from protocol.sync import (
+from protocol.sync_targets import (
     SyncRun,
     SyncRunCreate,
     SyncStatus,

@@ -8,7 +8,7 @@ from datetime import datetime
 import msgspec
 
 from daemon.store.base import Conn, to_struct, to_structs
-from protocol.sync import Machine
+from protocol.machines import Machine
 
 
 class StoredToken(msgspec.Struct, frozen=True, kw_only=True):

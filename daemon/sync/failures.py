@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import aiohttp
 
 from daemon.sync.transport import CentralRefused, Retryable
-from protocol.sync import FailureKind
+from protocol.sync_targets import FailureKind
 from protocol.words import plural
 
 # What each kind says; `{server}` is the server as the user named it.

@@ -34,11 +34,11 @@ from protocol.sync import (
     SYNC_PROTOCOL_VERSION,
     SYNC_VERSION_HEADER,
     ColdpreviewReceipt,
-    FailureKind,
     RefusedPhoto,
     SyncBatch,
     SyncReceipt,
 )
+from protocol.sync_targets import FailureKind
 
 log = logging.getLogger(__name__)
 

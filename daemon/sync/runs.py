@@ -18,7 +18,8 @@ from daemon.errors import Conflict, DomainError
 from daemon.store import sync as sync_store
 from daemon.sync import failures
 from daemon.sync.pusher import Progress, Push, PushSpec, SyncCancelled, SyncFailed
-from protocol.sync import MAX_BATCH_ROWS, FailureKind, RunState, SyncRun
+from protocol.sync import MAX_BATCH_ROWS
+from protocol.sync_targets import FailureKind, RunState, SyncRun
 
 if TYPE_CHECKING:
     from daemon.store.sync import Target

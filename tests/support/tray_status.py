@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from protocol.input_sessions import InputSession
-from protocol.sync import SyncStatus, SyncTargetStatus
+from protocol.sync_targets import SyncStatus, SyncTargetStatus
 from protocol.system import Activity
 from protocol.watched_folders import WatchedFolder
 from tray.status import Snapshot

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
-from protocol.sync import SyncRun, SyncStatus
+from protocol.sync_targets import SyncRun, SyncStatus
 from tests.support.tray_status import NOW, activity, folder, running, session, target
 from tray.menu import model
 from tray.status import Snapshot, describe

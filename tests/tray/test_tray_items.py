@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from protocol.sync import SyncStatus
+from protocol.sync_targets import SyncStatus
 from protocol.words import plural
 from tests.support.tray_status import NOW, activity, running, session, target
 from tests.tray.headless import BACKEND, find_item, menu_texts
