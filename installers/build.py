@@ -21,7 +21,8 @@ from pathlib import Path
 from daemon import __version__
 
 REPO = Path(__file__).resolve().parents[1]
-ENTRY = REPO / "daemon" / "cli.py"
+# What `python -m daemon.cli` runs: the `hotprevue` command.
+ENTRY = REPO / "daemon" / "cli" / "__main__.py"
 ICONS = REPO / "installers" / "icons"
 OUTPUT = REPO / "build" / "nuitka"
 # The distribution folder (Nuitka adds .dist, or .app for the macOS bundle).

@@ -107,7 +107,7 @@ def test_the_command_line_names_each_entry() -> None:
         assert f"--include-package-data={package}" in command
     for module in build.MODULES:
         assert f"--include-module={module}" in command
-    assert command[-1].endswith("cli.py")
+    assert Path(command[-1]).relative_to(REPO) == Path("daemon", "cli", "__main__.py")
 
 
 def test_windows_builds_one_program_for_terminal_and_shortcut() -> None:

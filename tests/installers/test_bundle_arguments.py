@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from daemon.cli import bundle_arguments
+from daemon.cli.__main__ import bundle_arguments
 
 BUNDLE = Path("/Applications/Hotprevue.app/Contents/MacOS/hotprevue")
 

@@ -14,7 +14,8 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
-from daemon import cli
+from daemon.cli import lifecycle
+from daemon.cli.__main__ import build_parser
 from daemon.config import Mode, load_settings
 from daemon.security import PUBLIC_PATHS
 
@@ -100,7 +101,7 @@ def run_args() -> Any:
     command = image_command()
     script = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["scripts"]
     assert script[command[0]] == "daemon.cli:main"
-    return cli._parser().parse_args(command[1:])
+    return build_parser().parse_args(command[1:])
 
 
 def mounts(name: str) -> dict[PurePosixPath, str]:
@@ -116,7 +117,7 @@ def mounts(name: str) -> dict[PurePosixPath, str]:
 
 def test_the_image_runs_the_central_daemon() -> None:
     args = run_args()
-    assert args.handler is cli._run
+    assert args.handler is lifecycle.run
     assert args.central is True
     assert (args.host, args.port) == ("0.0.0.0", 8000)
     assert args.data_dir == Path("/data")

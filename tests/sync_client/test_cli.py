@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from daemon.cli import _parser
+from daemon.cli import sync
+from daemon.cli.__main__ import build_parser
 
 
 @pytest.mark.parametrize(
@@ -64,8 +65,8 @@ from daemon.cli import _parser
     ],
 )
 def test_sync_arguments(argv: list[str], expected: dict[str, object]) -> None:
-    args = vars(_parser().parse_args(argv))
-    assert args["handler"].__name__ == "_sync"
+    args = vars(build_parser().parse_args(argv))
+    assert args["handler"] is sync.run
     assert {key: args[key] for key in expected} == expected
 
 
@@ -79,5 +80,5 @@ def test_sync_arguments(argv: list[str], expected: dict[str, object]) -> None:
 )
 def test_sync_refuses_incomplete_forms(argv: list[str]) -> None:
     with pytest.raises(SystemExit) as exited:
-        _parser().parse_args(argv)
+        build_parser().parse_args(argv)
     assert exited.value.code == 2

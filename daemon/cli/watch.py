@@ -8,19 +8,56 @@ from __future__ import annotations
 
 import argparse
 import os
-import uuid
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from daemon.cli_actions import Action, Refused, print_table, run_action, when
-from daemon.cli_photographers import photographer_id
+from daemon.cli import common, photographers
+from daemon.cli.common import Action, Refused, print_table, when
+from daemon.config import Settings
 from daemon.paths import escaped, storable
 from protocol.client import DaemonClient
 from protocol.watched_folders import WatchedFolder, WatchedFolderCreate
 
+if TYPE_CHECKING:
+    from daemon.cli.common import Commands
+
 API = "/api/watched-folders"
 
 
-def watch(client: DaemonClient, args: argparse.Namespace) -> int:
+def add_parser(commands: Commands, with_data_dir: argparse.ArgumentParser) -> None:
+    """Add `watch` and its actions."""
+    # --data-dir belongs to each action: a value given before the action would be reset
+    # by the action's own default.
+    command = commands.add_parser(
+        "watch", help="folders whose new photos register themselves (daemon must run)"
+    )
+    actions = command.add_subparsers(title="actions", required=True, metavar="ACTION")
+    add = actions.add_parser(
+        "add",
+        parents=[with_data_dir],
+        help="watch a folder; its photos are registered as they come",
+    )
+    add.add_argument("path", type=Path, help="folder to watch; originals stay untouched")
+    photographers.add_photographer_options(add)
+    add.add_argument(
+        "--no-recursive", dest="recursive", action="store_false", help="skip subfolders"
+    )
+    add.add_argument("--paused", action="store_true", help="add it paused")
+    add.set_defaults(handler=run, action="add")
+    listing = actions.add_parser("list", parents=[with_data_dir], help="the watched folders")
+    listing.set_defaults(handler=run, action="list")
+    for action, description in (
+        ("remove", "stop watching a folder (its photos stay)"),
+        ("pause", "pause a watched folder"),
+        ("resume", "resume a paused folder"),
+        ("rescan", "walk a watched folder again now"),
+    ):
+        each = actions.add_parser(action, parents=[with_data_dir], help=description)
+        each.add_argument("folder", metavar="PATH-or-ID", help="the folder's path or id")
+        each.set_defaults(handler=run, action=action)
+
+
+def run(settings: Settings, args: argparse.Namespace) -> int:
     """Run one `watch` action; exit code 0 when it did what was asked."""
     actions: dict[str | None, Action] = {
         "add": _add,
@@ -30,7 +67,7 @@ def watch(client: DaemonClient, args: argparse.Namespace) -> int:
         "resume": _resume,
         "rescan": _rescan,
     }
-    return run_action("watch", actions, client, args)
+    return common.run_action(settings, args, "watch", actions)
 
 
 def _add(client: DaemonClient, args: argparse.Namespace) -> None:
@@ -41,7 +78,7 @@ def _add(client: DaemonClient, args: argparse.Namespace) -> None:
         WatchedFolderCreate(
             path=path,
             recursive=args.recursive,
-            photographer_id=photographer_id(
+            photographer_id=photographers.photographer_id(
                 client, args.photographer, create=args.create_photographer
             ),
             paused=args.paused,
@@ -103,19 +140,17 @@ def _absolute(path: Path) -> str:
 
 def _target(client: DaemonClient, wanted: str) -> WatchedFolder:
     """The watched folder an argument names: its id, or its path however spelled."""
-    folders = client.get(API, list[WatchedFolder])
-    try:
-        folder_id = uuid.UUID(wanted)
-    except ValueError:
-        # The folder itself may be gone (an unplugged disk): match the spellings first.
-        path = Path(wanted).expanduser().absolute()
-        spellings = {str(path), os.path.normpath(path), str(path.resolve())}
-        matches = [folder for folder in folders if folder.path in spellings]
-    else:
-        matches = [folder for folder in folders if folder.id == folder_id]
+    matches = common.find(client.get(API, list[WatchedFolder]), wanted, _at_path)
     if not matches:
         raise Refused(f"not a watched folder: {wanted} (see `hotprevue watch list`)")
     return matches[0]
+
+
+def _at_path(folders: list[WatchedFolder], wanted: str) -> list[WatchedFolder]:
+    # The folder itself may be gone (an unplugged disk): match the spellings first.
+    path = Path(wanted).expanduser().absolute()
+    spellings = {str(path), os.path.normpath(path), str(path.resolve())}
+    return [folder for folder in folders if folder.path in spellings]
 
 
 def _state(folder: WatchedFolder) -> str:

@@ -5,28 +5,54 @@ from __future__ import annotations
 import argparse
 import sys
 import uuid
+from typing import TYPE_CHECKING
 
-from daemon.cli_actions import Action, Refused, print_table, run_action, when
+from daemon.cli import common
+from daemon.cli.common import Action, Refused, print_table, when
+from daemon.config import Settings
 from daemon.paths import escaped
 from protocol.client import DaemonClient
 from protocol.machines import Machine, MachineCreate, MachineToken
 from protocol.system import Status
 
+if TYPE_CHECKING:
+    from daemon.cli.common import Commands
+
 API = "/api/machines"
-NOT_CENTRAL = (
-    "this Hotprevue is not a central server: start one with "
-    "`hotprevue run --central --data-dir DIR --port PORT`, or pass --data-dir of the central"
-)
 
 
-def machines(client: DaemonClient, args: argparse.Namespace) -> int:
+def add_parser(commands: Commands, with_data_dir: argparse.ArgumentParser) -> None:
+    """Add `machines` and its actions."""
+    command = commands.add_parser(
+        "machines", help="central: the tokens machines push with (central must run)"
+    )
+    actions = command.add_subparsers(title="actions", required=True, metavar="ACTION")
+    add = actions.add_parser(
+        "add", parents=[with_data_dir], help="make a token for a machine (shown once)"
+    )
+    add.add_argument("name", help="what to call the machine here")
+    add.add_argument(
+        "--installation",
+        type=uuid.UUID,
+        metavar="ID",
+        help="bind it to this installation, which pushed here before (the refusal names it)",
+    )
+    add.set_defaults(handler=run, action="add")
+    listing = actions.add_parser("list", parents=[with_data_dir], help="the machine tokens")
+    listing.set_defaults(handler=run, action="list")
+    revoke = actions.add_parser("revoke", parents=[with_data_dir], help="revoke a machine's token")
+    revoke.add_argument("machine", metavar="NAME-or-ID", help="the token's name or id")
+    revoke.set_defaults(handler=run, action="revoke")
+
+
+def run(settings: Settings, args: argparse.Namespace) -> int:
     """Run one `machines` action; exit code 0 when it did what was asked."""
     actions: dict[str | None, Action] = {
         "add": _central_only(_add),
         "list": _central_only(_list),
         "revoke": _central_only(_revoke),
     }
-    return run_action("machines", actions, client, args)
+    return common.run_action(settings, args, "machines", actions)
 
 
 def _central_only(action: Action) -> Action:
@@ -34,7 +60,7 @@ def _central_only(action: Action) -> Action:
 
     def checked(client: DaemonClient, args: argparse.Namespace) -> int | None:
         if client.get("/api/status", Status).mode != "central":
-            print(f"hotprevue machines {args.action}: {NOT_CENTRAL}", file=sys.stderr)
+            print(f"hotprevue machines {args.action}: {common.NOT_CENTRAL}", file=sys.stderr)
             return 1
         return action(client, args)
 
@@ -76,13 +102,11 @@ def _revoke(client: DaemonClient, args: argparse.Namespace) -> None:
 
 def _target(client: DaemonClient, wanted: str) -> Machine:
     """The token an argument names: its id, or the name of an active token."""
-    listed = client.get(API, list[Machine])
-    try:
-        token_id = uuid.UUID(wanted)
-    except ValueError:
-        matches = [m for m in listed if m.name == wanted and m.revoked_at is None]
-    else:
-        matches = [m for m in listed if m.id == token_id]
+    matches = common.find(client.get(API, list[Machine]), wanted, _active_named)
     if not matches:
         raise Refused(f"no active machine token {wanted!r} (see `hotprevue machines list`)")
     return matches[0]
+
+
+def _active_named(tokens: list[Machine], name: str) -> list[Machine]:
+    return [token for token in tokens if token.name == name and token.revoked_at is None]

@@ -9,8 +9,11 @@ from __future__ import annotations
 import argparse
 import sys
 import uuid
+from typing import TYPE_CHECKING
 
-from daemon.cli_actions import Action, Refused, print_table, run_action
+from daemon.cli import common
+from daemon.cli.common import Action, Refused, print_table
+from daemon.config import Settings
 from daemon.paths import escaped
 from protocol.client import DaemonClient, DaemonError
 from protocol.photographers import (
@@ -20,11 +23,56 @@ from protocol.photographers import (
     PhotographerPatch,
 )
 
+if TYPE_CHECKING:
+    from daemon.cli.common import Commands
+
 API = "/api/photographers"
 HTTP_CONFLICT = 409
 
 
-def photographers(client: DaemonClient, args: argparse.Namespace) -> int:
+def add_parser(commands: Commands, with_data_dir: argparse.ArgumentParser) -> None:
+    """Add `photographers` and its actions."""
+    command = commands.add_parser(
+        "photographers", help="who took the photos: list, add, rename, remove, merge"
+    )
+    actions = command.add_subparsers(title="actions", required=True, metavar="ACTION")
+    listing = actions.add_parser("list", parents=[with_data_dir], help="every photographer")
+    listing.set_defaults(handler=run, action="list")
+    add = actions.add_parser("add", parents=[with_data_dir], help="add a photographer")
+    add.add_argument("name", metavar="NAME")
+    add.set_defaults(handler=run, action="add")
+    rename = actions.add_parser(
+        "rename", parents=[with_data_dir], help="give a photographer a new name"
+    )
+    rename.add_argument("old", metavar="NAME")
+    rename.add_argument("new", metavar="NEW-NAME")
+    rename.set_defaults(handler=run, action="rename")
+    remove = actions.add_parser(
+        "remove", parents=[with_data_dir], help="remove a photographer who has no photos"
+    )
+    remove.add_argument("name", metavar="NAME")
+    remove.set_defaults(handler=run, action="remove")
+    merge = actions.add_parser(
+        "merge",
+        parents=[with_data_dir],
+        help="give one photographer's photos to another, then remove",
+    )
+    merge.add_argument("name", metavar="NAME", help="the photographer who goes")
+    merge.add_argument("--into", required=True, metavar="OTHER", help="the one who stays")
+    merge.set_defaults(handler=run, action="merge")
+
+
+def add_photographer_options(command: argparse.ArgumentParser) -> None:
+    """Add `--photographer` and `--create-photographer` (read by `photographer_id`)."""
+    command.add_argument("--photographer", help="photographer name or id (default: you)")
+    command.add_argument(
+        "--create-photographer",
+        action="store_true",
+        help="create the photographer --photographer names if there is none, without asking",
+    )
+
+
+def run(settings: Settings, args: argparse.Namespace) -> int:
     """Run one `photographers` action; exit code 0 when it did what was asked."""
     actions: dict[str | None, Action] = {
         "list": _list,
@@ -33,7 +81,7 @@ def photographers(client: DaemonClient, args: argparse.Namespace) -> int:
         "remove": _remove,
         "merge": _merge,
     }
-    return run_action("photographers", actions, client, args)
+    return common.run_action(settings, args, "photographers", actions)
 
 
 def photographer_id(
@@ -71,20 +119,18 @@ def _confirmed(question: str) -> bool:
 
 def _named(client: DaemonClient, wanted: str) -> Photographer | None:
     """The one photographer with this name or id; None when none; Refused when several."""
-    people = client.get(API, list[Photographer])
-    try:
-        wanted_id = uuid.UUID(wanted)
-    except ValueError:
-        key = wanted.strip().casefold()
-        matches = [p for p in people if p.name.strip().casefold() == key]
-    else:
-        matches = [p for p in people if p.id == wanted_id]
+    matches = common.find(client.get(API, list[Photographer]), wanted, _with_name)
     if len(matches) > 1:
         raise Refused(
             f"{len(matches)} photographers are named {escaped(wanted.strip())}: give the id of "
             "one (see `hotprevue photographers list`)"
         )
     return matches[0] if matches else None
+
+
+def _with_name(people: list[Photographer], name: str) -> list[Photographer]:
+    key = name.strip().casefold()
+    return [person for person in people if person.name.strip().casefold() == key]
 
 
 def _existing(client: DaemonClient, wanted: str) -> Photographer:

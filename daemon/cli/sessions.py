@@ -12,32 +12,49 @@ import argparse
 import sys
 import time
 import uuid
+from typing import TYPE_CHECKING
 
-from rich.console import Console
-from rich.markup import escape as markup_escape
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    SpinnerColumn,
-    TextColumn,
-    TimeRemainingColumn,
-)
-
-from daemon.cli_actions import Action, Refused, print_table, run_action, when
+from daemon.cli import common
+from daemon.cli.common import Action, Refused, print_table, shown, when
+from daemon.config import Settings
 from daemon.paths import escaped
 from protocol.client import DaemonClient
 from protocol.input_sessions import FINISHED, InputSession, SessionError
 
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from daemon.cli.common import Commands
+
 API = "/api/input-sessions"
-POLL_SECONDS = 0.5
 SHOWN_ERRORS = 10
 
 
-def sessions(client: DaemonClient, args: argparse.Namespace) -> int:
+def add_parser(commands: Commands, with_data_dir: argparse.ArgumentParser) -> None:
+    """Add `sessions` and its actions."""
+    command = commands.add_parser(
+        "sessions", help="registration sessions and their progress (daemon must run)"
+    )
+    actions = command.add_subparsers(title="actions", required=True, metavar="ACTION")
+    listing = actions.add_parser(
+        "list", parents=[with_data_dir], help="recent sessions, newest first"
+    )
+    listing.add_argument("--limit", type=int, default=20, help="how many to show (default 20)")
+    listing.set_defaults(handler=run, action="list")
+    show = actions.add_parser("show", parents=[with_data_dir], help="a session's counts and errors")
+    show.add_argument("session", metavar="ID", help="the session's id (see `sessions list`)")
+    show.add_argument(
+        "--follow",
+        action="store_true",
+        help="show its progress until it ends (Ctrl-C stops following, not the session)",
+    )
+    show.set_defaults(handler=run, action="show")
+
+
+def run(settings: Settings, args: argparse.Namespace) -> int:
     """Run one `sessions` action; exit code 0 when it did what was asked."""
     actions: dict[str | None, Action] = {"list": _list, "show": _show}
-    return run_action("sessions", actions, client, args)
+    return common.run_action(settings, args, "sessions", actions)
 
 
 def follow_command(session_id: uuid.UUID, args: argparse.Namespace) -> str:
@@ -48,23 +65,15 @@ def follow_command(session_id: uuid.UUID, args: argparse.Namespace) -> str:
 
 def follow(client: DaemonClient, session: InputSession, console: Console) -> InputSession:
     """Show a session's live progress until it ends; returns it as it ended."""
-    columns = (
-        SpinnerColumn(),
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[counts]}"),
-        TimeRemainingColumn(),
-    )
-    with Progress(*columns, console=console, transient=False) as bar:
-        task = bar.add_task(shown(session.name), total=None, counts="scanning…")
+    with common.progress_bar(console) as bar:
+        task = bar.add_task(shown(session.name), total=None, figures="scanning…")
         while True:
             session = client.get(f"{API}/{session.id}", InputSession)
             bar.update(
                 task,
                 total=session.groups_total,
                 completed=session.groups_done,
-                counts=(
+                figures=(
                     f"{session.photo_count} new · {session.duplicate_count} dup · "
                     f"{session.already_registered_count} known · {session.error_count} err"
                     + (f" · {session.rate:.1f}/s" if session.rate else "")
@@ -72,7 +81,7 @@ def follow(client: DaemonClient, session: InputSession, console: Console) -> Inp
             )
             if session.status in FINISHED:
                 return session
-            time.sleep(POLL_SECONDS)
+            time.sleep(common.POLL_SECONDS)
 
 
 def summary(client: DaemonClient, session: InputSession) -> None:
@@ -96,11 +105,6 @@ def summary(client: DaemonClient, session: InputSession) -> None:
             print(f"  x {escaped(error.file_path)}: {escaped(error.message or error.error)}")
         if session.error_count > len(errors):
             print(f"  ... and {session.error_count - len(errors)} more (GET .../errors)")
-
-
-def shown(text: str) -> str:
-    """Text for the rich console: escaped for the terminal, then for rich's markup."""
-    return markup_escape(escaped(text))
 
 
 def _list(client: DaemonClient, args: argparse.Namespace) -> None:
@@ -135,6 +139,8 @@ def _show(client: DaemonClient, args: argparse.Namespace) -> None:
     print(f"Folder   {escaped(session.source_path)}")
     print(f"Started  {when(session.started_at or session.created_at)}")
     if args.follow and session.status not in FINISHED:
+        from rich.console import Console
+
         try:
             session = follow(client, session, Console(stderr=True))
         except KeyboardInterrupt:

@@ -1,28 +1,56 @@
 """`hotprevue register`: start a session in the running daemon and show its progress
-(`daemon.cli_sessions` shows it, as `hotprevue sessions show --follow` does).
+(`sessions` shows it, as `hotprevue sessions show --follow` does).
 
-Names come from folders and files anyone may have named: every one is printed
-escaped (control characters, invisible characters, undecodable bytes), so a crafted
-name cannot send escape sequences to the terminal or markup to the progress bar.
+Every folder and file name is printed escaped, as `sessions` explains.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import uuid
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-from rich.console import Console
-
-from daemon.cli_actions import Refused
-from daemon.cli_photographers import photographer_id
-from daemon.cli_sessions import follow, follow_command, shown, summary
+from daemon.cli import common, photographers, sessions
+from daemon.cli.common import Refused, shown
+from daemon.config import Settings
 from daemon.paths import storable
 from protocol.client import DaemonClient, DaemonError, DaemonUnreachable
 from protocol.input_sessions import InputSession, InputSessionCreate
 
+if TYPE_CHECKING:
+    from daemon.cli.common import Commands
 
-def register(client: DaemonClient, args: argparse.Namespace) -> int:
-    """Run the command; exit code 0 when the session completed."""
+
+def add_parser(commands: Commands, with_data_dir: argparse.ArgumentParser) -> None:
+    """Add `register`."""
+    command = commands.add_parser(
+        "register",
+        parents=[with_data_dir],
+        help="register the photos in a folder (daemon must run)",
+    )
+    command.add_argument("path", type=Path, help="folder to register; originals stay untouched")
+    command.add_argument("--name", help="session name (default: the folder's name)")
+    photographers.add_photographer_options(command)
+    command.add_argument("--event", type=uuid.UUID, help="event id the photos join")
+    command.add_argument(
+        "--no-recursive", dest="recursive", action="store_false", help="skip subfolders"
+    )
+    command.add_argument(
+        "--no-wait", action="store_true", help="start the session and return at once"
+    )
+    command.set_defaults(handler=run)
+
+
+def run(settings: Settings, args: argparse.Namespace) -> int:
+    """Register the folder on the running daemon; exit code 0 when the session completed."""
+    return common.on_daemon(settings, args, _register)
+
+
+def _register(client: DaemonClient, args: argparse.Namespace) -> int:
+    from rich.console import Console
+
     console = Console(stderr=True)
     folder = args.path.expanduser().resolve()
     name = args.name or folder.name or str(folder)
@@ -33,7 +61,9 @@ def register(client: DaemonClient, args: argparse.Namespace) -> int:
         )
         return 1
     try:
-        photographer = photographer_id(client, args.photographer, create=args.create_photographer)
+        photographer = photographers.photographer_id(
+            client, args.photographer, create=args.create_photographer
+        )
         session = client.post(
             "/api/input-sessions",
             InputSession,
@@ -51,17 +81,17 @@ def register(client: DaemonClient, args: argparse.Namespace) -> int:
     if args.no_wait:
         # Only the id on stdout, for scripts; the way to follow it for people.
         print(session.id)
-        print(f"Follow it with `{follow_command(session.id, args)}`", file=sys.stderr)
+        print(f"Follow it with `{sessions.follow_command(session.id, args)}`", file=sys.stderr)
         return 0
     try:
-        session = follow(client, session, console)
+        session = sessions.follow(client, session, console)
     except KeyboardInterrupt:
         console.print("cancelling… (what is registered so far is kept)")
         session = client.post(f"/api/input-sessions/{session.id}/cancel", InputSession)
     except DaemonUnreachable as exc:
         console.print(f"[red]lost the daemon:[/red] {shown(str(exc))}")
         return 1
-    summary(client, session)
+    sessions.summary(client, session)
     return 0 if session.status == "completed" else 1
 
 

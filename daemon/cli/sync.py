@@ -11,19 +11,11 @@ import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from rich.console import Console
-from rich.markup import escape as markup_escape
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    SpinnerColumn,
-    TextColumn,
-    TimeRemainingColumn,
-)
-
-from daemon.cli_actions import Action, Refused, print_table, run_action, when
+from daemon.cli import common
+from daemon.cli.common import Action, Refused, print_table, shown, when
+from daemon.config import Settings
 from daemon.paths import escaped
 from protocol.client import DaemonClient
 from protocol.sync_targets import (
@@ -36,22 +28,72 @@ from protocol.sync_targets import (
 )
 from protocol.words import plural
 
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from daemon.cli.common import Commands
+
 API = "/api/sync"
-POLL_SECONDS = 0.5
 EXIT_INTERRUPTED = 130
 SHOWN_REFUSED = 20
 TOKEN_FROM_STDIN = "-"  # noqa: S105 - the name of standard input, no secret
 
 
-def sync(client: DaemonClient, args: argparse.Namespace) -> int:
+def add_parser(commands: Commands, with_data_dir: argparse.ArgumentParser) -> None:
+    """Add `sync` and its actions."""
+    command = commands.add_parser(
+        "sync",
+        parents=[with_data_dir],
+        help="push the catalog to a central server, or manage its targets (daemon must run)",
+    )
+    command.add_argument(
+        "--target", metavar="NAME", help="target name, URL or id (default: the only one)"
+    )
+    command.add_argument("--full", action="store_true", help="send everything again")
+    command.set_defaults(handler=run, action=None)
+    # The actions take --data-dir too, without a default of their own: one given before
+    # the action (`sync --data-dir D targets`) is kept.
+    data_dir = argparse.ArgumentParser(add_help=False)
+    data_dir.add_argument("--data-dir", type=Path, default=argparse.SUPPRESS, help="as above")
+    actions = command.add_subparsers(title="actions", required=False, metavar="ACTION")
+    add = actions.add_parser("add-target", parents=[data_dir], help="add a central server")
+    add.add_argument("url", metavar="URL", help="the central server's address (https://…)")
+    add.add_argument("--token", required=True, help="this machine's token there (- reads stdin)")
+    add.add_argument(
+        "--label",
+        help="this target's own name, shown in the tray and in sync status instead of its "
+        "address (default: its host, e.g. 127.0.0.1:8100)",
+    )
+    add.add_argument(
+        "--name",
+        help="THIS machine's name on the central server, as it lists machines there "
+        "(default: this installation's name)",
+    )
+    add.add_argument("--ca-file", type=Path, metavar="PEM", help="a CA certificate to trust")
+    add.set_defaults(action="add-target")
+    listing = actions.add_parser(
+        "targets",
+        aliases=["status"],
+        parents=[data_dir],
+        help="the targets: what waits to be sent to each, and why the last sync failed",
+    )
+    listing.set_defaults(action="targets")
+    remove = actions.add_parser(
+        "remove-target", parents=[data_dir], help="forget a target (what it has stays there)"
+    )
+    remove.add_argument("target_ref", metavar="NAME-or-URL-or-ID", help="the target")
+    remove.set_defaults(action="remove-target")
+
+
+def run(settings: Settings, args: argparse.Namespace) -> int:
     """Run `sync` or one of its actions; exit code 0 when it did what was asked."""
     actions: dict[str | None, Action] = {
-        None: _run,
+        None: _push,
         "add-target": _add_target,
         "targets": _targets,
         "remove-target": _remove_target,
     }
-    return run_action("sync", actions, client, args)
+    return common.run_action(settings, args, "sync", actions)
 
 
 def _add_target(client: DaemonClient, args: argparse.Namespace) -> None:
@@ -157,7 +199,9 @@ def _remove_target(client: DaemonClient, args: argparse.Namespace) -> None:
     print(f"Removed sync target {escaped(target.name)}; what it received stays there")
 
 
-def _run(client: DaemonClient, args: argparse.Namespace) -> int:
+def _push(client: DaemonClient, args: argparse.Namespace) -> int:
+    from rich.console import Console
+
     console = Console(stderr=True)
     run = client.post(f"{API}/runs", SyncRun, SyncRunCreate(target=args.target, full=args.full))
     try:
@@ -171,16 +215,8 @@ def _run(client: DaemonClient, args: argparse.Namespace) -> int:
 
 
 def _follow(client: DaemonClient, run: SyncRun, console: Console) -> SyncRun:
-    columns = (
-        SpinnerColumn(),
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[figures]}"),
-        TimeRemainingColumn(),
-    )
-    with Progress(*columns, console=console, transient=False) as bar:
-        task = bar.add_task(_shown(run.target_name), total=None, figures="")
+    with common.progress_bar(console) as bar:
+        task = bar.add_task(shown(run.target_name), total=None, figures="")
         while True:
             seconds = max((time.time() - run.started_at.timestamp()), 0.001)
             bar.update(
@@ -199,7 +235,7 @@ def _follow(client: DaemonClient, run: SyncRun, console: Console) -> SyncRun:
             )
             if run.state != "running":
                 return run
-            time.sleep(POLL_SECONDS)
+            time.sleep(common.POLL_SECONDS)
             run = client.get(f"{API}/runs/{run.id}", SyncRun)
 
 
@@ -222,8 +258,3 @@ def _summary(run: SyncRun) -> None:
             print(f"  x {escaped(photo.hothash)}: {escaped(photo.reason)}")
         if len(run.refused) > SHOWN_REFUSED:
             print(f"  ... and {len(run.refused) - SHOWN_REFUSED} more (GET {API}/runs/{run.id})")
-
-
-def _shown(text: str) -> str:
-    """Text for the rich console: escaped for the terminal, then for rich's markup."""
-    return markup_escape(escaped(text))
