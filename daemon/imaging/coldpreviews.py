@@ -30,7 +30,8 @@ CHECK_MEMORY = 256 * MB
 # Pillow's and libjpeg's own state and row buffers, whatever the size.
 _CHECK_FIXED = 2 * MB
 # A progressive JPEG's coefficients (2 bytes each, 64 a block) are all kept until the
-# last scan, at full size whatever the scale of the decode.
+# last scan, at full size whatever the scale of the decode: 3 bytes a pixel for 4:2:0,
+# 6 for 4:4:4.
 _COEFFICIENT_BYTES = 2 * 64
 
 
@@ -157,14 +158,15 @@ def check_cost(image: JpegImagePlugin.JpegImageFile, width: int, height: int) ->
     drafted_w, drafted_h = image.size
     total = _CHECK_FIXED + drafted_w * drafted_h * len(image.getbands())
     if image.info.get("progressive") or image.info.get("progression"):
-        total += _blocks(image, width, height) * _COEFFICIENT_BYTES
+        total += coefficient_bytes(image, width, height)
     return total
 
 
-def _blocks(image: JpegImagePlugin.JpegImageFile, width: int, height: int) -> int:
-    """The 8x8 blocks of every component, padded to whole MCUs as libjpeg pads them."""
+def coefficient_bytes(image: JpegImagePlugin.JpegImageFile, width: int, height: int) -> int:
+    """The coefficient buffer libjpeg holds for a progressive JPEG of `width` x `height`
+    px: every 8x8 block of every component, padded to whole MCUs as libjpeg pads them."""
     sampling = [(h, v) for _, h, v, _ in image.layer] or [(1, 1)] * len(image.getbands())
     h_max = max(h for h, _ in sampling) or 1
     v_max = max(v for _, v in sampling) or 1
     mcus = math.ceil(width / (8 * h_max)) * math.ceil(height / (8 * v_max))
-    return mcus * sum(h * v for h, v in sampling)
+    return mcus * sum(h * v for h, v in sampling) * _COEFFICIENT_BYTES

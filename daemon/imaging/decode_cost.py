@@ -15,7 +15,7 @@ from pathlib import Path
 
 from PIL import Image, JpegImagePlugin
 
-from daemon.imaging import grouping
+from daemon.imaging import coldpreviews, grouping
 from daemon.imaging.hothash import ALLOWED_FORMATS, BASE_PX, JPEG_MAX_PIXELS, OTHER_MAX_PIXELS
 from daemon.imaging.previews import init_decoders
 
@@ -57,9 +57,6 @@ _HEIF = {"RGB": 11.0, "RGBA": 14.0}
 # JPEG, per pixel of the draft (the scaled DCT decode): the decode, the 8-bit RGB
 # copy for L and CMYK, and the resampling.
 _JPEG_DRAFT = {"L": 9.0, "RGB": 8.0, "CMYK": 12.0}
-# Progressive JPEGs keep every DCT coefficient (2 bytes) of the full-size image,
-# whatever the draft scale: 3 bytes a pixel for 4:2:0, 6 for 4:4:4.
-_COEFFICIENT_BYTES = 2
 # RAW files (raw.py), measured on 24 MP DNGs. LibRaw unpacks the sensor data at 2 bytes
 # a pixel (a Bayer sensor: one 16-bit value a pixel) for the demosaic, or to read EXIF
 # that only it knows.
@@ -144,7 +141,8 @@ def _jpeg_bytes(image: JpegImagePlugin.JpegImageFile, coldpreview_max_px: int) -
         cold_pixels = _draft_pixels(width, height, coldpreview_max_px)
         total += math.ceil(cold_pixels * (per_pixel + 1))
     if image.info.get("progressive") or image.info.get("progression"):
-        total += _coefficient_bytes(image)
+        # Every DCT coefficient of the full-size image, whatever the draft scale.
+        total += coldpreviews.coefficient_bytes(image, width, height)
     return total
 
 
@@ -160,15 +158,3 @@ def _draft_pixels(width: int, height: int, cover_px: int) -> int:
     fits = min(width // target_w, height // target_h)
     step = next(s for s in (8, 4, 2, 1) if fits >= s)
     return math.ceil(width / step) * math.ceil(height / step)
-
-
-def _coefficient_bytes(image: JpegImagePlugin.JpegImageFile) -> int:
-    """The coefficient buffer libjpeg holds for a progressive JPEG (every 8x8 block)."""
-    width, height = image.size
-    sampling = [(h, v) for _, h, v, _ in image.layer] or [(1, 1)] * len(image.getbands())
-    h_max = max(h for h, _ in sampling) or 1
-    v_max = max(v for _, v in sampling) or 1
-    # libjpeg pads each component to whole MCUs (h_max x v_max blocks of 8x8).
-    mcus = math.ceil(width / (8 * h_max)) * math.ceil(height / (8 * v_max))
-    blocks = mcus * sum(h * v for h, v in sampling)
-    return blocks * 64 * _COEFFICIENT_BYTES
