@@ -8,7 +8,7 @@ import binascii
 import hashlib
 import uuid
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, get_args
@@ -96,8 +96,7 @@ async def receive(pool: asyncpg.Pool, origin: uuid.UUID, batch: SyncBatch) -> Sy
                 ) from exc
             raise
         except asyncpg.DataError as exc:
-            # A value the protocol's bounds let through that its column (or an index of
-            # it) cannot hold; a machine's own catalog could not have held it either.
+            # A value the protocol's bounds let through that its column cannot hold.
             raise Invalid(f"the batch has a value central cannot store: {exc}") from None
     return receipt
 
@@ -192,17 +191,26 @@ def _check_bounds(batch: SyncBatch) -> None:
 def _changes(batch: SyncBatch) -> int:
     """The batch's changes: its deletions, and the rows no other row of it points at (a
     change takes along the rows it points at that central may lack, however many)."""
-    pointed: set[tuple[str, str]] = set()
-    for table, pointers in POINTERS.items():
-        for row in getattr(batch, table):
-            for field, target in pointers:
-                value = getattr(row, field)
-                if value is not None and (target, str(value)) != (table, _key(row)):
-                    pointed.add((target, str(value)))
+    pointed = {
+        (target, str(value))
+        for table, _, row, _, target, value in _pointers(batch)
+        if (target, str(value)) != (table, _key(row))
+    }
     rows = sum(
         (table, _key(row)) not in pointed for table in _TABLES for row in getattr(batch, table)
     )
     return rows + len(batch.deletions)
+
+
+def _pointers(batch: SyncBatch) -> Iterator[tuple[str, int, Any, str, str, Any]]:
+    """Every pointer of the batch's rows that names a row: (table, index, row, field,
+    table pointed at, value)."""
+    for table, pointers in POINTERS.items():
+        for index, row in enumerate(getattr(batch, table)):
+            for field, target in pointers:
+                value = getattr(row, field)
+                if value is not None:
+                    yield table, index, row, field, target, value
 
 
 def _key(row: Any) -> str:
@@ -214,13 +222,10 @@ async def _check_origins(conn: Conn, origin: uuid.UUID, batch: SyncBatch) -> Non
     """Refuse a batch whose rows point at a row central holds for another machine: one
     machine's rows must never hold on to another's, whose deletion they would block."""
     named: dict[str, dict[uuid.UUID, str]] = {}
-    for table, pointers in POINTERS.items():
-        for index, row in enumerate(getattr(batch, table)):
-            for field, target in pointers:
-                value = getattr(row, field)
-                if target in _ROW_NAMES and value is not None:
-                    where = f"{table}[{index}] ({_key(row)}): {field}"
-                    named.setdefault(target, {}).setdefault(value, where)
+    for table, index, row, field, target, value in _pointers(batch):
+        if target in _ROW_NAMES:
+            where = f"{table}[{index}] ({_key(row)}): {field}"
+            named.setdefault(target, {}).setdefault(value, where)
     for target, places in named.items():
         foreign = await store.others(conn, target, origin, list(places))
         for value, where in places.items():
