@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from protocol.local import DataPaths, default_data_dir
+from protocol.local import DataPaths, default_data_dir, local_api_key
 from protocol.sync import MAX_BATCH_ROWS
 
 DEFAULT_PORT = 8000
@@ -68,7 +68,7 @@ class Settings:
     def client_api_key(self) -> str:
         """The key a client on this machine sends: the same the daemon took
         (HOTPREVUE_API_KEY when set, else the data directory's api_key file)."""
-        return self.api_key or self.paths.api_key.read_text(encoding="utf-8").strip()
+        return local_api_key(self.paths, self.api_key)
 
     @property
     def embedded_database(self) -> bool:

@@ -1,6 +1,6 @@
 """Where a local daemon keeps its files and how a client on this machine finds it.
 
-Defined once here so the daemon and the CLI agree on every path.
+Defined once here so the daemon, the CLI and the tray agree on every path.
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ import os
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Protocol
 
 import filelock
 import msgspec
@@ -74,6 +75,37 @@ class DataPaths:
     def runtime(self) -> Path:
         """Where a running daemon says how to reach it."""
         return self.root / "daemon.json"
+
+
+def local_api_key(paths: DataPaths, configured: str | None = None) -> str:
+    """The key a client on this machine sends: the same the daemon took (`configured`,
+    from HOTPREVUE_API_KEY, when set, else the data directory's api_key file)."""
+    return configured or paths.api_key.read_text(encoding="utf-8").strip()
+
+
+class LocalSettings(Protocol):
+    """What a program beside the daemon (the tray) needs of the settings it runs with;
+    the daemon's own Settings is one."""
+
+    @property
+    def data_dir(self) -> Path:
+        """The data directory."""
+        ...
+
+    @property
+    def paths(self) -> DataPaths:
+        """Every file and folder under the data directory."""
+        ...
+
+    @property
+    def log_level(self) -> str:
+        """The lowest level logged, e.g. INFO."""
+        ...
+
+    @property
+    def api_key(self) -> str | None:
+        """HOTPREVUE_API_KEY; None: the data directory's api_key file holds the key."""
+        ...
 
 
 class RuntimeInfo(msgspec.Struct, kw_only=True):

@@ -24,6 +24,7 @@ from daemon.embedded_pg import (
     EmbeddedPostgresError,
     PostmasterPid,
 )
+from daemon.embedded_pg.processes import serves_pgdata
 from tests import old_catalog
 from tests.support.daemon_process import DaemonProcess
 
@@ -221,7 +222,7 @@ def test_a_process_that_exited_since_it_was_listed_serves_nothing(tmp_path: Path
     child.kill()
     child.wait()
     server = EmbeddedPostgres(tmp_path)
-    assert server._serves_pgdata(proc) is False
+    assert serves_pgdata(server.pgdata, proc) is False
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="only root runs PostgreSQL as a user it makes")

@@ -15,8 +15,8 @@ from typing import Any
 
 import filelock
 
-from daemon import logs
-from daemon.config import Settings
+from protocol import logs
+from protocol.local import LocalSettings
 from tray import backend, desktop
 from tray.control import DaemonControl
 from tray.icons import IconState, icon_image, icon_path
@@ -42,7 +42,9 @@ def title(current: MenuModel) -> str:
 class TrayApp:
     """Ties the worker's snapshots to one pystray icon: updates only what changed."""
 
-    def __init__(self, pystray: ModuleType, settings: Settings, control: DaemonControl) -> None:
+    def __init__(
+        self, pystray: ModuleType, settings: LocalSettings, control: DaemonControl
+    ) -> None:
         self.settings = settings
         self._pystray = pystray
         self._model_lock = threading.Lock()
@@ -204,7 +206,7 @@ def on_ui_thread(change: Callable[[], None]) -> None:
         change()
 
 
-def main(settings: Settings) -> int:
+def main(settings: LocalSettings) -> int:
     """Run the tray until Quit; exit at once when one already runs for this user."""
     settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     logs.configure(settings.paths.logs, settings.log_level, file_name=TRAY_LOG)

@@ -15,9 +15,8 @@ from dataclasses import dataclass
 
 import psutil
 
-from daemon.config import Settings
 from protocol.client import DaemonClient, DaemonError, DaemonUnreachable
-from protocol.local import RuntimeInfo, lock_held
+from protocol.local import LocalSettings, RuntimeInfo, local_api_key, lock_held
 from tray.program import program_argv
 
 log = logging.getLogger(__name__)
@@ -78,7 +77,7 @@ class DaemonControl:
 
     def __init__(
         self,
-        settings: Settings,
+        settings: LocalSettings,
         argv: list[str] | None = None,
         env: dict[str, str] | None = None,
     ) -> None:
@@ -113,7 +112,8 @@ class DaemonControl:
 
     def client(self, info: RuntimeInfo, timeout: float = POLL_TIMEOUT) -> DaemonClient:
         """An API client of the running daemon, with this user's key."""
-        return DaemonClient(info.url, self.settings.client_api_key(), timeout=timeout)
+        key = local_api_key(self.settings.paths, self.settings.api_key)
+        return DaemonClient(info.url, key, timeout=timeout)
 
     def crashed(self) -> bool:
         """True when the daemon is gone without a clean stop (a restart is due)."""
@@ -131,16 +131,6 @@ class DaemonControl:
         """Start `hotprevue run` detached from the tray: it outlives a tray that crashes."""
         command = [*self._argv, "run", "--data-dir", str(self.settings.data_dir)]
         log.info("starting the daemon: %s", subprocess.list2cmdline(command))
-        options: dict[str, object] = {}
-        if sys.platform == "win32":
-            # A console without a window, not none at all (DETACHED_PROCESS): the console
-            # programs the daemon runs (pg_ctl, initdb, postgres) share it instead of each
-            # opening a window of its own.
-            options["creationflags"] = (
-                subprocess.CREATE_NEW_PROCESS_GROUP | subprocess.CREATE_NO_WINDOW
-            )
-        else:
-            options["start_new_session"] = True
         # The daemon logs to its own file; its console output would go nowhere.
         self._child = subprocess.Popen(  # type: ignore[call-overload]
             command,
@@ -149,7 +139,7 @@ class DaemonControl:
             stderr=subprocess.DEVNULL,
             close_fds=True,
             env=self._env,
-            **options,
+            **_detached(),
         )
 
     def stop(self, timeouts: StopTimeouts = PATIENT) -> bool:
@@ -193,10 +183,26 @@ class DaemonControl:
 
     def stop_database(self) -> None:
         """Stop a PostgreSQL a killed daemon left running in the data directory."""
-        # Imported here: only this rare path needs the daemon's database code.
-        from daemon.embedded_pg import EmbeddedPostgres
-
-        EmbeddedPostgres(self.settings.paths.pgdata).stop_abandoned()
+        # `hotprevue stop` does that when no daemon runs, and so the daemon's database
+        # code stays out of the tray. Its messages go to the tray's log.
+        command = [*self._argv, "stop", "--data-dir", str(self.settings.data_dir)]
+        try:
+            done = subprocess.run(  # type: ignore[call-overload]
+                command,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                close_fds=True,
+                env=self._env,
+                check=False,
+                **_detached(),
+            )
+        except OSError as exc:
+            log.error("could not run %s: %s", command[0], exc)
+            return
+        level = logging.INFO if done.returncode == 0 else logging.ERROR
+        said = done.stdout.decode(errors="replace").strip()
+        log.log(level, "%s (exit %d): %s", subprocess.list2cmdline(command), done.returncode, said)
 
     def _wait_gone(self, timeout: float) -> bool:
         deadline = time.monotonic() + timeout
@@ -218,3 +224,13 @@ class DaemonControl:
         # A child that exited stays a zombie, holding its pid, until it is waited for.
         if self._child is not None:
             self._child.poll()
+
+
+def _detached() -> dict[str, object]:
+    """subprocess arguments that keep a program the tray starts apart from the tray."""
+    if sys.platform == "win32":
+        # A console without a window, not none at all (DETACHED_PROCESS): the console
+        # programs the daemon runs (pg_ctl, initdb, postgres) share it instead of each
+        # opening a window of its own.
+        return {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP | subprocess.CREATE_NO_WINDOW}
+    return {"start_new_session": True}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import threading
 import time
@@ -12,41 +11,25 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import msgspec
 
-from daemon import logs
 from protocol.client import DaemonClient, DaemonError, DaemonUnreachable
 from protocol.input_sessions import InputSession, InputSessionCreate
 from protocol.local import RuntimeInfo, default_data_dir
-from protocol.settings import SystemSettings
 from protocol.sync_targets import SyncRun, SyncRunCreate
 from protocol.system import Activity
 from protocol.ui import LOGIN_LINKS_PATH, LoginLink
 from protocol.watched_folders import WatchedFolder, WatchedFolderCreate, WatchedFolderPatch
-from protocol.words import plural
 from tray import autostart
 from tray.control import PATIENT, QUICK, START_TIMEOUT, DaemonControl, RestartBudget
-from tray.icons import IconState
-from tray.status import Snapshot, overdue
+from tray.reports import Notify, Reports, last_error
+from tray.status import Snapshot
 
 log = logging.getLogger(__name__)
 
 POLL_INTERVAL = 1.0
-# The reminder's setting changes rarely: it is not read at every poll.
-REMINDER_READ_EVERY = 600.0
-# Photos waiting too long are told of at most once a day per target.
-REMIND_EVERY = 86400.0
-
-
-class Notify(Protocol):
-    """Shows a notification whose icon is the state it reports; `retry` names the sync
-    target its "Retry" action pushes to again."""
-
-    def __call__(
-        self, title: str, message: str, icon: IconState = "attention", retry: str | None = None
-    ) -> None: ...
 
 
 class Worker:
@@ -86,17 +69,7 @@ class Worker:
         self._restarts = 0
         self._initial = True
         self._launched_at: float | None = None
-        # Runs started from the menu: their outcome is notified.
-        self._our_runs: set[uuid.UUID] = set()
-        # Registrations seen unfinished, and those started from the menu (always told).
-        self._sessions: set[uuid.UUID] = set()
-        self._our_sessions: set[uuid.UUID] = set()
-        # How the last registration went wrong, until the user has seen it.
-        self._outcome = ""
-        # The reminder setting, read now and then; when each target was last reminded of.
-        self._reminder_days = 0
-        self._reminder_read_at = -REMINDER_READ_EVERY
-        self._reminded: dict[uuid.UUID, float] = {}
+        self._reports = Reports(notify)
         self.snapshot = Snapshot(phase="starting")
 
     # -- the loop -------------------------------------------------------------------
@@ -143,7 +116,7 @@ class Worker:
             "owned": control.owned,
             "restarts": self._restarts,
             "notice": self._notice if time.monotonic() < self._notice_until else "",
-            "outcome": self._outcome,
+            "outcome": self._reports.outcome_line,
         }
         if self._stopping:
             return Snapshot(phase="stopping", **common)
@@ -181,7 +154,7 @@ class Worker:
     def _give_up(self, common: dict[str, Any]) -> Snapshot:
         log.error("the daemon stopped unexpectedly too often; giving up")
         self._gave_up = True
-        self._failure = _last_error(self.control)
+        self._failure = last_error(self.control.settings.paths)
         # The last crash may have left its PostgreSQL running, waiting for a restart
         # that will not come now.
         self.control.stop_database()
@@ -204,9 +177,9 @@ class Worker:
             detail = f"unexpected answer ({exc}); is it the same version as the tray?"
             return Snapshot(phase="unreachable", detail=detail, **common)
         self._launched_at = None
-        self._report_finished_runs(client, runs)
-        common["reminder_days"] = self._remind(client, activity)
-        common["outcome"] = self._report_finished_sessions(client, activity)
+        self._reports.report_finished_runs(client, runs)
+        common["reminder_days"] = self._reports.remind(client, activity)
+        common["outcome"] = self._reports.report_finished_sessions(client, activity)
         return Snapshot(phase="running", activity=activity, runs=runs, **common)
 
     def _launching(self) -> bool:
@@ -225,86 +198,9 @@ class Worker:
                 log.error("the daemon could not be started: %s", exc)
                 self._notify("Hotprevue could not start", str(exc), "error")
 
-    def _report_finished_runs(self, client: DaemonClient, running: tuple[SyncRun, ...]) -> None:
-        still = {run.id for run in running}
-        for run_id in list(self._our_runs - still):
-            try:
-                run = client.get(f"/api/sync/runs/{run_id}", SyncRun)
-            except DaemonError:
-                self._our_runs.discard(run_id)  # forgotten by a restarted daemon
-                continue
-            except DaemonUnreachable:
-                continue
-            if run.state == "running":
-                continue  # started after the activity this poll read
-            self._our_runs.discard(run_id)
-            if run.state == "succeeded":
-                self._notify(
-                    f"Synced to {run.target_name}",
-                    f"{plural(run.photos_sent, 'photo')} and "
-                    f"{plural(run.coldpreviews_sent, 'preview')} sent",
-                    "idle",
-                )
-            elif run.state == "failed":
-                self._notify(
-                    f"Sync to {run.target_name} failed",
-                    run.error_message or run.error or "unknown error",
-                    "error",
-                    retry=str(run.target_id),
-                )
-
-    def _report_finished_sessions(self, client: DaemonClient, activity: Activity) -> str:
-        """Tell how registrations that ended since the last poll went; the outcome line."""
-        now = {session.id for session in activity.sessions}
-        if now - self._sessions:
-            self._outcome = ""  # a new registration: the last one's outcome is old news
-        for session_id in list(self._sessions - now):
-            try:
-                session = client.get(f"/api/input-sessions/{session_id}", InputSession)
-            except DaemonUnreachable:
-                continue
-            except DaemonError:
-                session = None  # forgotten by a restarted daemon
-            self._sessions.discard(session_id)
-            ours = session_id in self._our_sessions
-            self._our_sessions.discard(session_id)
-            if session is None:
-                continue
-            title, message, troubled = outcome(session)
-            if troubled:
-                self._outcome = f"{title}: {message}"
-            if troubled or ours:
-                self._notify(title, message, "attention" if troubled else "idle")
-        self._sessions |= now
-        return self._outcome
-
-    def _remind(self, client: DaemonClient, activity: Activity) -> int:
-        """Tell once a day of photos waiting unsynced too long; the reminder's days."""
-        now = time.monotonic()
-        if now - self._reminder_read_at >= REMINDER_READ_EVERY:
-            self._reminder_read_at = now
-            # Unread, the last value stands until the next read.
-            with contextlib.suppress(DaemonError, DaemonUnreachable):
-                settings = client.get("/api/settings", SystemSettings)
-                self._reminder_days = settings.sync_reminder_days
-        wall = datetime.now(UTC)
-        for target in activity.sync.targets:
-            if not overdue(target, self._reminder_days, wall):
-                continue
-            if now - self._reminded.get(target.id, -REMIND_EVERY) < REMIND_EVERY:
-                continue
-            self._reminded[target.id] = now
-            self._notify(
-                f"{plural(target.pending_photos, 'photo')} not yet backed up to “{target.name}”",
-                "Sync now",
-                "attention",
-                retry=str(target.id),
-            )
-        return self._reminder_days
-
     def seen(self) -> None:
         """The user has looked (opened Hotprevue): the last registration's outcome goes."""
-        self._outcome = ""
+        self._reports.seen()
         self.poke()
 
     # -- actions (from the menu) ----------------------------------------------------
@@ -347,7 +243,7 @@ class Worker:
             except DaemonError as exc:
                 refused.append(exc.detail)
                 continue
-            self._our_runs.add(run.id)
+            self._reports.follow_run(run.id)
         if refused:
             self._notify("Sync now", "; ".join(refused))
 
@@ -371,10 +267,7 @@ class Worker:
             InputSessionCreate(name=path.name or str(path), source_path=str(path)),
         )
         with self._lock:
-            # Followed from here: a small folder may be done before the next poll.
-            self._our_sessions.add(session.id)
-            self._sessions.add(session.id)
-            self._outcome = ""
+            self._reports.follow_session(session.id)
         self._notify("Registering", f"{path} — progress shows in the menu", "working")
         return session
 
@@ -450,40 +343,3 @@ def _autostart_enabled() -> bool:
 def _recent(started_at: datetime) -> bool:
     """True for a daemon that wrote daemon.json so lately it may still be starting."""
     return (datetime.now(UTC) - started_at).total_seconds() < START_TIMEOUT
-
-
-def _last_error(control: DaemonControl) -> str:
-    """The daemon log's last error line: why it keeps stopping."""
-    path = control.settings.paths.logs / logs.LOG_FILE
-    try:
-        with path.open("rb") as handle:
-            handle.seek(0, 2)
-            handle.seek(max(0, handle.tell() - 64_000))
-            lines = handle.read().decode("utf-8", "replace").splitlines()
-    except OSError:
-        return ""
-    for line in reversed(lines):
-        if " ERROR " in line or " CRITICAL " in line:
-            return line.split(": ", 1)[-1].strip()
-    return ""
-
-
-def outcome(session: InputSession) -> tuple[str, str, bool]:
-    """A finished registration's notification (title, message) and whether it went wrong."""
-    name = f"“{session.name}”"
-    if session.status == "failed":
-        return f"Registering {name} failed", session.failure or "see the log", True
-    parts = [f"{session.photo_count:,} registered"]
-    if session.damaged_count:
-        parts.append(plural(session.damaged_count, "damaged file"))
-    if session.error_count:
-        parts.append(f"{plural(session.error_count, 'file')} not registered")
-    if session.duplicate_count:
-        parts.append(plural(session.duplicate_count, "duplicate"))
-    if session.already_registered_count:
-        parts.append(f"{session.already_registered_count:,} already in the catalog")
-    troubled = bool(session.error_count or session.duplicate_count or session.damaged_count)
-    if session.status in ("cancelled", "interrupted"):
-        return f"Registering {name} {session.status}", ", ".join(parts), True
-    title = f"Registered {name}" if not troubled else f"Registered {name} with problems"
-    return title, ", ".join(parts), troubled

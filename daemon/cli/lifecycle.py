@@ -49,7 +49,8 @@ def run(settings: Settings, _args: argparse.Namespace) -> int:
     """Run the daemon in the foreground until it is stopped; its exit code."""
     # Imported here, not at the top: the web stack costs 0.3 s of CPU that no other
     # command needs.
-    from daemon import logs, server
+    from daemon import server
+    from protocol import logs
 
     settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     logs.configure(settings.paths.logs, settings.log_level)

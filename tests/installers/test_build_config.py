@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from daemon import embedded_pg
+from daemon.embedded_pg import binaries
 from installers import build
 
 REPO = Path(__file__).resolve().parents[2]
@@ -92,12 +92,12 @@ def test_the_compiled_daemon_looks_for_postgresql_where_the_build_puts_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # Nuitka sets __compiled__ in each compiled module; the dist is the modules' root.
-    monkeypatch.setitem(embedded_pg.__dict__, "__compiled__", object())
-    dist = Path(embedded_pg.__file__).resolve().parents[1]
-    assert embedded_pg._postgres_bin() == dist / build.RAW_DIRS[0].path / "bin"
-    monkeypatch.delitem(embedded_pg.__dict__, "__compiled__")
-    assert embedded_pg._postgres_bin() == embedded_pg.POSTGRES_BIN_PATH
-    assert (embedded_pg.POSTGRES_BIN_PATH / "postgres").is_file()
+    monkeypatch.setitem(binaries.__dict__, "__compiled__", object())
+    dist = Path(binaries.__file__).resolve().parents[2]
+    assert binaries._postgres_bin() == dist / build.RAW_DIRS[0].path / "bin"
+    monkeypatch.delitem(binaries.__dict__, "__compiled__")
+    assert binaries._postgres_bin() == binaries.POSTGRES_BIN_PATH
+    assert (binaries.POSTGRES_BIN_PATH / "postgres").is_file()
 
 
 def test_the_command_line_names_each_entry() -> None:

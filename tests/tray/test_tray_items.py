@@ -14,8 +14,8 @@ from tests.tray.headless import BACKEND, find_item, menu_texts
 from tray.icons import ICON_STATES, IconState
 from tray.menu import Actions, MenuModel, build, model
 from tray.render_icons import render
+from tray.reports import outcome
 from tray.status import Snapshot, describe
-from tray.worker import outcome
 
 HOUR = timedelta(hours=1)
 

@@ -1,4 +1,5 @@
-"""Logging to stderr and to a rotating file in the data directory."""
+"""Logging to stderr and to a rotating file in the data directory: the daemon's log and
+the tray's, set up alike."""
 
 from __future__ import annotations
 
@@ -14,8 +15,8 @@ LOG_FILE = "hotprevue.log"
 def configure(log_dir: Path, level: str, file_name: str = LOG_FILE) -> Path:
     """Send every log record to stderr and to logs/<file_name> (5 files of 5 MB).
 
-    The files are as private as the process umask makes them (see daemon.permissions):
-    they name every folder and file the catalog holds."""
+    The files are as private as the process umask makes them (the `hotprevue` command
+    sets a private one): they name every folder and file the catalog holds."""
     log_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     path = log_dir / file_name
     formatter = logging.Formatter(FORMAT)
