@@ -1,137 +1,81 @@
 """SQL for central's mirror: each machine's rows, kept under its installation id (`origin`).
 
 Every entity of a batch goes in one statement: its rows travel as one jsonb array that
-`jsonb_to_recordset` turns back into typed columns. Rows of one machine never touch
-another machine's rows, except photos, which machines share by hothash.
+`jsonb_to_recordset` turns back into typed columns, as the registry (synced_tables)
+describes them. Rows of one machine never touch another machine's rows, except photos,
+which machines share by hothash.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
 from daemon.store.base import Conn
+from daemon.store.synced_tables import (
+    EDIT_GROUPS,
+    PHOTO_CORRECTIONS,
+    PHOTOS,
+    TABLES,
+    Field,
+    SyncedTable,
+)
 
-# Each machine-scoped table: its columns as a batch carries them, with their SQL types.
-_MACHINE_TABLES: dict[str, tuple[tuple[str, str], ...]] = {
-    "photographers": (
-        ("id", "uuid"),
-        ("name", "text"),
-        ("website", "text"),
-        ("bio", "text"),
-        ("notes", "text"),
-        ("is_default", "boolean"),
-        ("is_unknown", "boolean"),
-        ("created_at", "timestamptz"),
-        ("updated_at", "timestamptz"),
-    ),
-    "categories": (
-        ("id", "uuid"),
-        ("name", "text"),
-        ("excluded_from_stream", "boolean"),
-        ("display_order", "integer"),
-        ("created_at", "timestamptz"),
-        ("updated_at", "timestamptz"),
-    ),
-    "events": (
-        ("id", "uuid"),
-        ("name", "text"),
-        ("description", "text"),
-        ("date", "date"),
-        ("location", "text"),
-        ("parent_id", "uuid"),
-        ("cover_hothash", "text"),
-        ("created_at", "timestamptz"),
-        ("updated_at", "timestamptz"),
-    ),
-    # Its watched folder is the origin's configuration: watched_folder_id stays NULL.
-    "input_sessions": (
-        ("id", "uuid"),
-        ("name", "text"),
-        ("source_path", "text"),
-        ("recursive", "boolean"),
-        ("default_photographer_id", "uuid"),
-        ("default_event_id", "uuid"),
-        ("status", "text"),
-        ("started_at", "timestamptz"),
-        ("completed_at", "timestamptz"),
-        ("photo_count", "integer"),
-        ("duplicate_count", "integer"),
-        ("error_count", "integer"),
-        ("created_at", "timestamptz"),
-        ("updated_at", "timestamptz"),
-    ),
-    # The message names the photo by hothash; central's own photos.id goes in.
-    "image_files": (
-        ("id", "uuid"),
-        ("photo_id", "uuid"),
-        ("file_path", "text"),
-        ("file_type", "text"),
-        ("is_master", "boolean"),
-        ("state", "text"),
-        ("created_at", "timestamptz"),
-        ("updated_at", "timestamptz"),
-    ),
-    "collections": (
-        ("id", "uuid"),
-        ("name", "text"),
-        ("description", "text"),
-        ("cover_hothash", "text"),
-        ("created_at", "timestamptz"),
-        ("updated_at", "timestamptz"),
-    ),
-    "text_items": (
-        ("id", "uuid"),
-        ("title", "text"),
-        ("body", "text"),
-        ("created_at", "timestamptz"),
-        ("updated_at", "timestamptz"),
-    ),
-    "collection_items": (
-        ("id", "uuid"),
-        ("collection_id", "uuid"),
-        ("hothash", "text"),
-        ("text_item_id", "uuid"),
-        ("position", "integer"),
-        ("caption", "text"),
-        ("created_at", "timestamptz"),
-        ("updated_at", "timestamptz"),
-    ),
-}
-MACHINE_TABLES = tuple(_MACHINE_TABLES)
+# The tables whose rows are one machine's, by id: all but photos (shared by hothash) and
+# their corrections (one per photo, whichever machine made it).
+MACHINE_TABLES = tuple(name for name, table in TABLES.items() if table.key == "id")
 
 
-def _record(columns: Sequence[tuple[str, str]]) -> str:
-    return ", ".join(f'"{name}" {kind}' for name, kind in columns)
+def _record(fields: Iterable[Field]) -> str:
+    """The columns of `jsonb_to_recordset(...) AS r(...)`: the sent fields, typed."""
+    return ", ".join(f'"{field.name}" {field.sql_type}' for field in fields)
 
 
-def _upsert(table: str, columns: Sequence[tuple[str, str]]) -> str:
+def _stored(table: SyncedTable) -> list[Field]:
+    """The fields central stores (each in its column), in the wire's order."""
+    return [field for field in table.fields if field.column is not None]
+
+
+def _columns(table: SyncedTable) -> str:
+    """The columns central stores a table's fields in."""
+    return ", ".join(f'"{field.column}"' for field in _stored(table))
+
+
+def _values(table: SyncedTable, rules: dict[str, str]) -> str:
+    """What central writes in those columns: the registry's writes, but for the fields
+    that central's `rules` (field: SQL) take otherwise."""
+    return ", ".join(rules.get(field.name, field.write) for field in _stored(table))
+
+
+def _source(table: SyncedTable) -> str:
+    """A batch's rows of a table (`r`), with the photo (`p`) they name by hothash."""
+    source = f"jsonb_to_recordset($1::jsonb) AS r({_record(_stored(table))})"
+    if table.by_photo:
+        # A hothash central lacks was refused before.
+        source += " JOIN photos p ON p.hothash = r.hothash"
+    return source
+
+
+def _upsert(table: SyncedTable) -> str:
     """Insert or update one machine's rows by id; another machine's row of that id stays."""
-    names = [name for name, _ in columns]
-    listed = ", ".join(f'"{name}"' for name in names)
-    assigned = ", ".join(f'"{name}" = EXCLUDED."{name}"' for name in names if name != "id")
-    source = f"jsonb_to_recordset($1::jsonb) AS r({_record(columns)})"
-    selected = ", ".join(f'r."{name}"' for name in names)
-    if table == "image_files":
-        # The file's photo by hothash; a hothash central lacks was refused before.
-        source = (
-            "jsonb_to_recordset($1::jsonb) AS r("
-            + _record([c for c in columns if c[0] != "photo_id"] + [("hothash", "text")])
-            + ") JOIN photos p ON p.hothash = r.hothash"
-        )
-        selected = selected.replace('r."photo_id"', "p.id")
+    assigned = ", ".join(
+        f'"{field.column}" = EXCLUDED."{field.column}"'
+        for field in _stored(table)
+        if field.column != "id"
+    )
     return f"""
-        INSERT INTO {table} ({listed}, origin)
-        SELECT {selected}, $2 FROM {source} ORDER BY r.id
+        INSERT INTO {table.name} ({_columns(table)}, origin)
+        SELECT {_values(table, {})}, $2 FROM {_source(table)}
+        ORDER BY r.id
         ON CONFLICT (id) DO UPDATE SET {assigned}
-        WHERE {table}.origin = $2
+        WHERE {table.name}.origin = $2
         RETURNING id
-    """  # noqa: S608 - table and column names are the constants above
+    """  # noqa: S608 - table and column names are the registry's constants
 
 
-UPSERTS = {table: _upsert(table, columns) for table, columns in _MACHINE_TABLES.items()}
+UPSERTS = {name: _upsert(TABLES[name]) for name in MACHINE_TABLES}
 DELETES = {
     table: f"DELETE FROM {table} WHERE id = ANY($1::uuid[]) AND origin = $2"  # noqa: S608
     for table in MACHINE_TABLES
@@ -143,71 +87,16 @@ OTHERS = {
     for table in MACHINE_TABLES
 }
 
-# Fields of a photo that change together (protocol.sync.EditGroup): where two machines
-# hold a photo, each group comes from the machine that changed it last.
-EDIT_GROUPS: dict[str, tuple[str, ...]] = {
-    "taken_at": ("taken_at", "taken_at_offset", "taken_at_source", "taken_at_accuracy"),
-    "location": ("location_lat", "location_lng", "location_source", "location_accuracy"),
-    "tags": ("tags",),
-    "category": ("category_id",),
-    "rating": ("rating",),
-    "photographer": ("photographer_id",),
-    "input_session": ("input_session_id",),
-    "event": ("event_id",),
-    "stack": ("stack_id", "is_stack_cover"),
-    "deleted": ("deleted_at",),
-}
-_PHOTO_RECORD = _record(
-    (
-        ("hothash", "text"),
-        ("hotpreview_b64", "text"),
-        ("exif_data", "jsonb"),
-        ("taken_at", "timestamp"),
-        ("taken_at_offset_seconds", "integer"),
-        ("taken_at_source", "smallint"),
-        ("taken_at_accuracy", "text"),
-        ("location_lat", "double precision"),
-        ("location_lng", "double precision"),
-        ("location_source", "smallint"),
-        ("location_accuracy", "text"),
-        ("camera_make", "text"),
-        ("camera_model", "text"),
-        ("lens_model", "text"),
-        ("iso", "integer"),
-        ("shutter_speed", "text"),
-        ("aperture", "real"),
-        ("focal_length", "real"),
-        ("tags", "text[]"),
-        ("category_id", "uuid"),
-        ("rating", "smallint"),
-        ("photographer_id", "uuid"),
-        ("input_session_id", "uuid"),
-        ("event_id", "uuid"),
-        ("stack_id", "uuid"),
-        ("is_stack_cover", "boolean"),
-        ("registered_at", "timestamptz"),
-        ("deleted_at", "timestamptz"),
-        ("edited_at", "jsonb"),
-        ("updated_at", "timestamptz"),
-    )
-)
-_PHOTO_COLUMNS = (
-    "hothash, hotpreview_b64, exif_data, taken_at, taken_at_offset, taken_at_source, "
-    "taken_at_accuracy, location_lat, location_lng, location_source, location_accuracy, "
-    "camera_make, camera_model, lens_model, iso, shutter_speed, aperture, focal_length, tags, "
-    "category_id, rating, photographer_id, input_session_id, event_id, stack_id, "
-    "is_stack_cover, registered_at, deleted_at, edited_at, updated_at"
-)
 # An edit is judged once, when it first arrives: of the edit times a machine sends, those
 # it sent before are no new edits, and the others are bounded by central's clock ($3).
 _FRESH_EDITS = (
-    "fresh_edits(edited_at, (SELECT h.sent_edits FROM photo_holders h"
+    "fresh_edits(r.edited_at, (SELECT h.sent_edits FROM photo_holders h"
     " JOIN photos known ON known.id = h.photo_id"
     " WHERE known.hothash = r.hothash AND h.origin = $2), $3)"
 )
-_PHOTO_VALUES = _PHOTO_COLUMNS.replace(
-    "taken_at_offset,", "make_interval(secs => taken_at_offset_seconds),"
-).replace(" edited_at, updated_at", f" {_FRESH_EDITS}, least(updated_at, $3)")
+# A photo's or a correction's last change, as sent, bounded by central's clock ($3).
+_BOUNDED_UPDATE = "least(r.updated_at, $3)"
+_PHOTO_VALUES = _values(PHOTOS, {"edited_at": _FRESH_EDITS, "updated_at": _BOUNDED_UPDATE})
 _MERGED = ",\n    ".join(
     f"{column} = CASE WHEN edit_is_newer(EXCLUDED.edited_at, p.edited_at, '{group}') "
     f"THEN EXCLUDED.{column} ELSE p.{column} END"
@@ -218,14 +107,14 @@ _MERGED = ",\n    ".join(
 # hotpreview, EXIF, camera, registration) as first received and merges the rest. In
 # hothash order, so that two machines' batches lock shared photos in the same order.
 UPSERT_PHOTOS = f"""
-INSERT INTO photos AS p ({_PHOTO_COLUMNS}, origin)
-SELECT {_PHOTO_VALUES}, $2 FROM jsonb_to_recordset($1::jsonb) AS r({_PHOTO_RECORD})
-ORDER BY hothash
+INSERT INTO photos AS p ({_columns(PHOTOS)}, origin)
+SELECT {_PHOTO_VALUES}, $2 FROM {_source(PHOTOS)}
+ORDER BY r.hothash
 ON CONFLICT (hothash) DO UPDATE SET
     {_MERGED},
     edited_at = merge_edits(p.edited_at, EXCLUDED.edited_at),
     updated_at = greatest(p.updated_at, EXCLUDED.updated_at)
-"""  # noqa: S608 - built from the constants above
+"""  # noqa: S608 - built from the registry's constants
 # A machine lets go of a photo: its holding, its files and its correction go; the photo
 # goes when no machine holds it any more. The photos are locked first, in hothash order
 # like the upserts, so that two machines' batches lock shared photos in the same order.
@@ -291,26 +180,21 @@ WHERE origin IS DISTINCT FROM $2 AND parent_id IN (
 # The later correction of a photo wins, whichever machine made it. Judged once, like a
 # photo's edits: a correction the machine sent before is no new one, and a new one's time
 # is bounded by central's clock ($3).
-UPSERT_CORRECTIONS = """
-INSERT INTO photo_corrections AS c (photo_id, rotation, horizon_angle, exposure_ev, crop_left,
-    crop_top, crop_right, crop_bottom, updated_at, origin)
-SELECT p.id, r.rotation, r.horizon_angle, r.exposure_ev, r.crop_left, r.crop_top, r.crop_right,
-    r.crop_bottom, least(r.updated_at, $3), $2
-FROM jsonb_to_recordset($1::jsonb) AS r(hothash text, rotation smallint, horizon_angle real,
-    exposure_ev real, crop_left real, crop_top real, crop_right real, crop_bottom real,
-    updated_at timestamptz)
-JOIN photos p ON p.hothash = r.hothash
+_CORRECTION_COLUMNS = [f'"{field.column}"' for field in _stored(PHOTO_CORRECTIONS)]
+_CORRECTION_TAKEN = ", ".join(
+    f"{column} = EXCLUDED.{column}" for column in _CORRECTION_COLUMNS if column != '"photo_id"'
+)
+UPSERT_CORRECTIONS = f"""
+INSERT INTO photo_corrections AS c ({", ".join(_CORRECTION_COLUMNS)}, origin)
+SELECT {_values(PHOTO_CORRECTIONS, {"updated_at": _BOUNDED_UPDATE})}, $2
+FROM {_source(PHOTO_CORRECTIONS)}
 LEFT JOIN photo_holders h ON h.photo_id = p.id AND h.origin = $2
 WHERE r.updated_at IS DISTINCT FROM h.sent_correction_at
 ORDER BY p.id
-ON CONFLICT (photo_id) DO UPDATE SET rotation = EXCLUDED.rotation,
-    horizon_angle = EXCLUDED.horizon_angle, exposure_ev = EXCLUDED.exposure_ev,
-    crop_left = EXCLUDED.crop_left, crop_top = EXCLUDED.crop_top,
-    crop_right = EXCLUDED.crop_right, crop_bottom = EXCLUDED.crop_bottom,
-    updated_at = EXCLUDED.updated_at, origin = EXCLUDED.origin
+ON CONFLICT (photo_id) DO UPDATE SET {_CORRECTION_TAKEN}, origin = EXCLUDED.origin
 WHERE EXCLUDED.updated_at > c.updated_at
 RETURNING photo_id
-"""
+"""  # noqa: S608 - built from the registry's constants
 SENT_CORRECTIONS = """
 UPDATE photo_holders h SET sent_correction_at = r.updated_at
 FROM jsonb_to_recordset($1::jsonb) AS r(hothash text, updated_at timestamptz)

@@ -2,6 +2,7 @@
 
 Every synced row carries `change_seq` (migration 0004); a target has everything numbered
 up to its `acked_seq`. Central's mirrored rows (origin set) are never sent from here.
+What a push reads of each table comes from the registry (synced_tables).
 """
 
 from __future__ import annotations
@@ -16,21 +17,8 @@ import msgspec
 
 from daemon.errors import Conflict
 from daemon.store.base import Conn, to_struct, to_structs
-from protocol.sync import (
-    POINTERS,
-    SyncBatch,
-    SyncCategory,
-    SyncCollection,
-    SyncCollectionItem,
-    SyncDeletion,
-    SyncEvent,
-    SyncImageFile,
-    SyncInputSession,
-    SyncPhoto,
-    SyncPhotoCorrection,
-    SyncPhotographer,
-    SyncTextItem,
-)
+from daemon.store.synced_tables import TABLES, SyncedTable
+from protocol.sync import SyncBatch, SyncDeletion
 
 
 class Target(msgspec.Struct, frozen=True, kw_only=True):
@@ -111,109 +99,42 @@ WHERE hothash = ANY($1::text[]) AND coldpreview_path IS NOT NULL AND origin IS N
 HORIZON_LOCK_TIMEOUT = "SET LOCAL lock_timeout = '30s'"
 HORIZON = "SELECT sync_horizon()"
 
-# Each synced table: the columns a push sends (named as the protocol's fields), the
-# FROM clause (`t` is the table), and the column that names a row in the closure.
-_PHOTO_OF = "JOIN photos p ON p.id = t.photo_id"
-TABLES: dict[str, tuple[str, str, str]] = {
-    "photographers": (
-        "t.id, t.name, t.website, t.bio, t.notes, t.is_default, t.is_unknown, t.created_at,"
-        " t.updated_at",
-        "photographers t",
-        "t.id",
-    ),
-    "categories": (
-        "t.id, t.name, t.excluded_from_stream, t.display_order, t.created_at, t.updated_at",
-        "categories t",
-        "t.id",
-    ),
-    "events": (
-        "t.id, t.name, t.description, t.date, t.location, t.parent_id, t.cover_hothash,"
-        " t.created_at, t.updated_at",
-        "events t",
-        "t.id",
-    ),
-    "input_sessions": (
-        "t.id, t.name, t.source_path, t.recursive, t.default_photographer_id,"
-        " t.default_event_id, t.status, t.started_at, t.completed_at, t.photo_count,"
-        " t.duplicate_count, t.error_count, t.created_at, t.updated_at",
-        "input_sessions t",
-        "t.id",
-    ),
-    "photos": (
-        "t.hothash, t.hotpreview_b64, t.exif_data, t.taken_at,"
-        " extract(epoch FROM t.taken_at_offset)::int AS taken_at_offset_seconds,"
-        " t.taken_at_source, t.taken_at_accuracy, t.location_lat, t.location_lng,"
-        " t.location_source, t.location_accuracy, t.camera_make, t.camera_model, t.lens_model,"
-        " t.iso, t.shutter_speed, t.aperture, t.focal_length, t.tags, t.category_id, t.rating,"
-        " t.photographer_id, t.input_session_id, t.event_id, t.stack_id, t.is_stack_cover,"
-        " t.registered_at, t.deleted_at, t.edited_at, t.updated_at,"
-        " t.coldpreview_path IS NOT NULL AS has_coldpreview",
-        "photos t",
-        "t.hothash",
-    ),
-    "image_files": (
-        "t.id, p.hothash, t.file_path, t.file_type, t.is_master, t.state, t.created_at,"
-        " t.updated_at",
-        f"image_files t {_PHOTO_OF}",
-        "t.id",
-    ),
-    "collections": (
-        "t.id, t.name, t.description, t.cover_hothash, t.created_at, t.updated_at",
-        "collections t",
-        "t.id",
-    ),
-    "text_items": ("t.id, t.title, t.body, t.created_at, t.updated_at", "text_items t", "t.id"),
-    "collection_items": (
-        "t.id, t.collection_id, t.hothash, t.text_item_id, t.position, t.caption, t.created_at,"
-        " t.updated_at",
-        "collection_items t",
-        "t.id",
-    ),
-    "photo_corrections": (
-        "p.hothash, t.rotation, t.horizon_angle, t.exposure_ev, t.crop_left, t.crop_top,"
-        " t.crop_right, t.crop_bottom, t.updated_at",
-        f"photo_corrections t {_PHOTO_OF}",
-        "p.hothash",
-    ),
-}
-ROW_TYPES: dict[str, type[msgspec.Struct]] = {
-    "photographers": SyncPhotographer,
-    "categories": SyncCategory,
-    "events": SyncEvent,
-    "input_sessions": SyncInputSession,
-    "photos": SyncPhoto,
-    "image_files": SyncImageFile,
-    "collections": SyncCollection,
-    "text_items": SyncTextItem,
-    "collection_items": SyncCollectionItem,
-    "photo_corrections": SyncPhotoCorrection,
-}
-# The key a row has in sync_log and in a tombstone (photos and corrections: the hothash).
-_KEY_FIELD = {
-    table: "hothash" if table in {"photos", "photo_corrections"} else "id" for table in TABLES
-}
+# Each synced table's rows as a push sends them, built from the registry (synced_tables),
+# e.g. `SELECT t.id, p.hothash, t.file_path, ... FROM image_files t JOIN photos p ON
+# p.id = t.photo_id WHERE ...`: `t` is the row, `p` the photo a file or correction names.
 
 
-def _in_range(table: str) -> str:
-    columns, source, _ = TABLES[table]
-    return (
-        f"SELECT {columns} FROM {source}"  # noqa: S608 - fixed fragments
-        " WHERE t.change_seq > $1 AND t.change_seq <= $2 AND t.origin IS NULL"
-        " ORDER BY t.change_seq"
+def _source(table: SyncedTable) -> str:
+    """The FROM of a table's rows (`t`), with their photo (`p`) where they name it by id."""
+    if table.by_photo:
+        return f"{table.name} t JOIN photos p ON p.id = t.photo_id"
+    return f"{table.name} t"
+
+
+def _read(table: SyncedTable) -> str:
+    """`SELECT <its fields> FROM <table>`: a table's rows as the wire has them."""
+    fields = ", ".join(
+        field.read if field.read.endswith(f".{field.name}") else f"{field.read} AS {field.name}"
+        for field in table.fields
     )
+    return f"SELECT {fields} FROM {_source(table)}"  # noqa: S608 - the registry's constants
 
 
-def _by_key(table: str) -> str:
-    columns, source, key = TABLES[table]
-    kind = "text" if key.endswith("hothash") else "uuid"
-    return (
-        f"SELECT {columns} FROM {source}"  # noqa: S608 - fixed fragments
-        f" WHERE {key} = ANY($1::{kind}[]) AND t.change_seq > $2 AND t.origin IS NULL"
-    )
+def _key_of(table: SyncedTable) -> str:
+    """The SQL of the field that names a row (`t.id`, or its photo's hothash)."""
+    return table.field(table.key).read
 
 
-IN_RANGE = {table: _in_range(table) for table in TABLES}
-BY_KEY = {table: _by_key(table) for table in TABLES}
+IN_RANGE = {
+    name: f"{_read(table)} WHERE t.change_seq > $1 AND t.change_seq <= $2 AND t.origin IS NULL"
+    " ORDER BY t.change_seq"
+    for name, table in TABLES.items()
+}
+BY_KEY = {
+    name: f"{_read(table)} WHERE {_key_of(table)} = ANY($1::{table.field(table.key).sql_type}[])"
+    " AND t.change_seq > $2 AND t.origin IS NULL"
+    for name, table in TABLES.items()
+}
 DELETIONS = """
 SELECT entity, entity_key AS key FROM sync_tombstones
 WHERE change_seq > $1 AND change_seq <= $2 ORDER BY change_seq
@@ -231,10 +152,10 @@ SELECT coalesce((SELECT change_seq FROM ({_FIRST_NUMBERS}) AS numbers
                  ORDER BY change_seq LIMIT 1 OFFSET $3 - 1), $2)
 """  # noqa: S608
 _LOGGED = " UNION ALL ".join(
-    f"SELECT '{table}' AS entity_type, {TABLES[table][2]}::text AS entity_id,"  # noqa: S608
-    f" t.change_seq, false AS deleted FROM {TABLES[table][1]}"
+    f"SELECT '{name}' AS entity_type, {_key_of(table)}::text AS entity_id,"  # noqa: S608
+    f" t.change_seq, false AS deleted FROM {_source(table)}"
     " WHERE t.change_seq > $2 AND t.change_seq <= $3 AND t.origin IS NULL"
-    for table in TABLES
+    for name, table in TABLES.items()
 )
 # A row deleted and created again within the range is logged once, as its last change.
 LOG_ACKNOWLEDGED = f"""
@@ -336,7 +257,7 @@ async def read_changes(conn: Conn, *, after: int, upto: int, machine_name: str) 
         added: dict[str, dict[str, Any]] = defaultdict(dict)
         for table, keys in wanted.items():
             seen[table] |= keys
-            key_type = uuid.UUID if _KEY_FIELD[table] == "id" else str
+            key_type = uuid.UUID if TABLES[table].key == "id" else str
             found = await conn.fetch(BY_KEY[table], [key_type(key) for key in keys], after)
             for row in found:
                 added[table][_key(table, row)] = row
@@ -349,12 +270,12 @@ async def read_changes(conn: Conn, *, after: int, upto: int, machine_name: str) 
         deletions=to_structs(await conn.fetch(DELETIONS, after, upto), SyncDeletion),
     )
     for table, keyed in rows.items():
-        setattr(batch, table, to_structs(list(keyed.values()), ROW_TYPES[table]))
+        setattr(batch, table, to_structs(list(keyed.values()), TABLES[table].row_type))
     return batch
 
 
 def _key(table: str, row: Any) -> str:
-    return str(row[_KEY_FIELD[table]])
+    return str(row[TABLES[table].key])
 
 
 def _pointed_at(new: dict[str, dict[str, Any]], seen: dict[str, set[str]]) -> dict[str, set[str]]:
@@ -363,7 +284,7 @@ def _pointed_at(new: dict[str, dict[str, Any]], seen: dict[str, set[str]]) -> di
     for table, keyed in new.items():
         # A row pointed at that central may lack goes with the batch (central checks
         # keys per batch, and counts such rows apart from the changes by the same map).
-        for field, pointed in POINTERS.get(table, ()):
+        for field, pointed in TABLES[table].pointers:
             for row in keyed.values():
                 value = row[field]
                 if value is not None and str(value) not in seen[pointed]:

@@ -7,27 +7,15 @@ from typing import Any
 
 import asyncpg
 
+from daemon.store.synced_tables import TABLES
 from protocol.sync import SyncBatch
 from tests.support.app import Client
 from tests.support.central import T0, full_batch, image_file, new_machine, photo, photographer, push
 
-SYNCED = (
-    "photographers",
-    "categories",
-    "events",
-    "input_sessions",
-    "photos",
-    "image_files",
-    "collections",
-    "text_items",
-    "collection_items",
-    "photo_corrections",
-)
-
 
 async def counts(pool: asyncpg.Pool) -> dict[str, int]:
     async with pool.acquire() as conn:
-        return {t: await conn.fetchval(f"SELECT count(*) FROM {t}") for t in SYNCED}
+        return {t: await conn.fetchval(f"SELECT count(*) FROM {t}") for t in TABLES}
 
 
 async def row(pool: asyncpg.Pool, sql: str, *args: Any) -> dict[str, Any]:
@@ -56,7 +44,7 @@ async def test_a_full_batch_arrives_field_for_field(central: Client, pool: async
     assert (receipt["skipped_duplicates"], receipt["deleted"], receipt["refused"]) == (0, 0, [])
     assert sorted(receipt["coldpreviews_wanted"]) == sorted(p.hothash for p in batch.photos)
     after = await counts(pool)
-    assert {t: after[t] - before[t] for t in SYNCED} == {
+    assert {t: after[t] - before[t] for t in TABLES} == {
         "photographers": 1,
         "categories": 1,
         "events": 2,
