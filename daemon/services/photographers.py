@@ -4,17 +4,14 @@ photographer into another moves everything that names it."""
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING
 
 import asyncpg
 
 from daemon.errors import Conflict, Invalid, found
+from daemon.services.ports import Watcher
 from daemon.store import photographers as store
 from daemon.store.base import changes
 from protocol.photographers import Photographer, PhotographerCreate, PhotographerPatch
-
-if TYPE_CHECKING:
-    from daemon.watching.manager import Watcher
 
 
 async def list_all(pool: asyncpg.Pool) -> list[Photographer]:

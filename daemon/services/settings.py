@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import asyncpg
 
+from daemon.services.ports import Watcher
 from daemon.store import photographers as photographers_store
 from daemon.store import settings as store
 from daemon.store.base import changes
 from protocol.settings import SystemSettings, SystemSettingsPatch
-
-if TYPE_CHECKING:
-    from daemon.watching.manager import Watcher
 
 # The settings the watcher reads: a change to any of them makes it read them again.
 WATCH_SETTINGS = frozenset({"watching_enabled", "watch_quiet_seconds", "watch_rescan_minutes"})

@@ -10,13 +10,13 @@ import asyncpg
 from daemon.database import UNAVAILABLE
 from daemon.registration.manager import Registrations
 from daemon.services import input_sessions, sync, watched_folders
+from daemon.services.ports import Watcher
 from daemon.services.settled import SettledCache
 from daemon.store import system as store
 from protocol.system import Activity
 
 if TYPE_CHECKING:
     from daemon.sync.runs import SyncRuns
-    from daemon.watching.manager import Watcher
 
 HEALTH_TIMEOUT = 2.0
 # The tray lists this many unfinished sessions at most (a watched folder may open many).

@@ -6,12 +6,12 @@ import asyncio
 import uuid
 from collections.abc import Sequence
 from pathlib import Path, PurePath
-from typing import TYPE_CHECKING
 
 import asyncpg
 
 from daemon.errors import Conflict, Invalid, NotFound, found
 from daemon.paths import MAX_PATH_BYTES, own_folder_problem, path_bytes, readable_folder, too_long
+from daemon.services.ports import Watcher
 from daemon.store import watched_folders as store
 from daemon.store.base import Conn, changes
 from daemon.store.watched_folders import StoredFolder
@@ -21,9 +21,6 @@ from protocol.watched_folders import (
     WatchedFolderPatch,
     WatchState,
 )
-
-if TYPE_CHECKING:
-    from daemon.watching.manager import Watcher
 
 
 async def list_all(pool: asyncpg.Pool, watcher: Watcher) -> list[WatchedFolder]:

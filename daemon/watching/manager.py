@@ -18,6 +18,7 @@ from daemon.database import connection_lost
 from daemon.registration.manager import Registrations
 from daemon.store import settings as settings_store
 from daemon.store import watching as store
+from daemon.watching.catalog import StoreCatalog
 from daemon.watching.folder import Context, FolderWatch
 from protocol.watched_folders import WatchState
 
@@ -63,10 +64,8 @@ class Watcher:
     ) -> None:
         self._pool = pool
         self._context = Context(
-            pool,
-            registrations,
-            settings.coldpreview_dir,
-            settings.data_dir,
+            StoreCatalog(pool, registrations, settings.coldpreview_dir),
+            (settings.data_dir, settings.coldpreview_dir),
             ThreadPoolExecutor(PROBE_THREADS, thread_name_prefix="watch-probe"),
         )
         self._reload = asyncio.Event()

@@ -10,6 +10,7 @@ from typing import Any
 
 import asyncpg
 
+from daemon.registration.manager import Registrations
 from daemon.watching.manager import Watcher
 from tests.support.images import jpeg_bytes, photo_like, write_jpeg
 
@@ -29,9 +30,11 @@ def write_photo(path: Path, seed: int, size: tuple[int, int] = (320, 240)) -> Pa
 class Watching:
     """The watcher under test and helpers to drive and observe it."""
 
-    def __init__(self, pool: asyncpg.Pool, watcher: Watcher) -> None:
+    def __init__(self, pool: asyncpg.Pool, watcher: Watcher, registrations: Registrations) -> None:
         self.pool = pool
         self.watcher = watcher
+        # The registration jobs the watcher's sessions run in, for tests that act on them.
+        self.registrations = registrations
         self._stop = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 

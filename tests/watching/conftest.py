@@ -21,7 +21,7 @@ async def watching(pool: asyncpg.Pool, settings: Settings) -> AsyncIterator[Watc
     async with pool.acquire() as conn:
         await conn.execute("UPDATE system_settings SET watch_quiet_seconds = $1", QUIET)
     registrations = Registrations(pool, workers=2)
-    watching = Watching(pool, Watcher(pool, registrations, settings))
+    watching = Watching(pool, Watcher(pool, registrations, settings), registrations)
     watching.start()
     try:
         yield watching

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from daemon.watching.folder import POLL_INTERVAL
+from daemon.watching.observer import POLL_INTERVAL
 from tests.support.watching import Watching, photo
 
 pytestmark = pytest.mark.slow

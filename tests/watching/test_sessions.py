@@ -53,7 +53,7 @@ async def test_a_cancelled_burst_does_not_stop_the_folder(
         write_photo(folder / f"{n}.jpg", seed=800 + n, size=(1600, 1200))
     await watching.until(lambda: _running(watching), what="the burst's session")
     [session] = await _sessions(watching)
-    assert watching.watcher._context.registrations.cancel(session["id"])  # type: ignore[arg-type]
+    assert watching.registrations.cancel(session["id"])  # type: ignore[arg-type]
     await watching.until(
         lambda: _all_done(watching, lambda s: s[0]["status"] == "cancelled"), what="cancelled"
     )
