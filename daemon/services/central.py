@@ -8,10 +8,10 @@ import binascii
 import hashlib
 import uuid
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, get_args
+from typing import Any
 
 import asyncpg
 import msgspec
@@ -21,13 +21,13 @@ from daemon.imaging import coldpreviews
 from daemon.paths import MAX_PATH_BYTES, path_bytes, too_long
 from daemon.store import central as store
 from daemon.store.base import Conn
+from daemon.store.synced_tables import TABLES
 from protocol.sync import (
     MAX_BATCH_ROWS,
     MAX_COLDPREVIEW_PX,
     POINTERS,
     SYNC_PROTOCOL_VERSION,
     ColdpreviewReceipt,
-    Entity,
     RefusedPhoto,
     SyncBatch,
     SyncDeletion,
@@ -41,7 +41,6 @@ NOT_ON_CENTRAL = "central does not have this photo (refused earlier?)"
 # rows away and delete their target, so these deletions come after the batch's rows.
 _DELETED_LAST = ("events", "photographers")
 # The tables a batch carries rows of, and what one of their rows is called.
-_TABLES: tuple[str, ...] = get_args(Entity)
 _ROW_NAMES = {
     "photographers": "photographer",
     "categories": "category",
@@ -160,12 +159,8 @@ async def _apply(
 
 def _check_unique(batch: SyncBatch) -> None:
     """A row twice in one batch is a client's bug (one statement cannot write it twice)."""
-    keyed: list[tuple[str, Iterable[object]]] = [
-        (table, (row.id for row in getattr(batch, table))) for table in store.MACHINE_TABLES
-    ]
-    keyed.append(("photos", (photo.hothash for photo in batch.photos)))
-    keyed.append(("photo_corrections", (c.hothash for c in batch.photo_corrections)))
-    for table, keys in keyed:
+    for table in TABLES:
+        keys = [_key(table, row) for row in getattr(batch, table)]
         twice = [key for key, n in Counter(keys).items() if n > 1]
         if twice:
             raise Invalid(f"{table}: {twice[0]} appears twice in the batch")
@@ -194,10 +189,12 @@ def _changes(batch: SyncBatch) -> int:
     pointed = {
         (target, str(value))
         for table, _, row, _, target, value in _pointers(batch)
-        if (target, str(value)) != (table, _key(row))
+        if (target, str(value)) != (table, _key(table, row))
     }
     rows = sum(
-        (table, _key(row)) not in pointed for table in _TABLES for row in getattr(batch, table)
+        (table, _key(table, row)) not in pointed
+        for table in TABLES
+        for row in getattr(batch, table)
     )
     return rows + len(batch.deletions)
 
@@ -213,9 +210,9 @@ def _pointers(batch: SyncBatch) -> Iterator[tuple[str, int, Any, str, str, Any]]
                     yield table, index, row, field, target, value
 
 
-def _key(row: Any) -> str:
-    """How rows of a batch name a row: its id, a photo (and its correction) its hothash."""
-    return str(row.id if hasattr(row, "id") else row.hothash)
+def _key(table: str, row: Any) -> str:
+    """How rows of a batch name a row of this table (its id; a photo its hothash)."""
+    return str(getattr(row, TABLES[table].key))
 
 
 async def _check_origins(conn: Conn, origin: uuid.UUID, batch: SyncBatch) -> None:
@@ -224,7 +221,7 @@ async def _check_origins(conn: Conn, origin: uuid.UUID, batch: SyncBatch) -> Non
     named: dict[str, dict[uuid.UUID, str]] = {}
     for table, index, row, field, target, value in _pointers(batch):
         if target in _ROW_NAMES:
-            where = f"{table}[{index}] ({_key(row)}): {field}"
+            where = f"{table}[{index}] ({_key(table, row)}): {field}"
             named.setdefault(target, {}).setdefault(value, where)
     for target, places in named.items():
         foreign = await store.others(conn, target, origin, list(places))
