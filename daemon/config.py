@@ -58,6 +58,10 @@ class Settings:
     trusted_proxies: str = "127.0.0.1"
     # How long a web UI login link (`hotprevue open`) works, in seconds.
     login_link_seconds: float = 60.0
+    # Tests only (HOTPREVUE_TEST_COMMIT_DELAY): seconds between writing a batch's
+    # coldpreviews and committing its rows, so a test can kill the daemon or its database
+    # inside that window.
+    test_commit_delay: float = 0.0
     # The API key from HOTPREVUE_API_KEY; None: the data directory's api_key file holds it.
     api_key: str | None = field(default=None, repr=False)
     paths: DataPaths = field(init=False)
@@ -147,6 +151,7 @@ def load_settings(
         sync_batch_rows=_sync_batch_rows(env),
         trusted_proxies=env.get("HOTPREVUE_TRUSTED_PROXIES") or "127.0.0.1",
         login_link_seconds=float(_positive_int(env, "HOTPREVUE_LOGIN_LINK_SECONDS", 60)),
+        test_commit_delay=float(env.get("HOTPREVUE_TEST_COMMIT_DELAY") or 0),
         api_key=_api_key(env),
     )
 

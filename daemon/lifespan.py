@@ -7,7 +7,6 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
-from pathlib import Path
 
 import asyncpg
 from litestar import Litestar
@@ -23,7 +22,12 @@ from daemon.runtime import Runtime
 from daemon.services import input_sessions as input_sessions_service
 from daemon.services import settings as settings_service
 from daemon.services import uploads as uploads_service
+from daemon.services.central import Central
+from daemon.services.collection_export import CollectionExport
+from daemon.services.input_sessions import InputSessions
+from daemon.services.photos import Photos
 from daemon.services.ui_sessions import UiSessions
+from daemon.services.uploads import Uploads
 from daemon.supervisor import Supervisor, Worker
 from daemon.sync.runs import SyncRuns
 from daemon.watching.manager import Watcher
@@ -78,8 +82,10 @@ async def lifespan(app: Litestar) -> AsyncIterator[None]:
             after_interrupt=sweeper.request,
             memory_budget=settings.decode_memory_mb * MB,
             own_folders=(settings.data_dir, settings.coldpreview_dir),
+            commit_delay=settings.test_commit_delay,
         )
         stack.push_async_callback(registrations.stop)
+        uploads = Uploads(pool, registrations, settings.coldpreview_dir, settings.paths.uploads)
 
         stack.push_async_callback(supervisor.stop)
         if embedded is not None:
@@ -88,12 +94,7 @@ async def lifespan(app: Litestar) -> AsyncIterator[None]:
         # sessions that start meanwhile hold their files (see registration/orphans.py).
         supervisor.start("coldpreview-sweep", sweeper.run)
         sweeper.request()
-        supervisor.start(
-            "upload-reaper",
-            _upload_reaper(
-                pool, registrations, settings.paths.uploads, settings.upload_idle_timeout
-            ),
-        )
+        supervisor.start("upload-reaper", _upload_reaper(uploads, settings.upload_idle_timeout))
         watcher = Watcher(pool, registrations, settings)
         sync_runs = SyncRuns(
             pool,
@@ -113,6 +114,11 @@ async def lifespan(app: Litestar) -> AsyncIterator[None]:
             sync_runs=sync_runs,
             ui_sessions=UiSessions(pool, settings),
             request_shutdown=app.state.request_shutdown,
+            input_sessions=InputSessions(pool, registrations, settings.coldpreview_dir),
+            uploads=uploads,
+            photos=Photos(pool, settings.coldpreview_dir, pending),
+            collection_export=CollectionExport(pool, settings.coldpreview_dir),
+            central=Central(pool, settings.coldpreview_dir),
         )
         log.info(
             "Hotprevue %s ready in %s mode at %s (data in %s)",
@@ -125,9 +131,7 @@ async def lifespan(app: Litestar) -> AsyncIterator[None]:
         log.info("shutting down")
 
 
-def _upload_reaper(
-    pool: asyncpg.Pool, registrations: Registrations, spool_root: Path, idle_seconds: float
-) -> Worker:
+def _upload_reaper(uploads: Uploads, idle_seconds: float) -> Worker:
     interval = min(idle_seconds * REAP_SHARE, REAP_MAX_INTERVAL)
 
     async def run(stop: asyncio.Event) -> None:
@@ -137,9 +141,7 @@ def _upload_reaper(
                 await asyncio.wait_for(stop.wait(), interval)
                 return
             try:
-                reaped = await uploads_service.reap_idle_uploads(
-                    pool, registrations, spool_root, idle_seconds
-                )
+                reaped = await uploads.reap_idle_uploads(idle_seconds)
             except Exception as exc:
                 if not database.connection_lost(exc):
                     raise

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from litestar import Controller, Request, post
 from litestar.connection import ASGIConnection
 from litestar.datastructures import State
-from litestar.di import NamedDependency
+from litestar.di import NamedDependency, Provide
 from litestar.handlers import BaseRouteHandler
 from litestar.params import HeaderParameter, JSONBody
 
@@ -17,6 +17,7 @@ from daemon.errors import Conflict, Invalid, Unauthorized
 from daemon.runtime import Runtime
 from daemon.services import central as service
 from daemon.services import machines as machines_service
+from daemon.services.central import Central
 from protocol.sync import (
     CONTENT_SHA256_HEADER,
     INSTALLATION_HEADER,
@@ -66,6 +67,11 @@ async def machine_guard(
     await machines_service.authenticate(runtime.pool, token.strip(), installation_id, secret)
 
 
+def provide_central(runtime: NamedDependency[Runtime]) -> Central:
+    """Central's service the lifespan built."""
+    return runtime.central
+
+
 class SyncReceiveController(Controller):
     """Central's receiving end of sync: machine tokens, not the API key."""
 
@@ -73,6 +79,7 @@ class SyncReceiveController(Controller):
     tags = ["sync (central)"]  # noqa: RUF012
     guards = [machine_guard]  # noqa: RUF012
     security = [{"machineToken": []}]  # noqa: RUF012
+    dependencies = {"central": Provide(provide_central, sync_to_thread=False)}  # noqa: RUF012
 
     @post("/receive", status_code=200, request_max_body_size=MAX_BATCH_BYTES)
     async def receive_batch(
@@ -91,7 +98,7 @@ class SyncReceiveController(Controller):
     )
     async def upload_coldpreview(
         self,
-        runtime: NamedDependency[Runtime],
+        central: NamedDependency[Central],
         installation_id: Installation,
         hothash: HothashParam,
         content_sha256: ContentSha256,
@@ -99,11 +106,6 @@ class SyncReceiveController(Controller):
     ) -> ColdpreviewReceipt:
         """A photo's coldpreview JPEG as the raw body (404 for a photo central lacks, 403
         for a machine that does not hold it, 422 for bytes that are no such JPEG)."""
-        return await service.store_coldpreview(
-            runtime.pool,
-            runtime.settings.coldpreview_dir,
-            installation_id,
-            hothash,
-            await request.body(),
-            content_sha256,
+        return await central.store_coldpreview(
+            installation_id, hothash, await request.body(), content_sha256
         )

@@ -8,16 +8,21 @@ from urllib.parse import quote
 
 from litestar import Controller, get
 from litestar.datastructures import ResponseHeader
-from litestar.di import NamedDependency
+from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath
 from litestar.response import Stream
 
 from daemon.runtime import Runtime
-from daemon.services import collection_export as service
+from daemon.services.collection_export import CollectionExport
 
 ZIP = "application/zip"
 # A collection's photos are private, and the ZIP is made anew for every download.
 NO_STORE = "private, no-store"
+
+
+def provide_collection_export(runtime: NamedDependency[Runtime]) -> CollectionExport:
+    """The collection export service the lifespan built."""
+    return runtime.collection_export
 
 
 class CollectionExportController(Controller):
@@ -25,6 +30,9 @@ class CollectionExportController(Controller):
 
     path = "/api/collections"
     tags = ["collections"]  # noqa: RUF012
+    dependencies = {  # noqa: RUF012
+        "collection_export": Provide(provide_collection_export, sync_to_thread=False)
+    }
 
     @get(
         "/{collection_id:uuid}/export",
@@ -43,12 +51,14 @@ class CollectionExportController(Controller):
         ],
     )
     async def export_collection(
-        self, runtime: NamedDependency[Runtime], collection_id: FromPath[uuid.UUID]
+        self,
+        collection_export: NamedDependency[CollectionExport],
+        collection_id: FromPath[uuid.UUID],
     ) -> Stream:
         """The collection as a ZIP: its photos in order, a JSON description, and a page
         that shows them in any browser, offline. A photo whose coldpreview is gone is
         marked missing; photos in the trash are left out."""
-        export = await service.export(runtime.pool, runtime.settings.coldpreview_dir, collection_id)
+        export = await collection_export.export(collection_id)
         return Stream(
             export.chunks,
             media_type=ZIP,

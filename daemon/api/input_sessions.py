@@ -8,7 +8,7 @@ from typing import Annotated
 import msgspec
 from litestar import Controller, Response, delete, get, post
 from litestar.datastructures import UploadFile
-from litestar.di import NamedDependency
+from litestar.di import NamedDependency, Provide
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, JSONBody
 
@@ -16,7 +16,9 @@ from daemon.api.bodies import parse_form
 from daemon.api.params import Limit, Offset
 from daemon.runtime import Runtime
 from daemon.services import input_sessions as service
-from daemon.services import uploads
+from daemon.services import uploads as uploads_service
+from daemon.services.input_sessions import InputSessions
+from daemon.services.uploads import Uploads
 from protocol.input_sessions import (
     GroupOutcome,
     InputSession,
@@ -46,20 +48,32 @@ class GroupUpload(msgspec.Struct, forbid_unknown_fields=True):
     ]
 
 
+def provide_input_sessions(runtime: NamedDependency[Runtime]) -> InputSessions:
+    """The input sessions service the lifespan built."""
+    return runtime.input_sessions
+
+
+def provide_uploads(runtime: NamedDependency[Runtime]) -> Uploads:
+    """The uploads service the lifespan built."""
+    return runtime.uploads
+
+
 class InputSessionsController(Controller):
     """Register a folder, follow its progress, see what it found."""
 
     path = "/api/input-sessions"
     tags = ["input-sessions"]  # noqa: RUF012
+    dependencies = {  # noqa: RUF012
+        "input_sessions": Provide(provide_input_sessions, sync_to_thread=False),
+        "uploads": Provide(provide_uploads, sync_to_thread=False),
+    }
 
     @post()
     async def create_session(
-        self, runtime: NamedDependency[Runtime], data: JSONBody[InputSessionCreate]
+        self, input_sessions: NamedDependency[InputSessions], data: JSONBody[InputSessionCreate]
     ) -> InputSession:
         """Start registering source_path in the background (422 if it cannot be read)."""
-        return await service.create(
-            runtime.pool, runtime.registrations, runtime.settings.coldpreview_dir, data
-        )
+        return await input_sessions.create(data)
 
     @get()
     async def list_sessions(
@@ -70,17 +84,17 @@ class InputSessionsController(Controller):
 
     @get("/{session_id:uuid}")
     async def get_session(
-        self, runtime: NamedDependency[Runtime], session_id: FromPath[uuid.UUID]
+        self, input_sessions: NamedDependency[InputSessions], session_id: FromPath[uuid.UUID]
     ) -> InputSession:
         """A session with its counts, and rate and ETA while it runs."""
-        return await service.get(runtime.pool, runtime.registrations, session_id)
+        return await input_sessions.get(session_id)
 
     @post("/{session_id:uuid}/cancel", status_code=200)
     async def cancel_session(
-        self, runtime: NamedDependency[Runtime], session_id: FromPath[uuid.UUID]
+        self, input_sessions: NamedDependency[InputSessions], session_id: FromPath[uuid.UUID]
     ) -> InputSession:
         """Stop a running session; photos registered so far stay (409 if not running)."""
-        return await service.cancel(runtime.pool, runtime.registrations, session_id)
+        return await input_sessions.cancel(session_id)
 
     @get("/{session_id:uuid}/photos")
     async def session_photos(
@@ -112,7 +126,7 @@ class InputSessionsController(Controller):
         data: JSONBody[PathCheck],
     ) -> PathCheckResult:
         """Which of the client's master paths are already known (skip) or not (upload)."""
-        return await uploads.check(runtime.pool, session_id, data.master_paths)
+        return await uploads_service.check(runtime.pool, session_id, data.master_paths)
 
     @post(
         "/{session_id:uuid}/groups",
@@ -121,33 +135,25 @@ class InputSessionsController(Controller):
     )
     async def upload_group(
         self,
-        runtime: NamedDependency[Runtime],
+        uploads: NamedDependency[Uploads],
         session_id: FromPath[uuid.UUID],
         data: Annotated[GroupUpload, Body(media_type=RequestEncodingType.MULTI_PART)],
     ) -> Response[GroupOutcome]:
         """One group from a client on another machine: 201 registered, 200 duplicate or
         already_registered, 422 when the file cannot be registered (also listed in errors)."""
-        outcome = await uploads.upload_group(
-            runtime.pool,
-            runtime.registrations,
-            runtime.settings.coldpreview_dir,
-            runtime.settings.paths.uploads,
-            session_id,
-            data.metadata,
-            data.file.file,
-        )
+        outcome = await uploads.upload_group(session_id, data.metadata, data.file.file)
         return Response(outcome, status_code=201 if outcome.outcome == "registered" else 200)
 
     @post("/{session_id:uuid}/complete", status_code=200)
     async def complete_session(
-        self, runtime: NamedDependency[Runtime], session_id: FromPath[uuid.UUID]
+        self, uploads: NamedDependency[Uploads], session_id: FromPath[uuid.UUID]
     ) -> InputSession:
         """The upload client has sent every group (409 unless the session takes uploads)."""
-        return await uploads.complete(runtime.pool, runtime.settings.paths.uploads, session_id)
+        return await uploads.complete(session_id)
 
     @delete("/{session_id:uuid}")
     async def delete_session(
-        self, runtime: NamedDependency[Runtime], session_id: FromPath[uuid.UUID]
+        self, input_sessions: NamedDependency[InputSessions], session_id: FromPath[uuid.UUID]
     ) -> None:
         """Forget a finished session; its photos stay."""
-        await service.delete(runtime.pool, runtime.registrations, session_id)
+        await input_sessions.delete(session_id)

@@ -15,6 +15,7 @@ from litestar.response import File
 from daemon.api.params import HothashParam, Limit, Offset
 from daemon.runtime import Runtime
 from daemon.services import photos as service
+from daemon.services.photos import Photos
 from daemon.store.photos import PhotoFilter
 from daemon.values import wall_time
 from protocol.photos import (
@@ -89,12 +90,20 @@ GranularityParam = Annotated[Granularity, QueryParameter()]
 BucketKey = Annotated[str | None, QueryParameter(min_length=1, max_length=20)]
 
 
+def provide_photos(runtime: NamedDependency[Runtime]) -> Photos:
+    """The photos service the lifespan built."""
+    return runtime.photos
+
+
 class PhotosController(Controller):
     """List, inspect and organise photos."""
 
     path = "/api/photos"
     tags = ["photos"]  # noqa: RUF012
-    dependencies = {"filters": Provide(photo_filter, sync_to_thread=False)}  # noqa: RUF012
+    dependencies = {  # noqa: RUF012
+        "filters": Provide(photo_filter, sync_to_thread=False),
+        "photos": Provide(provide_photos, sync_to_thread=False),
+    }
 
     @get()
     async def list_photos(
@@ -145,9 +154,9 @@ class PhotosController(Controller):
         )
 
     @post("/empty-trash", status_code=200)
-    async def empty_trash(self, runtime: NamedDependency[Runtime]) -> TrashEmptied:
+    async def empty_trash(self, photos: NamedDependency[Photos]) -> TrashEmptied:
         """Delete every photo in the trash for good, coldpreview files included."""
-        return await service.empty_trash(runtime.pool, runtime.settings.coldpreview_dir)
+        return await photos.empty_trash()
 
     @get("/{hothash:str}")
     async def get_photo(
@@ -167,11 +176,12 @@ class PhotosController(Controller):
     async def coldpreview(
         self,
         runtime: NamedDependency[Runtime],
+        photos: NamedDependency[Photos],
         hothash: HothashParam,
         request: Request[object, object, State],
     ) -> Response[bytes] | File:
         """The detail-view JPEG (correction applied); 304 when the client has it."""
-        found = await service.coldpreview(runtime.pool, runtime.settings.coldpreview_dir, hothash)
+        found = await photos.coldpreview(hothash)
         # Asked again every time, answered 304 while the ETag holds: a new correction shows
         # at once.
         headers = {"ETag": found.etag, "Cache-Control": "private, no-cache"}
@@ -211,26 +221,20 @@ class PhotosController(Controller):
     @put("/{hothash:str}/correction")
     async def set_correction(
         self,
-        runtime: NamedDependency[Runtime],
+        photos: NamedDependency[Photos],
         hothash: HothashParam,
         data: JSONBody[CorrectionSet],
     ) -> Correction:
         """Correct the coldpreview (rotation → horizon → crop → exposure); the hotpreview,
         and so the hothash, never change."""
-        return await service.set_correction(
-            runtime.pool,
-            runtime.settings.coldpreview_dir,
-            runtime.registrations.pending,
-            hothash,
-            data,
-        )
+        return await photos.set_correction(hothash, data)
 
     @delete("/{hothash:str}/correction")
     async def delete_correction(
-        self, runtime: NamedDependency[Runtime], hothash: HothashParam
+        self, photos: NamedDependency[Photos], hothash: HothashParam
     ) -> None:
         """Remove the correction and its file."""
-        await service.delete_correction(runtime.pool, runtime.settings.coldpreview_dir, hothash)
+        await photos.delete_correction(hothash)
 
     @post("/{hothash:str}/{action:str}", status_code=200)
     async def photo_action(

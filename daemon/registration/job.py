@@ -1,4 +1,5 @@
-"""One registration run: scan a folder, decode what is new, store it in batches.
+"""One registration run: take groups from its source (a scan of a folder, or a watched
+folder's feed), decode what is new, store it in batches.
 
 Crash safety comes from the order of writes: a batch's coldpreview files are
 written (atomically) before the transaction that inserts their rows and adds the
@@ -13,47 +14,35 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
-import time
 import uuid
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from itertools import islice
 from pathlib import Path
 
 import asyncpg
 
 from daemon.database import UNAVAILABLE, connection_lost
-from daemon.imaging.grouping import DirectoryCounts, FileGroup, ScanProblem, scan, sidecar_for
+from daemon.imaging.grouping import FileGroup, ScanProblem, sidecar_for
 from daemon.imaging.hothash import PreviewError, Previews
 from daemon.registration import changes, storing
 from daemon.registration.feed import GroupFeed
 from daemon.registration.orphans import PendingFiles
+from daemon.registration.progress import Progress
+from daemon.registration.sources import FeedSource, GroupSource, ScanSource, Totals
 from daemon.registration.storing import Found, Outcomes
 from daemon.registration.workers import WorkerPool
 from daemon.store import input_sessions as sessions_store
 from daemon.store import registration as store
-from daemon.store import stacks as stacks_store
 from daemon.store import system as system_store
 from daemon.store.base import Conn
 
 log = logging.getLogger(__name__)
 
-CHUNK = 64  # groups read from the scan and checked against the catalog at once
 BATCH = 32  # decoded photos stored per transaction
 FLUSH_EVERY = 1.0  # seconds: a partial batch waits no longer than this
-FEED_WAIT = 0.5  # seconds a fed job waits for groups before it looks at stop and cancel
 FINISH_RETRY_MAX = 5.0  # seconds between attempts to record the end while the database is down
 DATABASE_LOST = "the database connection was lost"
 STOPPED = "the daemon was stopped"
-# How the rest gets registered: a folder by registering it again (known files are
-# skipped); a watched folder's burst by the watcher's next scan, which comes by itself.
-RESUME = "; register the folder again to resume"
-RESUME_WATCHED = "; the watched folder is scanned again, which registers the rest"
-# For tests only: seconds to wait between writing a batch's coldpreviews and committing
-# its rows, so that a test can kill the daemon (or its database) inside that window.
-TEST_COMMIT_DELAY = float(os.environ.get("HOTPREVUE_TEST_COMMIT_DELAY") or 0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,34 +61,6 @@ class JobSpec:
     feed: GroupFeed | None = None
 
 
-@dataclass(slots=True)
-class Progress:
-    """Live figures, newer than the database's by at most one batch."""
-
-    started: float = field(default_factory=time.monotonic)
-    files_found: int = 0
-    groups_found: int = 0
-    groups_total: int | None = None
-    groups_done: int = 0
-    registered: int = 0
-    duplicates: int = 0
-    already_registered: int = 0
-    errors: int = 0
-
-    @property
-    def rate(self) -> float:
-        """Groups finished per second since the start."""
-        elapsed = time.monotonic() - self.started
-        return self.groups_done / elapsed if elapsed > 0 else 0.0
-
-    @property
-    def eta_seconds(self) -> float | None:
-        """Seconds left at the current rate; None until the folder is counted."""
-        if self.groups_total is None or self.rate <= 0:
-            return None
-        return max(self.groups_total - self.groups_done, 0) / self.rate
-
-
 class RegistrationJob:
     """Registers one session's folder; `run` until done, cancelled or stopped."""
 
@@ -110,10 +71,19 @@ class RegistrationJob:
         workers: WorkerPool,
         pending: PendingFiles,
         own_folders: tuple[Path, ...] = (),
+        commit_delay: float = 0.0,
     ) -> None:
         self.spec = spec
-        self._own_folders = own_folders  # never walked: the daemon's data and previews
         self.progress = Progress()
+        totals = Totals(pool, spec.session_id, self.progress)
+        self._source: GroupSource = (
+            ScanSource(spec.source, spec.recursive, own_folders, pool, totals)
+            if spec.feed is None
+            else FeedSource(spec.feed, totals)
+        )
+        # Tests only (Settings.test_commit_delay): a window between writing a batch's
+        # coldpreviews and committing its rows, to kill the daemon or its database in.
+        self._commit_delay = commit_delay
         self._pool = pool
         self._workers = workers
         self._pending = pending
@@ -128,43 +98,34 @@ class RegistrationJob:
         self._all_decoded = False
         self._server_started: datetime | None = None
 
-    @property
-    def _resume(self) -> str:
-        return RESUME if self.spec.feed is None else RESUME_WATCHED
-
     def cancel(self) -> None:
         """Ask the job to stop; what is decoded so far is kept."""
         self._cancelled.set()
 
     async def run(self, stop: asyncio.Event) -> str:
         """Register everything; return the final status."""
+        source = self._source
         counter: asyncio.Task[None] | None = None
         status, failure = "completed", None
         try:
             async with self._pool.acquire() as conn:
                 await sessions_store.start(conn, self.spec.session_id)
                 self._server_started = await system_store.server_started(conn)
-            if self.spec.feed is None:
-                counter = asyncio.create_task(self._count(), name=f"count-{self.spec.session_id}")
-            try:
+            counter = asyncio.create_task(source.count(), name=f"count-{self.spec.session_id}")
+            async with source.taking():
                 await self._register(stop)
-            finally:
-                if self.spec.feed is not None:
-                    self.spec.feed.close()  # whatever arrives now goes to a new session
-            if (feed := self.spec.feed) is not None:
-                await self._record_totals(files=feed.files_fed, ignored=0, groups=feed.groups_fed)
             if self._cancelled.is_set():
                 status = "cancelled"
             elif stop.is_set():
-                status, failure = "interrupted", STOPPED + self._resume
-            elif self.spec.feed is None:
-                await self._forget_vanished_duplicates()
+                status, failure = "interrupted", STOPPED + source.resume
+            else:
+                await source.completed()
         except Exception as exc:
             if connection_lost(exc) or await self._database_restarted():
                 # Not the folder's fault, and nothing half-done: what was committed
                 # stays, and registering again resumes (known paths are skipped).
                 log.warning("registration of %s lost the database: %s", self.spec.source, exc)
-                status, failure = "interrupted", DATABASE_LOST + self._resume
+                status, failure = "interrupted", DATABASE_LOST + source.resume
             else:
                 log.exception("registration of %s failed", self.spec.source)
                 status, failure = "failed", f"{type(exc).__name__}: {exc}"
@@ -172,8 +133,7 @@ class RegistrationJob:
             if counter is not None:
                 counter.cancel()
                 await asyncio.gather(counter, return_exceptions=True)
-        if self.spec.feed is not None:
-            self.spec.feed.outcome = status
+        source.ended(status)
         await self._finish(stop, status, failure)
         p = self.progress
         log.info(
@@ -221,64 +181,10 @@ class RegistrationJob:
                 await asyncio.wait_for(stop.wait(), delay)
             delay = min(delay * 2, FINISH_RETRY_MAX)
 
-    async def _count(self) -> None:
-        """Count the folder beside the real scan, so progress has a total and an ETA."""
-        counts = DirectoryCounts()
-
-        def count() -> int:
-            return sum(
-                isinstance(item, FileGroup)
-                for item in scan(
-                    self.spec.source,
-                    recursive=self.spec.recursive,
-                    counts=counts,
-                    own_folders=self._own_folders,
-                )
-            )
-
-        groups = await asyncio.to_thread(count)
-        await self._record_totals(files=counts.files, ignored=counts.ignored, groups=groups)
-
-    async def _record_totals(self, *, files: int, ignored: int, groups: int) -> None:
-        """The session's totals, once known (a fed session's: what it was given)."""
-        self.progress.groups_total = groups
-        self.progress.files_found = files
-        async with self._pool.acquire() as conn:
-            await sessions_store.set_scan_totals(
-                conn, self.spec.session_id, files=files, ignored=ignored, groups=groups
-            )
-
-    async def _forget_vanished_duplicates(self) -> None:
-        """Duplicate rows are passive: one whose file is gone from the folder goes too."""
-        folder = str(self.spec.source).rstrip(os.sep) + os.sep
-        async with self._pool.acquire() as conn:
-            rows = await stacks_store.duplicates_under(conn, folder)
-
-        def vanished() -> list[uuid.UUID]:
-            return [
-                row_id
-                for row_id, path in rows
-                if (self.spec.recursive or Path(path).parent == self.spec.source)
-                and not os.path.lexists(path)
-            ]
-
-        gone = await asyncio.to_thread(vanished)
-        if gone:
-            async with self._pool.acquire() as conn:
-                await stacks_store.delete_duplicates(conn, gone)
-            log.info("forgot %d duplicate(s) whose file is gone", len(gone))
-
     def _stopping(self, stop: asyncio.Event) -> bool:
         return stop.is_set() or self._cancelled.is_set()
 
     async def _register(self, stop: asyncio.Event) -> None:
-        items: Iterator[FileGroup | ScanProblem] = (
-            iter(())
-            if self.spec.feed is not None
-            else scan(
-                self.spec.source, recursive=self.spec.recursive, own_folders=self._own_folders
-            )
-        )
         slots = asyncio.Semaphore(self._workers.size * 2)
         in_flight: set[asyncio.Task[None]] = set()
         flusher = asyncio.create_task(self._flush_when_due(), name="registration-flush")
@@ -288,7 +194,7 @@ class RegistrationJob:
             while not self._stopping(stop):
                 if flusher.done():
                     flusher.result()  # a failed write ends the job with its error
-                chunk = await self._next_chunk(items)
+                chunk = await self._source.next_chunk()
                 if chunk is None:
                     continue  # a feed with nothing new yet: look at stop and cancel again
                 if not chunk:
@@ -313,19 +219,6 @@ class RegistrationJob:
             await asyncio.gather(flusher, return_exceptions=True)
         await self._flush()
         flusher.result()
-
-    async def _next_chunk(
-        self, items: Iterator[FileGroup | ScanProblem]
-    ) -> list[FileGroup | ScanProblem] | None:
-        """The next groups to look at: [] at the end, None when a feed has none yet."""
-        feed = self.spec.feed
-        if feed is None:
-            return await asyncio.to_thread(lambda: list(islice(items, CHUNK)))
-        taken = await feed.take(CHUNK, FEED_WAIT)
-        if taken:
-            self.progress.groups_total = feed.groups_fed
-            self.progress.files_found = feed.files_fed
-        return list(taken) if taken is not None else None
 
     async def _new_groups(self, chunk: list[FileGroup | ScanProblem]) -> list[Found]:
         """Settle what needs no decoding: unreadable folders and known paths whose file
@@ -405,8 +298,8 @@ class RegistrationJob:
                     await storing.write_coldpreviews(
                         owned, self._pending, self.spec.coldpreview_dir, written
                     )
-                    if TEST_COMMIT_DELAY and written:
-                        await asyncio.sleep(TEST_COMMIT_DELAY)
+                    if self._commit_delay and written:
+                        await asyncio.sleep(self._commit_delay)
                     await self._commit(conn, outcomes)
 
     async def _commit(self, conn: Conn, outcomes: Outcomes) -> None:

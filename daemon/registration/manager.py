@@ -14,8 +14,9 @@ import asyncpg
 
 from daemon.config import DEFAULT_DECODE_MEMORY_MB
 from daemon.registration.budget import MB
-from daemon.registration.job import JobSpec, Progress, RegistrationJob
+from daemon.registration.job import JobSpec, RegistrationJob
 from daemon.registration.orphans import PendingFiles
+from daemon.registration.progress import Progress
 from daemon.registration.workers import WorkerPool
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,7 @@ class Registrations:
         after_interrupt: Callable[[], None] | None = None,
         memory_budget: int = DEFAULT_DECODE_MEMORY_MB * MB,
         own_folders: tuple[Path, ...] = (),
+        commit_delay: float = 0.0,
     ) -> None:
         self._pool = pool
         # The daemon's data and coldpreview folders: never registered, however reached.
@@ -44,6 +46,7 @@ class Registrations:
         self._memory_budget = memory_budget
         self.pending = pending or PendingFiles()
         self._after_interrupt = after_interrupt
+        self._commit_delay = commit_delay  # tests only: see RegistrationJob
         self._upload_calls: Counter[uuid.UUID] = Counter()
         self._workers: WorkerPool | None = None
         self._jobs: dict[uuid.UUID, tuple[RegistrationJob, asyncio.Task[str]]] = {}
@@ -58,7 +61,14 @@ class Registrations:
 
     def start(self, spec: JobSpec) -> None:
         """Run a session's job in the background."""
-        job = RegistrationJob(spec, self._pool, self.workers, self.pending, self.own_folders)
+        job = RegistrationJob(
+            spec,
+            self._pool,
+            self.workers,
+            self.pending,
+            self.own_folders,
+            commit_delay=self._commit_delay,
+        )
         task = asyncio.create_task(job.run(self._stop), name=f"registration-{spec.session_id}")
         self._jobs[spec.session_id] = (job, task)
         task.add_done_callback(lambda done: self._ended(spec.session_id, done))

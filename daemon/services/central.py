@@ -334,28 +334,31 @@ async def _delete(conn: Conn, origin: uuid.UUID, deletions: list[SyncDeletion]) 
     return deleted
 
 
-async def store_coldpreview(
-    pool: asyncpg.Pool,
-    coldpreview_dir: Path,
-    origin: uuid.UUID,
-    hothash: str,
-    data: bytes,
-    sha256_hex: str,
-) -> ColdpreviewReceipt:
-    """Keep a photo's coldpreview, uploaded by a machine that holds the photo."""
-    if hashlib.sha256(data).hexdigest() != sha256_hex.lower():
-        raise Invalid("coldpreview bytes do not match X-Content-SHA256")
-    async with pool.acquire() as conn:
-        path = await _held(conn, hothash, origin)
-    if path is not None and (coldpreview_dir / path).is_file():
-        return ColdpreviewReceipt(hothash=hothash, stored=False)
-    await asyncio.to_thread(coldpreviews.check_upload, data, max_px=MAX_COLDPREVIEW_PX)
-    # Two machines uploading one photo's coldpreview at once each write it whole and
-    # rename it into place: the file is one of theirs, never a mix.
-    relative = await asyncio.to_thread(coldpreviews.write, coldpreview_dir, hothash, data)
-    async with pool.acquire() as conn:
-        await store.set_coldpreview(conn, hothash, relative)
-    return ColdpreviewReceipt(hothash=hothash, stored=True)
+class Central:
+    """Central's rules that touch coldpreview files: built once at start-up with the
+    folder they live in."""
+
+    def __init__(self, pool: asyncpg.Pool, coldpreview_dir: Path) -> None:
+        self._pool = pool
+        self._coldpreview_dir = coldpreview_dir
+
+    async def store_coldpreview(
+        self, origin: uuid.UUID, hothash: str, data: bytes, sha256_hex: str
+    ) -> ColdpreviewReceipt:
+        """Keep a photo's coldpreview, uploaded by a machine that holds the photo."""
+        if hashlib.sha256(data).hexdigest() != sha256_hex.lower():
+            raise Invalid("coldpreview bytes do not match X-Content-SHA256")
+        async with self._pool.acquire() as conn:
+            path = await _held(conn, hothash, origin)
+        if path is not None and (self._coldpreview_dir / path).is_file():
+            return ColdpreviewReceipt(hothash=hothash, stored=False)
+        await asyncio.to_thread(coldpreviews.check_upload, data, max_px=MAX_COLDPREVIEW_PX)
+        # Two machines uploading one photo's coldpreview at once each write it whole and
+        # rename it into place: the file is one of theirs, never a mix.
+        relative = await asyncio.to_thread(coldpreviews.write, self._coldpreview_dir, hothash, data)
+        async with self._pool.acquire() as conn:
+            await store.set_coldpreview(conn, hothash, relative)
+        return ColdpreviewReceipt(hothash=hothash, stored=True)
 
 
 async def _held(conn: Conn, hothash: str, origin: uuid.UUID) -> str | None:

@@ -74,20 +74,29 @@ class Export:
     chunks: AsyncIterator[bytes]
 
 
-async def export(pool: asyncpg.Pool, coldpreview_dir: Path, collection_id: uuid.UUID) -> Export:
-    """The collection's ZIP, ready to stream; NotFound before any byte is made."""
-    async with (
-        pool.acquire() as conn,
-        # One snapshot: the name, the items and their photos agree with each other.
-        conn.transaction(isolation="repeatable_read", readonly=True),
-    ):
-        collection = found(
-            await collections_store.get(conn, collection_id), f"collection {collection_id}"
+class CollectionExport:
+    """Collections as ZIPs: built once at start-up with the folder of the coldpreviews."""
+
+    def __init__(self, pool: asyncpg.Pool, coldpreview_dir: Path) -> None:
+        self._pool = pool
+        self._coldpreview_dir = coldpreview_dir
+
+    async def export(self, collection_id: uuid.UUID) -> Export:
+        """The collection's ZIP, ready to stream; NotFound before any byte is made."""
+        async with (
+            self._pool.acquire() as conn,
+            # One snapshot: the name, the items and their photos agree with each other.
+            conn.transaction(isolation="repeatable_read", readonly=True),
+        ):
+            collection = found(
+                await collections_store.get(conn, collection_id), f"collection {collection_id}"
+            )
+            rows = await store.items(conn, collection_id)
+            quality = (await settings_store.get(conn)).coldpreview_quality
+        chunks = _archive(
+            collection.name, collection.description, rows, self._coldpreview_dir, quality
         )
-        rows = await store.items(conn, collection_id)
-        quality = (await settings_store.get(conn)).coldpreview_quality
-    chunks = _archive(collection.name, collection.description, rows, coldpreview_dir, quality)
-    return Export(stem=file_stem(collection.name), chunks=chunks)
+        return Export(stem=file_stem(collection.name), chunks=chunks)
 
 
 def file_stem(name: str) -> str:

@@ -12,9 +12,8 @@ import asyncpg
 from daemon.errors import Conflict, Invalid, found
 from daemon.paths import inside_own_folder, readable_folder
 from daemon.registration import messages
-from daemon.registration.feed import GroupFeed
-from daemon.registration.job import JobSpec
 from daemon.registration.manager import Registrations
+from daemon.registration.sessions import start_job
 from daemon.store import input_sessions as store
 from daemon.store import photographers as photographers_store
 from daemon.store import settings as settings_store
@@ -26,106 +25,72 @@ from protocol.input_sessions import (
     SessionError,
     SessionPhoto,
 )
-from protocol.settings import SystemSettings
 
 
-async def create(
-    pool: asyncpg.Pool,
-    registrations: Registrations,
-    coldpreview_dir: Path,
-    data: InputSessionCreate,
-) -> InputSession:
-    """Check the request, record the session and start registering in the background.
+class InputSessions:
+    """The session rules that start, follow and stop registration jobs: built once at
+    start-up with the pool, the registrations and the coldpreview folder."""
 
-    An upload session only records itself: its client sends the groups."""
-    source = (
-        Path(data.source_path)
-        if data.upload
-        else await asyncio.to_thread(readable_folder, data.source_path)
-    )
-    if not data.upload and (inside := inside_own_folder(source, registrations.own_folders)):
-        raise Invalid(f"source_path {source} {inside}")
-    async with pool.acquire() as conn:
-        # Defaults that point nowhere are refused by the session's foreign keys (422).
-        photographer_id = (
-            data.default_photographer_id or (await photographers_store.get_default(conn)).id
+    def __init__(
+        self, pool: asyncpg.Pool, registrations: Registrations, coldpreview_dir: Path
+    ) -> None:
+        self._pool = pool
+        self._registrations = registrations
+        self._coldpreview_dir = coldpreview_dir
+
+    async def create(self, data: InputSessionCreate) -> InputSession:
+        """Check the request, record the session and start registering in the background.
+
+        An upload session only records itself: its client sends the groups."""
+        source = (
+            Path(data.source_path)
+            if data.upload
+            else await asyncio.to_thread(readable_folder, data.source_path)
         )
-        system = await settings_store.get(conn)
-        session = await store.insert(
-            conn,
-            name=data.name.strip(),
-            source_path=str(source),
-            recursive=data.recursive,
-            photographer_id=photographer_id,
-            event_id=data.default_event_id,
-        )
-        if data.upload:
-            await store.start(conn, session.id, "uploading")
-            return await fetch(conn, session.id)
-    _start_job(registrations, session, system, coldpreview_dir)
-    return session
+        own_folders = self._registrations.own_folders
+        if not data.upload and (inside := inside_own_folder(source, own_folders)):
+            raise Invalid(f"source_path {source} {inside}")
+        async with self._pool.acquire() as conn:
+            # Defaults that point nowhere are refused by the session's foreign keys (422).
+            photographer_id = (
+                data.default_photographer_id or (await photographers_store.get_default(conn)).id
+            )
+            system = await settings_store.get(conn)
+            session = await store.insert(
+                conn,
+                name=data.name.strip(),
+                source_path=str(source),
+                recursive=data.recursive,
+                photographer_id=photographer_id,
+                event_id=data.default_event_id,
+            )
+            if data.upload:
+                await store.start(conn, session.id, "uploading")
+                return await fetch(conn, session.id)
+        start_job(self._registrations, session, system, self._coldpreview_dir)
+        return session
 
+    async def get(self, session_id: uuid.UUID) -> InputSession:
+        """A session with live rate and ETA while it runs."""
+        async with self._pool.acquire() as conn:
+            session = await fetch(conn, session_id)
+        return _with_progress(session, self._registrations)
 
-async def start_fed(
-    pool: asyncpg.Pool,
-    registrations: Registrations,
-    coldpreview_dir: Path,
-    feed: GroupFeed,
-    *,
-    name: str,
-    folder: Path,
-    recursive: bool,
-    photographer_id: uuid.UUID | None,
-    watched_folder_id: uuid.UUID,
-) -> uuid.UUID:
-    """Open a session that registers the groups a watched folder hands it through `feed`."""
-    async with pool.acquire() as conn:
-        # The folder's photographer may have been deleted since the watcher read it.
-        if photographer_id is None or await photographers_store.get(conn, photographer_id) is None:
-            photographer_id = (await photographers_store.get_default(conn)).id
-        system = await settings_store.get(conn)
-        session = await store.insert(
-            conn,
-            name=name,
-            source_path=str(folder),
-            recursive=recursive,
-            photographer_id=photographer_id,
-            event_id=None,
-            watched_folder_id=watched_folder_id,
-        )
-    _start_job(registrations, session, system, coldpreview_dir, feed)
-    return session.id
+    async def cancel(self, session_id: uuid.UUID) -> InputSession:
+        """Stop a running session; what it registered so far stays."""
+        session = await self.get(session_id)
+        if not self._registrations.cancel(session_id):
+            raise Conflict(f"input session {session_id} is not running (status {session.status})")
+        await self._registrations.wait(session_id)
+        return await self.get(session_id)
 
-
-def _start_job(
-    registrations: Registrations,
-    session: InputSession,
-    system: SystemSettings,
-    coldpreview_dir: Path,
-    feed: GroupFeed | None = None,
-) -> None:
-    registrations.start(
-        JobSpec(
-            session_id=session.id,
-            source=Path(session.source_path),
-            recursive=session.recursive,
-            photographer_id=session.default_photographer_id,
-            event_id=session.default_event_id,
-            coldpreview_dir=coldpreview_dir,
-            coldpreview_max_px=system.coldpreview_max_px,
-            coldpreview_quality=system.coldpreview_quality,
-            feed=feed,
-        )
-    )
-
-
-async def get(
-    pool: asyncpg.Pool, registrations: Registrations, session_id: uuid.UUID
-) -> InputSession:
-    """A session with live rate and ETA while it runs."""
-    async with pool.acquire() as conn:
-        session = await fetch(conn, session_id)
-    return _with_progress(session, registrations)
+    async def delete(self, session_id: uuid.UUID) -> None:
+        """Forget a finished session and its errors; its photos stay in the catalog."""
+        session = await self.get(session_id)
+        if session.status not in FINISHED:
+            raise Conflict(f"input session {session_id} is still {session.status}; cancel it first")
+        async with self._pool.acquire() as conn:
+            await store.delete(conn, session_id)
 
 
 async def unfinished(
@@ -150,26 +115,6 @@ async def list_recent(pool: asyncpg.Pool, limit: int, offset: int) -> list[Input
     """Sessions, newest first."""
     async with pool.acquire() as conn:
         return await store.list_recent(conn, limit, offset)
-
-
-async def cancel(
-    pool: asyncpg.Pool, registrations: Registrations, session_id: uuid.UUID
-) -> InputSession:
-    """Stop a running session; what it registered so far stays."""
-    session = await get(pool, registrations, session_id)
-    if not registrations.cancel(session_id):
-        raise Conflict(f"input session {session_id} is not running (status {session.status})")
-    await registrations.wait(session_id)
-    return await get(pool, registrations, session_id)
-
-
-async def delete(pool: asyncpg.Pool, registrations: Registrations, session_id: uuid.UUID) -> None:
-    """Forget a finished session and its errors; its photos stay in the catalog."""
-    session = await get(pool, registrations, session_id)
-    if session.status not in FINISHED:
-        raise Conflict(f"input session {session_id} is still {session.status}; cancel it first")
-    async with pool.acquire() as conn:
-        await store.delete(conn, session_id)
 
 
 async def errors(

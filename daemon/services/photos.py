@@ -242,21 +242,6 @@ async def set_deleted(pool: asyncpg.Pool, hothash: str, deleted: bool) -> PhotoD
         return found(await store.get(conn, hothash), f"photo {hothash}")
 
 
-async def empty_trash(pool: asyncpg.Pool, coldpreview_dir: Path) -> TrashEmptied:
-    """Delete trashed photos for good, then their coldpreview files."""
-    async with pool.acquire() as conn, conn.transaction():
-        doomed = await store.trashed(conn)
-        hothashes = [hothash for hothash, _, _ in doomed]
-        stacks = await stacks_store.stacks_of(conn, hothashes)
-        deleted = await store.delete_trashed(conn, hothashes)
-        await stacks_service.repair(conn, stacks)
-    # Files go after the commit: a crash in between leaves stray files, never rows
-    # pointing at missing ones.
-    paths = [coldpreview_dir / p for _, *pair in doomed for p in pair if p]
-    await asyncio.to_thread(_remove, paths)
-    return TrashEmptied(deleted=deleted)
-
-
 def _remove(paths: list[Path]) -> None:
     for path in paths:
         try:
@@ -312,29 +297,6 @@ class ColdpreviewFile:
     correction: Correction | None = None
 
 
-async def coldpreview(pool: asyncpg.Pool, coldpreview_dir: Path, hothash: str) -> ColdpreviewFile:
-    """The coldpreview to serve (the corrected one if any) and its ETag."""
-    photo = await get(pool, hothash)
-    if photo.correction is not None:
-        etag = f'"{hothash}-{int(photo.correction.updated_at.timestamp() * 1000)}"'
-        corrected = coldpreview_dir / coldpreviews.corrected_relative_path(hothash)
-        if await asyncio.to_thread(corrected.is_file):
-            return ColdpreviewFile(corrected, etag)
-        # Central has a machine's corrections as rows only, never their files: it applies
-        # one to the original as the photo is shown.
-        if photo.coldpreview_path:
-            original = coldpreview_dir / photo.coldpreview_path
-            if await asyncio.to_thread(original.is_file):
-                return ColdpreviewFile(original, etag, photo.correction)
-        raise NotFound(f"the coldpreview file of photo {hothash} is missing")
-    if not photo.coldpreview_path:
-        raise NotFound(f"photo {hothash} has no coldpreview")
-    path = coldpreview_dir / photo.coldpreview_path
-    if not await asyncio.to_thread(path.is_file):
-        raise NotFound(f"the coldpreview file of photo {hothash} is missing")
-    return ColdpreviewFile(path, f'"{hothash}"')
-
-
 async def corrected_coldpreview(pool: asyncpg.Pool, found_file: ColdpreviewFile) -> bytes:
     """The JPEG of a coldpreview whose correction is still to be applied."""
     if found_file.correction is None:
@@ -370,51 +332,91 @@ async def correction(pool: asyncpg.Pool, hothash: str) -> Correction:
     return found(photo.correction, f"correction of photo {hothash}")
 
 
-async def set_correction(
-    pool: asyncpg.Pool,
-    coldpreview_dir: Path,
-    pending: PendingFiles,
-    hothash: str,
-    data: CorrectionSet,
-) -> Correction:
-    """Correct a photo: a new coldpreview is made from the original one, which stays."""
-    if not (data.crop_left < data.crop_right and data.crop_top < data.crop_bottom):
-        raise Invalid("crop: left must be below right and top below bottom")
-    photo = await get(pool, hothash)
-    if not photo.coldpreview_path:
-        raise Conflict(f"photo {hothash} has no coldpreview to correct")
-    source = coldpreview_dir / photo.coldpreview_path
-    if not await asyncio.to_thread(source.is_file):
-        raise Conflict(f"the coldpreview file of photo {hothash} is missing")
-    async with pool.acquire() as conn:
-        quality = (await settings_store.get(conn)).coldpreview_quality
-    relative = coldpreviews.corrected_relative_path(hothash)
+class Photos:
+    """The photo rules that touch coldpreview files: built once at start-up with the
+    folder they live in and the files registrations still hold."""
 
-    def render() -> None:
-        coldpreviews.write_at(coldpreview_dir, relative, corrections.apply(source, data, quality))
+    def __init__(self, pool: asyncpg.Pool, coldpreview_dir: Path, pending: PendingFiles) -> None:
+        self._pool = pool
+        self._coldpreview_dir = coldpreview_dir
+        self._pending = pending
 
-    values = (
-        data.rotation,
-        data.horizon_angle,
-        data.exposure_ev,
-        data.crop_left,
-        data.crop_top,
-        data.crop_right,
-        data.crop_bottom,
-    )
-    # The file is this call's until its row has committed (or not): see orphans.py.
-    with pending.hold([relative]):
-        await asyncio.to_thread(render)
-        async with pool.acquire() as conn:
-            return await store.set_correction(conn, photo.id, values, relative)
+    async def empty_trash(self) -> TrashEmptied:
+        """Delete trashed photos for good, then their coldpreview files."""
+        async with self._pool.acquire() as conn, conn.transaction():
+            doomed = await store.trashed(conn)
+            hothashes = [hothash for hothash, _, _ in doomed]
+            stacks = await stacks_store.stacks_of(conn, hothashes)
+            deleted = await store.delete_trashed(conn, hothashes)
+            await stacks_service.repair(conn, stacks)
+        # Files go after the commit: a crash in between leaves stray files, never rows
+        # pointing at missing ones.
+        paths = [self._coldpreview_dir / p for _, *pair in doomed for p in pair if p]
+        await asyncio.to_thread(_remove, paths)
+        return TrashEmptied(deleted=deleted)
 
+    async def coldpreview(self, hothash: str) -> ColdpreviewFile:
+        """The coldpreview to serve (the corrected one if any) and its ETag."""
+        photo = await get(self._pool, hothash)
+        if photo.correction is not None:
+            etag = f'"{hothash}-{int(photo.correction.updated_at.timestamp() * 1000)}"'
+            corrected = self._coldpreview_dir / coldpreviews.corrected_relative_path(hothash)
+            if await asyncio.to_thread(corrected.is_file):
+                return ColdpreviewFile(corrected, etag)
+            # Central has a machine's corrections as rows only, never their files: it applies
+            # one to the original as the photo is shown.
+            if photo.coldpreview_path:
+                original = self._coldpreview_dir / photo.coldpreview_path
+                if await asyncio.to_thread(original.is_file):
+                    return ColdpreviewFile(original, etag, photo.correction)
+            raise NotFound(f"the coldpreview file of photo {hothash} is missing")
+        if not photo.coldpreview_path:
+            raise NotFound(f"photo {hothash} has no coldpreview")
+        path = self._coldpreview_dir / photo.coldpreview_path
+        if not await asyncio.to_thread(path.is_file):
+            raise NotFound(f"the coldpreview file of photo {hothash} is missing")
+        return ColdpreviewFile(path, f'"{hothash}"')
 
-async def delete_correction(pool: asyncpg.Pool, coldpreview_dir: Path, hothash: str) -> None:
-    """Back to the original coldpreview; the corrected file goes."""
-    photo = await get(pool, hothash)
-    async with pool.acquire() as conn:
-        if not await store.delete_correction(conn, photo.id):
-            raise NotFound(f"photo {hothash} has no correction")
-    await asyncio.to_thread(
-        _remove, [coldpreview_dir / coldpreviews.corrected_relative_path(hothash)]
-    )
+    async def set_correction(self, hothash: str, data: CorrectionSet) -> Correction:
+        """Correct a photo: a new coldpreview is made from the original one, which stays."""
+        if not (data.crop_left < data.crop_right and data.crop_top < data.crop_bottom):
+            raise Invalid("crop: left must be below right and top below bottom")
+        photo = await get(self._pool, hothash)
+        if not photo.coldpreview_path:
+            raise Conflict(f"photo {hothash} has no coldpreview to correct")
+        source = self._coldpreview_dir / photo.coldpreview_path
+        if not await asyncio.to_thread(source.is_file):
+            raise Conflict(f"the coldpreview file of photo {hothash} is missing")
+        async with self._pool.acquire() as conn:
+            quality = (await settings_store.get(conn)).coldpreview_quality
+        relative = coldpreviews.corrected_relative_path(hothash)
+
+        def render() -> None:
+            coldpreviews.write_at(
+                self._coldpreview_dir, relative, corrections.apply(source, data, quality)
+            )
+
+        values = (
+            data.rotation,
+            data.horizon_angle,
+            data.exposure_ev,
+            data.crop_left,
+            data.crop_top,
+            data.crop_right,
+            data.crop_bottom,
+        )
+        # The file is this call's until its row has committed (or not): see orphans.py.
+        with self._pending.hold([relative]):
+            await asyncio.to_thread(render)
+            async with self._pool.acquire() as conn:
+                return await store.set_correction(conn, photo.id, values, relative)
+
+    async def delete_correction(self, hothash: str) -> None:
+        """Back to the original coldpreview; the corrected file goes."""
+        photo = await get(self._pool, hothash)
+        async with self._pool.acquire() as conn:
+            if not await store.delete_correction(conn, photo.id):
+                raise NotFound(f"photo {hothash} has no correction")
+        await asyncio.to_thread(
+            _remove, [self._coldpreview_dir / coldpreviews.corrected_relative_path(hothash)]
+        )

@@ -48,135 +48,141 @@ async def check(pool: asyncpg.Pool, session_id: uuid.UUID, paths: list[str]) -> 
     )
 
 
-async def upload_group(
-    pool: asyncpg.Pool,
-    registrations: Registrations,
-    coldpreview_dir: Path,
-    spool_root: Path,
-    session_id: uuid.UUID,
-    raw_metadata: str,
-    master: IO[bytes],
-) -> GroupOutcome:
-    """Register one uploaded group through the same rules as a folder registration.
+class Uploads:
+    """The upload rules that need more than the pool: built once at start-up with the
+    registrations (their decoding workers), the coldpreview folder and the spool root."""
 
-    While the call runs its session is busy, never idle. A session ended meanwhile
-    (`complete` sent too early) does not store the group: the call answers 409."""
-    with registrations.upload_call(session_id):
-        return await _upload_group(
-            pool, registrations, coldpreview_dir, spool_root, session_id, raw_metadata, master
-        )
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        registrations: Registrations,
+        coldpreview_dir: Path,
+        spool_root: Path,
+    ) -> None:
+        self._pool = pool
+        self._registrations = registrations
+        self._coldpreview_dir = coldpreview_dir
+        self._spool_root = spool_root
 
+    async def upload_group(
+        self, session_id: uuid.UUID, raw_metadata: str, master: IO[bytes]
+    ) -> GroupOutcome:
+        """Register one uploaded group through the same rules as a folder registration.
 
-async def _upload_group(
-    pool: asyncpg.Pool,
-    registrations: Registrations,
-    coldpreview_dir: Path,
-    spool_root: Path,
-    session_id: uuid.UUID,
-    raw_metadata: str,
-    master: IO[bytes],
-) -> GroupOutcome:
-    try:
-        metadata = decode_request(raw_metadata, GroupMetadata)
-    except InvalidBody as exc:
-        raise Invalid(f"metadata: {exc}") from None
-    group = FileGroup(
-        FileRef(metadata.path, metadata.type),
-        tuple(FileRef(f.path, f.type) for f in metadata.companions),
-    )
-    # A path too long for the catalog is that file's error, as a scan lists it; the rest
-    # of the group registers without it.
-    if long := [ref for ref in group.files if too_long(ref.path)]:
-        errors = [(ref.path, TOO_LONG_FILE.format(length=path_bytes(ref.path))) for ref in long]
-        lost = group.master in long
-        async with pool.acquire() as conn, conn.transaction():
-            await _locked_uploading(conn, session_id)
-            failed = storing.Outcomes(errors=errors, groups=int(lost))
-            await storing.add_outcomes(conn, session_id, failed)
-        if lost:
-            raise Invalid(f"{metadata.path}: {errors[0][1]}")
-        group = FileGroup(group.master, tuple(ref for ref in group.companions if ref not in long))
-    async with pool.acquire() as conn:
-        session = await _uploading(conn, session_id)
-        defaults = await _upload_defaults(conn, session, metadata.overrides)
-        async with conn.transaction():
-            seen = (await registration_store.known_paths(conn, [metadata.path])).get(metadata.path)
-            if seen is not None:
-                outcomes = storing.Outcomes()
-                await storing.known_group(conn, group, seen, outcomes)
-                await storing.add_outcomes(conn, session_id, outcomes)
-                return GroupOutcome(outcome="already_registered", hothash=None)
-    # Workers read files: the upload is spooled to one in the session's own folder
-    # (removed when the session ends), and removed whatever happens.
-    try:
-        spool = await asyncio.to_thread(
-            _spool, master, Path(metadata.path).suffix, spool_root / str(session_id)
+        While the call runs its session is busy, never idle. A session ended meanwhile
+        (`complete` sent too early) does not store the group: the call answers 409."""
+        with self._registrations.upload_call(session_id):
+            return await self._upload_group(session_id, raw_metadata, master)
+
+    async def _upload_group(
+        self, session_id: uuid.UUID, raw_metadata: str, master: IO[bytes]
+    ) -> GroupOutcome:
+        try:
+            metadata = decode_request(raw_metadata, GroupMetadata)
+        except InvalidBody as exc:
+            raise Invalid(f"metadata: {exc}") from None
+        group = FileGroup(
+            FileRef(metadata.path, metadata.type),
+            tuple(FileRef(f.path, f.type) for f in metadata.companions),
         )
-    except FileNotFoundError:  # the folder went with its session
-        await _still_uploading(pool, session_id)
-        raise
-    try:
-        previews = await registrations.workers.previews(
-            str(spool),
-            coldpreview_max_px=session.coldpreview_max_px,
-            quality=session.coldpreview_quality,
-        )
-    except PreviewError as exc:
-        async with pool.acquire() as conn, conn.transaction():
-            await _locked_uploading(conn, session_id)
-            failed = storing.Outcomes(errors=[(metadata.path, str(exc))], groups=1)
-            await storing.add_outcomes(conn, session_id, failed)
-        raise Invalid(f"{metadata.path}: {exc}") from None
-    finally:
-        await asyncio.to_thread(spool.unlink, missing_ok=True)
-    # The file is this call's until its row has committed (or not): see orphans.py.
-    with contextlib.ExitStack() as owned:
-        async with pool.acquire() as conn, conn.transaction():
-            await _locked_uploading(conn, session_id)
-            outcomes = storing.Outcomes(groups=1)
-            new = await storing.store_group(conn, defaults, group, previews, outcomes)
-            if new:
-                await storing.write_coldpreviews(
-                    owned,
-                    registrations.pending,
-                    coldpreview_dir,
-                    [(previews.hothash, previews.coldpreview)],
+        # A path too long for the catalog is that file's error, as a scan lists it; the rest
+        # of the group registers without it.
+        if long := [ref for ref in group.files if too_long(ref.path)]:
+            errors = [(ref.path, TOO_LONG_FILE.format(length=path_bytes(ref.path))) for ref in long]
+            lost = group.master in long
+            async with self._pool.acquire() as conn, conn.transaction():
+                await _locked_uploading(conn, session_id)
+                failed = storing.Outcomes(errors=errors, groups=int(lost))
+                await storing.add_outcomes(conn, session_id, failed)
+            if lost:
+                raise Invalid(f"{metadata.path}: {errors[0][1]}")
+            group = FileGroup(
+                group.master, tuple(ref for ref in group.companions if ref not in long)
+            )
+        async with self._pool.acquire() as conn:
+            session = await _uploading(conn, session_id)
+            defaults = await _upload_defaults(conn, session, metadata.overrides)
+            async with conn.transaction():
+                seen = (await registration_store.known_paths(conn, [metadata.path])).get(
+                    metadata.path
                 )
-            await storing.add_outcomes(conn, session_id, outcomes)
-    if new:  # registered, even when its XMP could not be read (a session error of its own)
-        return GroupOutcome(outcome="registered", hothash=previews.hothash)
-    if outcomes.errors:  # recorded as the session's error, and told to the client
-        raise Invalid(f"{metadata.path}: {outcomes.errors[0][1]}")
-    if outcomes.already_registered:  # another call stored this path while this one decoded
-        return GroupOutcome(outcome="already_registered", hothash=None)
-    return GroupOutcome(outcome="duplicate", hothash=previews.hothash)
+                if seen is not None:
+                    outcomes = storing.Outcomes()
+                    await storing.known_group(conn, group, seen, outcomes)
+                    await storing.add_outcomes(conn, session_id, outcomes)
+                    return GroupOutcome(outcome="already_registered", hothash=None)
+        # Workers read files: the upload is spooled to one in the session's own folder
+        # (removed when the session ends), and removed whatever happens.
+        try:
+            spool = await asyncio.to_thread(
+                _spool, master, Path(metadata.path).suffix, self._spool_root / str(session_id)
+            )
+        except FileNotFoundError:  # the folder went with its session
+            await _still_uploading(self._pool, session_id)
+            raise
+        try:
+            previews = await self._registrations.workers.previews(
+                str(spool),
+                coldpreview_max_px=session.coldpreview_max_px,
+                quality=session.coldpreview_quality,
+            )
+        except PreviewError as exc:
+            async with self._pool.acquire() as conn, conn.transaction():
+                await _locked_uploading(conn, session_id)
+                failed = storing.Outcomes(errors=[(metadata.path, str(exc))], groups=1)
+                await storing.add_outcomes(conn, session_id, failed)
+            raise Invalid(f"{metadata.path}: {exc}") from None
+        finally:
+            await asyncio.to_thread(spool.unlink, missing_ok=True)
+        # The file is this call's until its row has committed (or not): see orphans.py.
+        with contextlib.ExitStack() as owned:
+            async with self._pool.acquire() as conn, conn.transaction():
+                await _locked_uploading(conn, session_id)
+                outcomes = storing.Outcomes(groups=1)
+                new = await storing.store_group(conn, defaults, group, previews, outcomes)
+                if new:
+                    await storing.write_coldpreviews(
+                        owned,
+                        self._registrations.pending,
+                        self._coldpreview_dir,
+                        [(previews.hothash, previews.coldpreview)],
+                    )
+                await storing.add_outcomes(conn, session_id, outcomes)
+        if new:  # registered, even when its XMP could not be read (a session error of its own)
+            return GroupOutcome(outcome="registered", hothash=previews.hothash)
+        if outcomes.errors:  # recorded as the session's error, and told to the client
+            raise Invalid(f"{metadata.path}: {outcomes.errors[0][1]}")
+        if outcomes.already_registered:  # another call stored this path while this one decoded
+            return GroupOutcome(outcome="already_registered", hothash=None)
+        return GroupOutcome(outcome="duplicate", hothash=previews.hothash)
 
+    async def complete(self, session_id: uuid.UUID) -> InputSession:
+        """An upload client says it has sent everything."""
+        async with self._pool.acquire() as conn:
+            await _uploading(conn, session_id)
+            await store.finish(conn, session_id, "completed", None)
+            session = await sessions.fetch(conn, session_id)
+        await asyncio.to_thread(self._remove_spool, session_id)
+        return session
 
-async def complete(pool: asyncpg.Pool, spool_root: Path, session_id: uuid.UUID) -> InputSession:
-    """An upload client says it has sent everything."""
-    async with pool.acquire() as conn:
-        await _uploading(conn, session_id)
-        await store.finish(conn, session_id, "completed", None)
-        session = await sessions.fetch(conn, session_id)
-    await asyncio.to_thread(shutil.rmtree, spool_root / str(session_id), ignore_errors=True)
-    return session
-
-
-async def reap_idle_uploads(
-    pool: asyncpg.Pool, registrations: Registrations, spool_root: Path, idle_seconds: float
-) -> list[uuid.UUID]:
-    """End upload sessions with no call for `idle_seconds` and remove their spooled files."""
-    failure = (
-        f"no upload call for {idle_seconds:.0f} s; the client gave up or lost its connection. "
-        "Start a new upload session to send the rest (files already sent are skipped)"
-    )
-    async with pool.acquire() as conn:
-        reaped = await store.interrupt_idle_uploads(
-            conn, idle_seconds, failure, registrations.busy_uploads()
+    async def reap_idle_uploads(self, idle_seconds: float) -> list[uuid.UUID]:
+        """End upload sessions with no call for `idle_seconds` and remove their spooled
+        files."""
+        failure = (
+            f"no upload call for {idle_seconds:.0f} s; the client gave up or lost its "
+            "connection. Start a new upload session to send the rest (files already sent "
+            "are skipped)"
         )
-    for session_id in reaped:
-        await asyncio.to_thread(shutil.rmtree, spool_root / str(session_id), ignore_errors=True)
-    return reaped
+        async with self._pool.acquire() as conn:
+            reaped = await store.interrupt_idle_uploads(
+                conn, idle_seconds, failure, self._registrations.busy_uploads()
+            )
+        for session_id in reaped:
+            await asyncio.to_thread(self._remove_spool, session_id)
+        return reaped
+
+    def _remove_spool(self, session_id: uuid.UUID) -> None:
+        shutil.rmtree(self._spool_root / str(session_id), ignore_errors=True)
 
 
 def clear_spools(spool_root: Path) -> int:

@@ -16,9 +16,10 @@ import pytest
 from daemon.config import ConfigError, Settings, load_settings
 from daemon.errors import Conflict
 from daemon.registration.manager import Registrations
-from daemon.services import input_sessions as sessions_service
 from daemon.services import settings as settings_service
 from daemon.services import uploads as uploads_service
+from daemon.services.input_sessions import InputSessions
+from daemon.services.uploads import Uploads
 from protocol.input_sessions import GroupOutcome, InputSession, InputSessionCreate
 from protocol.local import DataPaths
 from tests.support.app import Client
@@ -127,12 +128,10 @@ async def test_a_session_with_a_call_in_progress_is_busy(
 ) -> None:
     session = await upload_session(client)
     registrations = client.app.state.runtime.registrations
+    uploading = Uploads(pool, registrations, settings.coldpreview_dir, settings.paths.uploads)
     with registrations.upload_call(uuid.UUID(session)):
-        assert (
-            await uploads_service.reap_idle_uploads(pool, registrations, settings.paths.uploads, 0)
-            == []
-        )
-    reaped = await uploads_service.reap_idle_uploads(pool, registrations, settings.paths.uploads, 0)
+        assert await uploading.reap_idle_uploads(0) == []
+    reaped = await uploading.reap_idle_uploads(0)
     assert reaped == [uuid.UUID(session)]
 
 
@@ -148,21 +147,15 @@ async def test_a_session_ended_while_its_file_decodes_stores_nothing(
     big = write_jpeg(tmp_path / "big.jpg", 6000, 4000, seed=44)
     cold, uploads = tmp_path / "coldpreviews", tmp_path / "uploads"
     registrations = Registrations(pool, workers=1)
-    created = await sessions_service.create(
-        pool,
-        registrations,
-        cold,
+    created = await InputSessions(pool, registrations, cold).create(
         InputSessionCreate(name="Laptop", source_path="C:\\Pictures", upload=True),
     )
+    uploading = Uploads(pool, registrations, cold, uploads)
     spool = uploads / str(created.id)
 
     async def upload() -> GroupOutcome:
         with big.open("rb") as master:
-            return await uploads_service.upload_group(
-                pool,
-                registrations,
-                cold,
-                uploads,
+            return await uploading.upload_group(
                 created.id,
                 json.dumps({"path": "C:\\Pictures\\big.jpg", "type": "JPEG"}),
                 master,
@@ -174,7 +167,7 @@ async def test_a_session_ended_while_its_file_decodes_stores_nothing(
         while not (spool.is_dir() and any(spool.iterdir())):
             assert time.monotonic() < deadline, "the upload was never spooled"
             await asyncio.sleep(0.001)
-        return await uploads_service.complete(pool, uploads, created.id)
+        return await uploading.complete(created.id)
 
     try:
         uploaded, completed = await asyncio.gather(
