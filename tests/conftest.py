@@ -8,15 +8,13 @@ from pathlib import Path
 
 import asyncpg
 import pytest
-from litestar.testing import AsyncTestClient
 
-from daemon.app import create_app
 from daemon.config import Settings, load_settings
 from daemon.database import create_pool, ensure_database, run_migrations
 from daemon.embedded_pg import EmbeddedPostgres
 from daemon.security import API_KEY_HEADER
 from tests.support import tiers
-from tests.support.app import LOCAL_BASE_URL, TEMPLATE, Client, scratch_database
+from tests.support.app import LOCAL_BASE_URL, TEMPLATE, Client, app_client, scratch_database
 from tests.support.daemon_process import DaemonProcess
 
 
@@ -80,7 +78,7 @@ async def pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
 @pytest.fixture
 async def anon_client(settings: Settings) -> AsyncIterator[Client]:
     """The real app over its ASGI interface, as a local client without the API key."""
-    async with AsyncTestClient(app=create_app(settings), base_url=LOCAL_BASE_URL) as client:
+    async with app_client(settings, LOCAL_BASE_URL) as client:
         yield client
 
 

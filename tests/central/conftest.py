@@ -6,12 +6,10 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from litestar.testing import AsyncTestClient
 
-from daemon.app import create_app
 from daemon.config import Settings, load_settings
 from daemon.security import API_KEY_HEADER
-from tests.support.app import Client
+from tests.support.app import Client, app_client
 from tests.support.central import CENTRAL_URL
 
 
@@ -26,8 +24,7 @@ def central_settings(tmp_path: Path, database_url: str) -> Settings:
 @pytest.fixture
 async def central(central_settings: Settings) -> AsyncIterator[Client]:
     """The central app, with the installation's API key (as its administrator)."""
-    app = create_app(central_settings)
-    async with AsyncTestClient(app=app, base_url=CENTRAL_URL) as client:
+    async with app_client(central_settings, CENTRAL_URL) as client:
         key = central_settings.paths.api_key.read_text(encoding="utf-8").strip()
         client.headers[API_KEY_HEADER] = key
         yield client

@@ -175,6 +175,8 @@ async def test_a_big_decode_gives_its_memory_back_however_it_ends() -> None:
         pool.close()
 
 
+# Slow: it decodes the hostile folder (seconds to write), as the test below does.
+@pytest.mark.slow
 async def test_asking_for_more_workers_than_the_budget_affords(
     hostile: tuple[Path, dict[str, list[str]]],
 ) -> None:
