@@ -8,9 +8,10 @@ import socket
 import uuid
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import asyncpg
+import msgspec
 
 from daemon.errors import Conflict, Invalid, NotFound, found
 from daemon.services.settled import SettledCache
@@ -108,25 +109,15 @@ async def status(
                     conn, ("sync_pending", target.id, target.acked_seq, target.acked_at), pending
                 )
             )
-            shown.append(
-                SyncTargetStatus(
-                    id=target.id,
-                    name=target.name,
-                    url=target.url,
-                    encrypted=_encrypted(target),
-                    last_success_at=target.last_success_at,
-                    last_error=target.last_error,
-                    last_error_at=target.last_error_at,
-                    pending_rows=rows,
-                    pending_photos=photos,
-                    pending_coldpreviews=coldpreviews,
-                    running=runs.running_for(target.id),
-                    last_error_message=target.last_error_message,
-                    last_error_kind=target.last_error_kind,
-                    retry_at=runs.retry_at_for(target.id),
-                    unsynced_since=since if photos else None,
-                )
-            )
+            live = {
+                "pending_rows": rows,
+                "pending_photos": photos,
+                "pending_coldpreviews": coldpreviews,
+                "running": runs.running_for(target.id),
+                "retry_at": runs.retry_at_for(target.id),
+                "unsynced_since": since if photos else None,
+            }
+            shown.append(msgspec.convert(_public(target) | live, SyncTargetStatus))
     return SyncStatus(targets=shown)
 
 
@@ -179,22 +170,13 @@ def _default_name(address: TargetAddress) -> str:
     return address.host if address.port == default_port else f"{address.host}:{address.port}"
 
 
-def _encrypted(target: Target) -> bool:
-    return target.url.startswith("https://")
+def _public(target: Target) -> dict[str, Any]:
+    """The target's row as the API shows it: never its token (shown once, when added),
+    and whether its URL is encrypted (plain http only to loopback and private networks)."""
+    fields = msgspec.structs.asdict(target)
+    del fields["token"]
+    return fields | {"encrypted": target.url.startswith("https://")}
 
 
 def _shown(target: Target) -> SyncTarget:
-    return SyncTarget(
-        id=target.id,
-        name=target.name,
-        url=target.url,
-        machine_name=target.machine_name,
-        ca_file=target.ca_file,
-        encrypted=_encrypted(target),
-        created_at=target.created_at,
-        last_success_at=target.last_success_at,
-        last_error=target.last_error,
-        last_error_at=target.last_error_at,
-        last_error_message=target.last_error_message,
-        last_error_kind=target.last_error_kind,
-    )
+    return msgspec.convert(_public(target), SyncTarget)
