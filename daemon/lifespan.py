@@ -28,6 +28,7 @@ from daemon.services.input_sessions import InputSessions
 from daemon.services.photos import Photos
 from daemon.services.ui_sessions import UiSessions
 from daemon.services.uploads import Uploads
+from daemon.services.watched_folders import WatchedFolders
 from daemon.supervisor import Supervisor, Worker
 from daemon.sync.runs import SyncRuns
 from daemon.watching.manager import Watcher
@@ -115,6 +116,7 @@ async def lifespan(app: Litestar) -> AsyncIterator[None]:
             ui_sessions=UiSessions(pool, settings),
             request_shutdown=app.state.request_shutdown,
             input_sessions=InputSessions(pool, registrations, settings.coldpreview_dir),
+            watched_folders=WatchedFolders(pool, watcher, registrations.own_folders),
             uploads=uploads,
             photos=Photos(pool, settings.coldpreview_dir, pending),
             collection_export=CollectionExport(pool, settings.coldpreview_dir),

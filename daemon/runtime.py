@@ -17,6 +17,7 @@ from daemon.services.photos import Photos
 from daemon.services.settled import SettledCache
 from daemon.services.ui_sessions import UiSessions
 from daemon.services.uploads import Uploads
+from daemon.services.watched_folders import WatchedFolders
 from daemon.supervisor import Supervisor
 from daemon.sync.runs import SyncRuns
 from daemon.watching.manager import Watcher
@@ -37,6 +38,7 @@ class Runtime:
     request_shutdown: Callable[[], None]
     # Services that hold more than the pool, built once; controllers get them injected.
     input_sessions: InputSessions
+    watched_folders: WatchedFolders
     uploads: Uploads
     photos: Photos
     collection_export: CollectionExport

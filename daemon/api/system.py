@@ -77,7 +77,7 @@ class ActivityController(Controller):
         return await service.activity(
             runtime.pool,
             runtime.settled,
-            runtime.registrations,
-            runtime.watcher,
+            runtime.input_sessions,
+            runtime.watched_folders,
             runtime.sync_runs,
         )

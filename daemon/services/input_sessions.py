@@ -84,6 +84,12 @@ class InputSessions:
         await self._registrations.wait(session_id)
         return await self.get(session_id)
 
+    async def unfinished(self, limit: int) -> list[InputSession]:
+        """Sessions not finished yet, oldest first, with live rate and ETA while they run."""
+        async with self._pool.acquire() as conn:
+            sessions = await store.unfinished(conn, limit)
+        return [_with_progress(session, self._registrations) for session in sessions]
+
     async def delete(self, session_id: uuid.UUID) -> None:
         """Forget a finished session and its errors; its photos stay in the catalog."""
         session = await self.get(session_id)
@@ -91,15 +97,6 @@ class InputSessions:
             raise Conflict(f"input session {session_id} is still {session.status}; cancel it first")
         async with self._pool.acquire() as conn:
             await store.delete(conn, session_id)
-
-
-async def unfinished(
-    pool: asyncpg.Pool, registrations: Registrations, limit: int
-) -> list[InputSession]:
-    """Sessions not finished yet, oldest first, with live rate and ETA while they run."""
-    async with pool.acquire() as conn:
-        sessions = await store.unfinished(conn, limit)
-    return [_with_progress(session, registrations) for session in sessions]
 
 
 def _with_progress(session: InputSession, registrations: Registrations) -> InputSession:

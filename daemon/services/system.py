@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING
 import asyncpg
 
 from daemon.database import UNAVAILABLE
-from daemon.registration.manager import Registrations
-from daemon.services import input_sessions, sync, watched_folders
-from daemon.services.ports import Watcher
+from daemon.services import sync
+from daemon.services.input_sessions import InputSessions
 from daemon.services.settled import SettledCache
+from daemon.services.watched_folders import WatchedFolders
 from daemon.store import system as store
 from protocol.system import Activity
 
@@ -51,8 +51,8 @@ async def catalog_figures(pool: asyncpg.Pool) -> tuple[int, int]:
 async def activity(
     pool: asyncpg.Pool,
     cache: SettledCache,
-    registrations: Registrations,
-    watcher: Watcher,
+    sessions: InputSessions,
+    folders: WatchedFolders,
     runs: SyncRuns,
 ) -> Activity:
     """What the tray shows: counts, unfinished sessions, watched folders, sync targets."""
@@ -63,7 +63,7 @@ async def activity(
         photo_count=photos,
         files_missing=missing,
         files_offline=offline,
-        sessions=await input_sessions.unfinished(pool, registrations, ACTIVITY_SESSIONS),
-        watched_folders=await watched_folders.list_all(pool, watcher),
+        sessions=await sessions.unfinished(ACTIVITY_SESSIONS),
+        watched_folders=await folders.list_all(),
         sync=await sync.status(pool, runs, cache),
     )

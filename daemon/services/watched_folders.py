@@ -23,73 +23,70 @@ from protocol.watched_folders import (
 )
 
 
-async def list_all(pool: asyncpg.Pool, watcher: Watcher) -> list[WatchedFolder]:
-    """Every watched folder with what its watcher is doing."""
-    async with pool.acquire() as conn:
-        folders = await store.list_all(conn)
-    return [_shown(folder, watcher) for folder in folders]
+class WatchedFolders:
+    """The watched folders' rules, built once at start-up with the pool, the watcher
+    that follows the folders, and the daemon's own folders (never watched)."""
 
+    def __init__(self, pool: asyncpg.Pool, watcher: Watcher, own_folders: Sequence[Path]) -> None:
+        self._pool = pool
+        self._watcher = watcher
+        self._own_folders = own_folders
 
-async def get(pool: asyncpg.Pool, watcher: Watcher, folder_id: uuid.UUID) -> WatchedFolder:
-    """One watched folder."""
-    async with pool.acquire() as conn:
-        return _shown(await _folder(conn, folder_id), watcher)
+    async def list_all(self) -> list[WatchedFolder]:
+        """Every watched folder with what its watcher is doing."""
+        async with self._pool.acquire() as conn:
+            folders = await store.list_all(conn)
+        return [_shown(folder, self._watcher) for folder in folders]
 
+    async def get(self, folder_id: uuid.UUID) -> WatchedFolder:
+        """One watched folder."""
+        async with self._pool.acquire() as conn:
+            return _shown(await _folder(conn, folder_id), self._watcher)
 
-async def create(
-    pool: asyncpg.Pool,
-    watcher: Watcher,
-    daemon_folders: Sequence[Path],
-    data: WatchedFolderCreate,
-) -> WatchedFolder:
-    """Watch a folder: canonical, readable, neither inside nor above the daemon's own
-    folders, and neither inside nor above another watched folder (a file would belong
-    to two watches)."""
-    path = await asyncio.to_thread(_watchable, data.path, daemon_folders)
-    async with pool.acquire() as conn, conn.transaction():
-        await store.lock(conn)
-        _check_apart(path, await store.paths(conn))
-        folder_id = await store.insert(conn, str(path), data)
-        folder = await _folder(conn, folder_id)
-    watcher.reload()
-    return _shown(folder, watcher)
+    async def create(self, data: WatchedFolderCreate) -> WatchedFolder:
+        """Watch a folder: canonical, readable, neither inside nor above the daemon's own
+        folders, and neither inside nor above another watched folder (a file would belong
+        to two watches)."""
+        path = await asyncio.to_thread(_watchable, data.path, self._own_folders)
+        async with self._pool.acquire() as conn, conn.transaction():
+            await store.lock(conn)
+            _check_apart(path, await store.paths(conn))
+            folder_id = await store.insert(conn, str(path), data)
+            folder = await _folder(conn, folder_id)
+        self._watcher.reload()
+        return _shown(folder, self._watcher)
 
+    async def update(self, folder_id: uuid.UUID, patch: WatchedFolderPatch) -> WatchedFolder:
+        """Change a watched folder's settings (its path never changes: add another)."""
+        values = changes(patch)
+        async with self._pool.acquire() as conn:
+            if values and not await store.update(conn, folder_id, values):
+                raise NotFound(f"watched folder {folder_id} not found")
+            folder = await _folder(conn, folder_id)
+        if values:
+            self._watcher.reload()
+        return _shown(folder, self._watcher)
 
-async def update(
-    pool: asyncpg.Pool, watcher: Watcher, folder_id: uuid.UUID, patch: WatchedFolderPatch
-) -> WatchedFolder:
-    """Change a watched folder's settings (its path never changes: add another)."""
-    values = changes(patch)
-    async with pool.acquire() as conn:
-        if values and not await store.update(conn, folder_id, values):
-            raise NotFound(f"watched folder {folder_id} not found")
-        folder = await _folder(conn, folder_id)
-    if values:
-        watcher.reload()
-    return _shown(folder, watcher)
+    async def rescan(self, folder_id: uuid.UUID) -> WatchedFolder:
+        """Ask the watcher to walk the folder again now; 409 when it is not being watched."""
+        async with self._pool.acquire() as conn:
+            folder = await _folder(conn, folder_id)
+        if not folder.watching_enabled:
+            raise Conflict("watching is switched off in the settings (watching_enabled)")
+        if folder.paused:
+            raise Conflict(f"{folder.path} is paused; resume it first")
+        if not self._watcher.rescan(folder_id):
+            status = self._watcher.status(folder_id)
+            reason = f"{status.state}: {status.detail}" if status.detail else status.state
+            raise Conflict(f"{folder.path} is not being watched right now ({reason})")
+        return _shown(folder, self._watcher)
 
-
-async def rescan(pool: asyncpg.Pool, watcher: Watcher, folder_id: uuid.UUID) -> WatchedFolder:
-    """Ask the watcher to walk the folder again now; 409 when it is not being watched."""
-    async with pool.acquire() as conn:
-        folder = await _folder(conn, folder_id)
-    if not folder.watching_enabled:
-        raise Conflict("watching is switched off in the settings (watching_enabled)")
-    if folder.paused:
-        raise Conflict(f"{folder.path} is paused; resume it first")
-    if not watcher.rescan(folder_id):
-        status = watcher.status(folder_id)
-        reason = f"{status.state}: {status.detail}" if status.detail else status.state
-        raise Conflict(f"{folder.path} is not being watched right now ({reason})")
-    return _shown(folder, watcher)
-
-
-async def delete(pool: asyncpg.Pool, watcher: Watcher, folder_id: uuid.UUID) -> None:
-    """Stop watching a folder; every photo and file registered from it stays."""
-    async with pool.acquire() as conn:
-        if not await store.delete(conn, folder_id):
-            raise NotFound(f"watched folder {folder_id} not found")
-    watcher.reload()
+    async def delete(self, folder_id: uuid.UUID) -> None:
+        """Stop watching a folder; every photo and file registered from it stays."""
+        async with self._pool.acquire() as conn:
+            if not await store.delete(conn, folder_id):
+                raise NotFound(f"watched folder {folder_id} not found")
+        self._watcher.reload()
 
 
 async def _folder(conn: Conn, folder_id: uuid.UUID) -> StoredFolder:

@@ -18,7 +18,7 @@ from daemon.database import create_pool
 from daemon.errors import Conflict
 from daemon.registration.manager import Registrations
 from daemon.services import settings as settings_service
-from daemon.services import watched_folders as service
+from daemon.services.watched_folders import WatchedFolders
 from daemon.store.errors import CONSTRAINTS
 from daemon.watching.manager import Watcher
 from protocol.watched_folders import WatchedFolder, WatchedFolderCreate
@@ -177,16 +177,14 @@ async def test_nested_folders_added_at_once_give_one_watch(
     folder(chain[-1])
     calls_pool = await create_pool(database_url, max_size=len(chain))
     watcher = Watcher(calls_pool, Registrations(calls_pool, workers=1), settings)
+    service = WatchedFolders(calls_pool, watcher, ())
     async with calls_pool, pool.acquire() as holder, pool.acquire() as observer:
         # Every call is held at its first look at the table, then all go at once:
         # without a lock of their own each would see no neighbour and insert.
         async with holder.transaction():
             await holder.execute("LOCK TABLE watched_folders IN ACCESS EXCLUSIVE MODE")
             calls = asyncio.gather(
-                *(
-                    service.create(calls_pool, watcher, (), WatchedFolderCreate(path=str(path)))
-                    for path in chain
-                ),
+                *(service.create(WatchedFolderCreate(path=str(path))) for path in chain),
                 return_exceptions=True,
             )
             deadline = time.monotonic() + WAIT
