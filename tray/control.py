@@ -26,6 +26,9 @@ log = logging.getLogger(__name__)
 START_TIMEOUT = 600.0
 HEALTH_TIMEOUT = 2.0
 POLL_TIMEOUT = 5.0
+# How long `hotprevue stop` may take to stop a database left behind (pg_ctl's own wait,
+# then the kill of what is left, stay well within it).
+STOP_DATABASE_TIMEOUT = 120.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,6 +186,11 @@ class DaemonControl:
 
     def stop_database(self) -> None:
         """Stop a PostgreSQL a killed daemon left running in the data directory."""
+        if lock_held(self.settings.paths.lock):
+            # A daemon runs (started meanwhile, elsewhere): its database is no one's
+            # leftover, and `hotprevue stop` would stop the daemon too.
+            log.info("a daemon runs in %s; its database stays", self.settings.data_dir)
+            return
         # `hotprevue stop` does that when no daemon runs, and so the daemon's database
         # code stays out of the tray. Its messages go to the tray's log.
         command = [*self._argv, "stop", "--data-dir", str(self.settings.data_dir)]
@@ -195,10 +203,11 @@ class DaemonControl:
                 close_fds=True,
                 env=self._env,
                 check=False,
+                timeout=STOP_DATABASE_TIMEOUT,
                 **_detached(),
             )
-        except OSError as exc:
-            log.error("could not run %s: %s", command[0], exc)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            log.error("could not run %s: %s", subprocess.list2cmdline(command), exc)
             return
         level = logging.INFO if done.returncode == 0 else logging.ERROR
         said = done.stdout.decode(errors="replace").strip()

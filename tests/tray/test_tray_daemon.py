@@ -315,3 +315,32 @@ def test_a_wrong_or_unreadable_api_key_is_an_error_not_a_crash(
     key.write_text(original)
     phase(app, "running", 10)
     assert app.model.icon == "idle"
+
+
+def test_a_database_a_killed_daemon_left_is_stopped(
+    tmp_path: Path, daemons: list[DaemonProcess]
+) -> None:
+    daemon = DaemonProcess(tmp_path / "data", env=clean_env())
+    daemons.append(daemon)
+    daemon.start().wait_healthy()
+    daemon.kill_daemon()
+    assert daemon.postgres(), "PostgreSQL outlives a killed daemon"
+    settings = load_settings(data_dir=daemon.data_dir, env={})
+    DaemonControl(settings, env=clean_env()).stop_database()
+    assert daemon.postgres() == []
+
+
+def test_a_running_daemons_database_is_left_alone(
+    tmp_path: Path, daemons: list[DaemonProcess]
+) -> None:
+    # A daemon started meanwhile (from a terminal, say) holds the data directory: what
+    # the tray stops after one of its own died is no one's but that daemon's.
+    daemon = DaemonProcess(tmp_path / "data", env=clean_env())
+    daemons.append(daemon)
+    daemon.start().wait_healthy()
+    settings = load_settings(data_dir=daemon.data_dir, env={})
+    DaemonControl(settings, env=clean_env()).stop_database()
+    assert daemon.postgres()
+    assert daemon.request("GET", "/api/categories")[0] == 200
+    assert daemon.proc is not None
+    assert daemon.proc.poll() is None
