@@ -151,7 +151,7 @@ def load_settings(
         sync_batch_rows=_sync_batch_rows(env),
         trusted_proxies=env.get("HOTPREVUE_TRUSTED_PROXIES") or "127.0.0.1",
         login_link_seconds=float(_positive_int(env, "HOTPREVUE_LOGIN_LINK_SECONDS", 60)),
-        test_commit_delay=float(env.get("HOTPREVUE_TEST_COMMIT_DELAY") or 0),
+        test_commit_delay=_test_commit_delay(env),
         api_key=_api_key(env),
     )
 
@@ -173,6 +173,13 @@ def _api_key(env: Mapping[str, str]) -> str | None:
 def _upload_idle_timeout(env: Mapping[str, str]) -> float:
     # HOTPREVUE_UPLOAD_IDLE_TIMEOUT: seconds an upload session may go without a call.
     return float(_positive_int(env, "HOTPREVUE_UPLOAD_IDLE_TIMEOUT", 1800))
+
+
+def _test_commit_delay(env: Mapping[str, str]) -> float:
+    seconds = _env_int(env, "HOTPREVUE_TEST_COMMIT_DELAY", 0)
+    if seconds < 0:
+        raise ConfigError(f"HOTPREVUE_TEST_COMMIT_DELAY must not be negative, not {seconds}")
+    return float(seconds)
 
 
 def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:

@@ -84,6 +84,11 @@ def test_bad_numbers_are_reported(tmp_path: Path) -> None:
         load_settings(data_dir=tmp_path, env={"HOTPREVUE_PORT": "eighty"})
     with pytest.raises(ConfigError, match="out of range"):
         load_settings(data_dir=tmp_path, port=70000, env={})
+    for delay in ("soon", "-1"):
+        with pytest.raises(ConfigError, match="HOTPREVUE_TEST_COMMIT_DELAY"):
+            load_settings(data_dir=tmp_path, env={"HOTPREVUE_TEST_COMMIT_DELAY": delay})
+    delayed = load_settings(data_dir=tmp_path, env={"HOTPREVUE_TEST_COMMIT_DELAY": "2"})
+    assert delayed.test_commit_delay == 2.0
 
 
 def test_an_api_key_from_the_environment_replaces_the_file(tmp_path: Path) -> None:
