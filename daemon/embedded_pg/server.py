@@ -178,9 +178,6 @@ class EmbeddedPostgres:
         """The process with this pid if it is a PostgreSQL serving *this* pgdata."""
         return processes.our_postmaster(self.pgdata, pid)
 
-    def _serves_pgdata(self, proc: psutil.Process) -> bool:
-        return processes.serves_pgdata(self.pgdata, proc)
-
     def _reap_orphans(self) -> None:
         processes.reap_orphans(self.pgdata, self._postmaster)
 

@@ -88,4 +88,6 @@ async def app_client(settings: Settings, base_url: str) -> AsyncIterator[Client]
             yield client
     finally:
         if lent:
+            # The next test's start makes its own; none may see this test's closed pool.
+            shared.app.state.pop("runtime", None)
             shared.lent = False

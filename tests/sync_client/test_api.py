@@ -5,7 +5,33 @@ from __future__ import annotations
 import uuid
 from pathlib import Path
 
+import msgspec
+
+from daemon.store.sync import Target
+from protocol.sync_targets import SyncTarget, SyncTargetStatus
 from tests.support.app import Client
+
+# What the status adds to a target's row: what it lacks, and its push.
+LIVE = {
+    "pending_rows",
+    "pending_photos",
+    "pending_coldpreviews",
+    "running",
+    "retry_at",
+    "unsynced_since",
+}
+
+
+def _names(struct: type[msgspec.Struct]) -> set[str]:
+    return {field.name for field in msgspec.structs.fields(struct)}
+
+
+def test_a_targets_row_holds_every_field_the_api_shows_of_it() -> None:
+    # The API converts the row by field name: a field the row lacks would be left at
+    # its default (None) without a word.
+    shown = _names(Target) - {"token"} | {"encrypted"}
+    assert _names(SyncTarget) <= shown
+    assert _names(SyncTargetStatus) <= shown | LIVE
 
 
 async def test_targets_crud_never_shows_the_token(client: Client, tmp_path: Path) -> None:
