@@ -284,7 +284,9 @@ class RegistrationJob:
                 return
             # Every batch inserts its photos in hothash order: two sessions over the same
             # files then wait on each other's rows in one order, never in a deadlock.
-            decoded.sort(key=lambda item: item[1].hothash)
+            # Copies of one picture go in path order, not in the order their decodes
+            # ended: the first path is the photo's file, the others its duplicates.
+            decoded.sort(key=lambda item: (item[1].hothash, item[0].group.master.path))
             outcomes = Outcomes(errors=failed, groups=len(decoded) + len(failed))
             # The files are this job's until the transaction has ended, committed or not.
             with contextlib.ExitStack() as owned:
