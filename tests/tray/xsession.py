@@ -334,11 +334,19 @@ class XSession:
             if self._property(window, xembed) is None:
                 continue
             geometry = self._geometry(window)
-            # The tray maps a new icon at 1 px wide and only then lays it out: until it
-            # has a real size it is not docked yet, as a user would not see it either.
-            if geometry.width > 1 and geometry.height > 1:
+            # The tray maps a new icon at 1 px wide, and may place it past the screen's
+            # edge, and only then lays it out: until it has a real size and sits on the
+            # screen it is not docked yet, as a user would not see it either.
+            if geometry.width > 1 and geometry.height > 1 and self._on_screen(geometry):
                 icons.append(geometry)
         return icons
+
+    def geometry_of(self, window_id: int) -> Geometry | None:
+        """Where the window with this id sits now, or None once it is gone."""
+        try:
+            return self._geometry(self.x.create_resource_object("window", window_id))
+        except error.BadWindow:
+            return None
 
     def visible_menu(self) -> Geometry | None:
         """The popup menu on screen, if one is: a mapped override-redirect menu window."""
@@ -423,6 +431,15 @@ class XSession:
             return window.get_full_property(atom, X.AnyPropertyType)
         except error.BadWindow:
             return None
+
+    def _on_screen(self, geometry: Geometry) -> bool:
+        screen = self.x.screen()
+        return (
+            geometry.x >= 0
+            and geometry.y >= 0
+            and geometry.x + geometry.width <= screen.width_in_pixels
+            and geometry.y + geometry.height <= screen.height_in_pixels
+        )
 
     def _geometry(self, window: Any) -> Geometry:
         geometry = window.get_geometry()
