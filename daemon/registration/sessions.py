@@ -4,6 +4,7 @@ opens for the photos it hands over (its bursts)."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 import asyncpg
@@ -18,19 +19,26 @@ from protocol.input_sessions import InputSession
 from protocol.settings import SystemSettings
 
 
+@dataclass(frozen=True)
+class Burst:
+    """A session a watched folder opens for the photos it hands over."""
+
+    name: str
+    folder: Path
+    recursive: bool
+    photographer_id: uuid.UUID | None
+    watched_folder_id: uuid.UUID
+
+
 async def start_fed(
     pool: asyncpg.Pool,
     registrations: Registrations,
     coldpreview_dir: Path,
     feed: GroupFeed,
-    *,
-    name: str,
-    folder: Path,
-    recursive: bool,
-    photographer_id: uuid.UUID | None,
-    watched_folder_id: uuid.UUID,
+    burst: Burst,
 ) -> uuid.UUID:
     """Open a session that registers the groups a watched folder hands it through `feed`."""
+    photographer_id = burst.photographer_id
     async with pool.acquire() as conn:
         # The folder's photographer may have been deleted since the watcher read it.
         if photographer_id is None or await photographers_store.get(conn, photographer_id) is None:
@@ -38,12 +46,12 @@ async def start_fed(
         system = await settings_store.get(conn)
         session = await store.insert(
             conn,
-            name=name,
-            source_path=str(folder),
-            recursive=recursive,
+            name=burst.name,
+            source_path=str(burst.folder),
+            recursive=burst.recursive,
             photographer_id=photographer_id,
             event_id=None,
-            watched_folder_id=watched_folder_id,
+            watched_folder_id=burst.watched_folder_id,
         )
     start_job(registrations, session, system, coldpreview_dir, feed)
     return session.id

@@ -8,7 +8,6 @@ import asyncio
 import logging
 import os
 import time
-import uuid
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
@@ -17,6 +16,7 @@ from daemon.imaging.grouping import FileGroup, ScanProblem, group_directory
 from daemon.paths import holder, storable_path
 from daemon.registration import changes
 from daemon.registration.feed import FeedClosed, GroupFeed
+from daemon.registration.sessions import Burst
 from daemon.store.watching import WatchedFolderRow
 from daemon.watching.catalog import Catalog
 from daemon.watching.rules import Scope, ignored, photo_key
@@ -138,14 +138,14 @@ class Bursts:
         feed.put(groups)
         root = self._scope.root
         name = f"{Path(root).name or root} (watched, {datetime.now():%Y-%m-%d %H:%M})"
-        session_id: uuid.UUID = await self._catalog.open_burst(
-            feed,
+        burst = Burst(
             name=name,
             folder=Path(root),
             recursive=self._row.recursive,
             photographer_id=self._row.photographer_id,
             watched_folder_id=self._row.id,
         )
+        session_id = await self._catalog.open_burst(feed, burst)
         log.info("%s: new photos go to session %s", root, session_id)
         self._feed = feed
         self._feeds.append(feed)

@@ -52,16 +52,7 @@ class Catalog(Protocol):
     async def scanned(self, folder_id: uuid.UUID) -> None:
         """A complete scan of the folder has ended."""
 
-    async def open_burst(
-        self,
-        feed: GroupFeed,
-        *,
-        name: str,
-        folder: Path,
-        recursive: bool,
-        photographer_id: uuid.UUID | None,
-        watched_folder_id: uuid.UUID,
-    ) -> uuid.UUID:
+    async def open_burst(self, feed: GroupFeed, burst: sessions.Burst) -> uuid.UUID:
         """Open a session that registers the groups the folder hands it through `feed`."""
 
 
@@ -120,25 +111,8 @@ class StoreCatalog:
         async with self._pool.acquire() as conn:
             await store.scanned(conn, folder_id)
 
-    async def open_burst(
-        self,
-        feed: GroupFeed,
-        *,
-        name: str,
-        folder: Path,
-        recursive: bool,
-        photographer_id: uuid.UUID | None,
-        watched_folder_id: uuid.UUID,
-    ) -> uuid.UUID:
+    async def open_burst(self, feed: GroupFeed, burst: sessions.Burst) -> uuid.UUID:
         """Open a session that registers the groups the folder hands it through `feed`."""
         return await sessions.start_fed(
-            self._pool,
-            self._registrations,
-            self._coldpreview_dir,
-            feed,
-            name=name,
-            folder=folder,
-            recursive=recursive,
-            photographer_id=photographer_id,
-            watched_folder_id=watched_folder_id,
+            self._pool, self._registrations, self._coldpreview_dir, feed, burst
         )

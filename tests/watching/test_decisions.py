@@ -20,6 +20,7 @@ from watchdog.observers.api import BaseObserver
 from watchdog.observers.polling import PollingEmitter
 
 from daemon.registration.feed import GroupFeed
+from daemon.registration.sessions import Burst
 from daemon.store.registration import FileStat, KnownPath
 from daemon.store.watching import WatchedFolderRow
 from daemon.watching.events import Deletions
@@ -92,16 +93,7 @@ class MemoryCatalog:
         """Count the full scans."""
         self.scans += 1
 
-    async def open_burst(
-        self,
-        feed: GroupFeed,
-        *,
-        name: str,
-        folder: Path,
-        recursive: bool,
-        photographer_id: uuid.UUID | None,
-        watched_folder_id: uuid.UUID,
-    ) -> uuid.UUID:
+    async def open_burst(self, feed: GroupFeed, burst: Burst) -> uuid.UUID:
         """Keep the feed, as a session's job would take from it."""
         self.bursts.append(feed)
         return uuid.uuid4()
