@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 import msgspec
 
 from protocol.base import Request, Response
+from protocol.settings import PhotoSort
 
 # A login link's token and a session's halves are 32 random bytes, URL-safe base64.
 SecretText = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
@@ -47,5 +48,7 @@ class SessionInfo(Response):
     mode: Literal["local", "central"]
     read_only: bool
     instance_name: str
+    # The catalog's order for a list that names none: the page opens the library in it.
+    default_sort: PhotoSort
     version: str
     expires_at: datetime

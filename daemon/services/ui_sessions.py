@@ -245,6 +245,7 @@ class UiSessions:
             mode=self.mode.value,
             read_only=session.read_only,
             instance_name=system.instance_name,
+            default_sort=system.default_sort,
             version=__version__,
             expires_at=datetime.now(UTC) + self.lifetime,
         )

@@ -29,7 +29,23 @@ export const SORTS = [
   { value: 'rating_desc', label: 'Highest rated' },
   { value: 'rating_asc', label: 'Lowest rated' },
 ];
-export const DEFAULT_SORT = 'taken_at_desc';
+// The catalog's default order is a setting. This browser remembers the last it was
+// told, so the first list is asked for in it before the session has answered.
+const DEFAULT_SORT_KEY = 'hotprevue.default-sort';
+let defaultSort = knownSort(localStorage.getItem(DEFAULT_SORT_KEY)) ?? 'taken_at_desc';
+
+/**
+ * The catalog's default order, as the daemon says it is now.
+ * @param {string|undefined} sort
+ * @returns {boolean} whether it differs from the one lists were shown in
+ */
+export function setDefaultSort(sort) {
+  const known = knownSort(sort);
+  if (known === null || known === defaultSort) return false;
+  defaultSort = known;
+  localStorage.setItem(DEFAULT_SORT_KEY, known);
+  return true;
+}
 export const FILE_STATES = ['online', 'offline', 'missing'];
 /** @type {Record<string, string>} */
 export const FILE_STATE_LABELS = {
@@ -44,7 +60,7 @@ const DATE = /^\d{4}-\d{2}-\d{2}$/;
 /** @returns {Filters} no filter, default sort */
 export function emptyFilters() {
   return {
-    sort: DEFAULT_SORT,
+    sort: defaultSort,
     tags: [],
     from: '',
     to: '',
@@ -67,8 +83,7 @@ export function emptyFilters() {
  */
 export function parseFilters(query) {
   const f = emptyFilters();
-  const sort = query.get('sort') ?? '';
-  if (SORTS.some((s) => s.value === sort)) f.sort = sort;
+  f.sort = knownSort(query.get('sort')) ?? f.sort;
   f.tags = [...new Set(query.getAll('tag').map(normaliseTag).filter(Boolean))].slice(0, 50);
   f.from = validDate(query.get('from'));
   f.to = validDate(query.get('to'));
@@ -94,7 +109,7 @@ export function parseFilters(query) {
  */
 export function filtersToSearch(f) {
   const q = new URLSearchParams();
-  if (f.sort !== DEFAULT_SORT) q.set('sort', f.sort);
+  if (f.sort !== defaultSort) q.set('sort', f.sort);
   for (const tag of f.tags) q.append('tag', tag);
   if (f.from) q.set('from', f.from);
   if (f.to) q.set('to', f.to);
@@ -151,6 +166,11 @@ export function sameFilters(a, b) {
 /** @param {string} tag @returns {string} as the catalog stores tags: trimmed, lowercase */
 export function normaliseTag(tag) {
   return tag.trim().toLowerCase().slice(0, 100);
+}
+
+/** @param {string|null|undefined} value @returns {string|null} value, if it is a PhotoSort */
+function knownSort(value) {
+  return SORTS.some((s) => s.value === value) ? /** @type {string} */ (value) : null;
 }
 
 function validDate(value) {

@@ -9,6 +9,7 @@ import { notFound, routes, signIn } from './routes.js';
 import { app, dismissToast, readOnly } from './store.js';
 import { browse } from './grid/model.js';
 import { count, plural } from './format.js';
+import { setDefaultSort } from './filters.js';
 
 /** The app's router; views navigate with `router.navigate(url)`. */
 export const router = new Router(routes, notFound, (route) => {
@@ -25,6 +26,8 @@ const RUNNING = new Set(['pending', 'running', 'uploading']);
 // Watched folders whose new photos get registered now, and those that need a look.
 const WATCHING = new Set(['starting', 'scanning', 'watching', 'polling']);
 const FOLDER_TROUBLE = new Set(['offline', 'error']);
+// The views that show the library's list, in its filters' order.
+const LISTS = new Set(['library', 'photo']);
 
 function boot() {
   const shell = document.getElementById('app');
@@ -67,8 +70,11 @@ function boot() {
 /** Who this page talks to; a 401 ends in the sign-in page (through `unauthorized`). */
 async function checkSession() {
   try {
-    const session = await api.get('/api/ui/session');
-    app.set({ session });
+    // A list shown in the default order this browser remembered is shown again when
+    // the catalog's default has changed since.
+    if (learn(await api.get('/api/ui/session')) && LISTS.has(router.current?.route.name ?? '')) {
+      router.render();
+    }
   } catch {
     // A 401 signs the page out (`unauthorized`); the banner covers the rest.
   }
@@ -87,7 +93,16 @@ function signedOut() {
 
 /** @param {import('./store.js').Session} session a new session: show the app */
 export function signedIn(session) {
+  learn(session);
+}
+
+/**
+ * @param {import('./store.js').Session} session what the daemon says of this page's session
+ * @returns {boolean} whether the catalog's default order differs from the one lists were shown in
+ */
+function learn(session) {
   app.set({ session });
+  return setDefaultSort(session.default_sort);
 }
 
 async function signOut() {

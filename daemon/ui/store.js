@@ -46,6 +46,7 @@ export function createStore(initial) {
  * @property {'local'|'central'} mode
  * @property {boolean} read_only
  * @property {string} instance_name
+ * @property {string} default_sort the catalog's PhotoSort for a list that names none
  * @property {string} version
  * @property {string} expires_at
  */

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 from urllib.parse import urlencode
 
@@ -143,6 +144,46 @@ def test_the_loupe_shows_the_coldpreview_exif_and_turns_at_once(
         assert api(ui_daemon, "GET", f"/api/photos/{photo['hothash']}/correction")["rotation"] == 90
     finally:
         ui_daemon.process.request("DELETE", f"/api/photos/{photo['hothash']}/correction")
+
+
+def first_tiles_become(page: Page, expected: list[str]) -> None:
+    """Until the library's first tiles, in reading order, are these."""
+    deadline = time.monotonic() + 15
+    while (shown := hothashes_in_view(page)[: len(expected)]) != expected:
+        assert time.monotonic() < deadline, f"the library shows {shown}, not {expected}"
+        page.wait_for_timeout(100)
+
+
+def test_the_default_order_setting_orders_the_library(page: Page, ui_daemon: UiDaemon) -> None:
+    newest = listed(ui_daemon, sort="taken_at_desc")[:4]
+    oldest = listed(ui_daemon, sort="taken_at_asc")[:4]
+    registered = listed(ui_daemon, sort="registered_at_desc")[:4]
+    assert len({*map(tuple, (newest, oldest, registered))}) == 3, "three orders to tell apart"
+    nav = page.get_by_role("navigation", name="Main")
+    try:
+        open_library(page, ui_daemon)
+        first_tiles_become(page, newest)
+        nav.get_by_role("link", name="Settings").click()
+        page.get_by_label("Default order").select_option("taken_at_asc")
+        page.get_by_role("button", name="Save").click()
+        expect(page.get_by_text("Saved 1 setting.")).to_be_visible()
+        nav.get_by_role("link", name="Library").click()
+        first_tiles_become(page, oldest)
+        expect(page.get_by_label("Sort")).to_have_value("taken_at_asc")
+        assert page.url == f"{ui_daemon.url}/", "the default order needs no query"
+
+        # Changed from elsewhere: the page opens in the order it remembered, then in
+        # the catalog's once the daemon has said what that is.
+        api(ui_daemon, "PATCH", "/api/settings", {"default_sort": "registered_at_desc"})
+        page.reload()
+        first_tiles_become(page, registered)
+        expect(page.get_by_label("Sort")).to_have_value("registered_at_desc")
+        # A chosen order stays chosen, whatever the default.
+        page.get_by_label("Sort").select_option("taken_at_desc")
+        first_tiles_become(page, newest)
+        assert page.url == f"{ui_daemon.url}/?sort=taken_at_desc"
+    finally:
+        api(ui_daemon, "PATCH", "/api/settings", {"default_sort": "taken_at_desc"})
 
 
 def test_an_unknown_photo_shows_not_found(page: Page, ui_daemon: UiDaemon) -> None:

@@ -159,6 +159,7 @@ async def test_the_session_says_who_it_talks_to_and_ends_at_sign_out(
     assert body["read_only"] is False
     assert body["version"]
     assert "instance_name" in body
+    assert body["default_sort"] == "taken_at_desc"
     out = await browser.client.delete("/api/ui/session", headers=browser.json_headers())
     assert out.status_code == 204
     assert f"{COOKIE}=" in out.headers["set-cookie"]

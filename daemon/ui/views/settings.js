@@ -9,7 +9,7 @@ import * as api from '../api.js';
 import { app, toast } from '../store.js';
 import { confirm, modal } from '../components/dialog.js';
 import { describedBy, fieldError, fieldOf } from '../components/fielderror.js';
-import { SORTS } from '../filters.js';
+import { SORTS, setDefaultSort } from '../filters.js';
 import { plural } from '../format.js';
 import { reload } from '../lookups.js';
 
@@ -284,8 +284,9 @@ export default function mountSettings(root) {
       const saved = await api.patch('/api/settings', patch, { signal });
       setSaved(saved);
       const session = app.get().session;
-      // The top bar shows the installation's name.
+      // The top bar shows the installation's name; the library opens in the default order.
       if (session && 'instance_name' in patch) app.set({ session: { ...session, instance_name: saved.instance_name } });
+      setDefaultSort(saved.default_sort);
       toast(`Saved ${plural(Object.keys(patch).length, 'setting')}.`);
     } catch (error) {
       if (api.isAbort(error)) return;
