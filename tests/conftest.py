@@ -18,6 +18,14 @@ from tests.support.app import LOCAL_BASE_URL, TEMPLATE, Client, app_client, scra
 from tests.support.daemon_process import DaemonProcess
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test that starts programs goes to one worker, one after the other, so their
+    timings meet the load they were written for; the others spread over the rest."""
+    for item in items:
+        if tiers.starts_programs(item):
+            item.add_marker(pytest.mark.xdist_group("programs"))
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
     """Let the helpers that need a tier see which test uses them (module fixtures too)."""

@@ -11,6 +11,8 @@ from __future__ import annotations
 import pytest
 
 _running: pytest.Item | None = None
+# The markers of tests that start programs; the fast tier has none of them.
+PROGRAMS = ("process", "x11", "browser")
 
 
 def running(item: pytest.Item) -> None:
@@ -25,3 +27,8 @@ def require(marker: str, what: str) -> None:
         pytest.fail(
             f"{_running.nodeid} {what} but is not marked @pytest.mark.{marker}", pytrace=False
         )
+
+
+def starts_programs(item: pytest.Item) -> bool:
+    """Whether the test starts the product's programs, an X session or Chromium."""
+    return any(item.get_closest_marker(marker) for marker in PROGRAMS)
