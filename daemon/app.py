@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import asyncpg
 from litestar import Litestar, MediaType, Request, Response
@@ -20,6 +20,7 @@ from litestar.openapi.spec import (
     OpenAPIMediaType,
     OpenAPIResponse,
     OpenAPIType,
+    Operation,
     Schema,
     SecurityScheme,
 )
@@ -210,7 +211,33 @@ class OpenApiDocument(ASGIMiddleware):
             app = scope["litestar_app"]
             _document_errors(app)
             _document_wall_times(app)
+            _document_in_order(app)
         await next_app(scope, receive, send)
+
+
+def _operations(app: Litestar) -> Iterator[Operation]:
+    """Every operation in the OpenAPI document."""
+    for path_item in (app.openapi_schema.paths or {}).values():
+        for operation in (
+            path_item.get,
+            path_item.put,
+            path_item.post,
+            path_item.patch,
+            path_item.delete,
+        ):
+            if operation is not None:
+                yield operation
+
+
+def _document_in_order(app: Litestar) -> None:
+    """Litestar gathers a handler's paths and its response headers in sets, whose order
+    follows each start's hash seed; sorted by name, every start serves the same bytes."""
+    document = app.openapi_schema
+    document.paths = dict(sorted((document.paths or {}).items()))
+    for operation in _operations(app):
+        for response in (operation.responses or {}).values():
+            if isinstance(response, OpenAPIResponse) and response.headers:
+                response.headers = dict(sorted(response.headers.items()))
 
 
 def _document_wall_times(app: Litestar) -> None:
@@ -246,27 +273,18 @@ def _document_errors(app: Litestar) -> None:
         properties={"detail": Schema(type=OpenAPIType.STRING)},
         required=["detail"],
     )
-    for path_item in (app.openapi_schema.paths or {}).values():
-        for operation in (
-            path_item.get,
-            path_item.put,
-            path_item.post,
-            path_item.patch,
-            path_item.delete,
-        ):
-            if operation is None:
-                continue
-            responses = operation.responses if operation.responses is not None else {}
-            responses.pop("400", None)
-            for status, description in _ERRORS.items():
-                responses.setdefault(
-                    status,
-                    OpenAPIResponse(
-                        description=description,
-                        content={MediaType.JSON: OpenAPIMediaType(schema=error)},
-                    ),
-                )
-            operation.responses = responses
+    for operation in _operations(app):
+        responses = operation.responses if operation.responses is not None else {}
+        responses.pop("400", None)
+        for status, description in _ERRORS.items():
+            responses.setdefault(
+                status,
+                OpenAPIResponse(
+                    description=description,
+                    content={MediaType.JSON: OpenAPIMediaType(schema=error)},
+                ),
+            )
+        operation.responses = responses
 
 
 def _runtime(state: State) -> Runtime:
