@@ -13,7 +13,7 @@ from daemon.config import Settings, load_settings
 from daemon.database import create_pool, ensure_database, run_migrations
 from daemon.embedded_pg import EmbeddedPostgres
 from daemon.security import API_KEY_HEADER
-from tests.support import tiers
+from tests.support import pg, tiers
 from tests.support.app import LOCAL_BASE_URL, TEMPLATE, Client, app_client, scratch_database
 from tests.support.daemon_process import DaemonProcess
 
@@ -34,11 +34,17 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 @pytest.fixture(scope="session")
 def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedPostgres]:
-    """The session's PostgreSQL, started the way the daemon starts it."""
-    server = EmbeddedPostgres(tmp_path_factory.mktemp("pg") / "pgdata")
-    server.start()
-    yield server
-    server.stop()
+    """The session's PostgreSQL, started the way the daemon starts it, its files in
+    memory where the machine has room."""
+    with pg.in_memory(tmp_path_factory.mktemp("pg")) as folder:
+        server = EmbeddedPostgres(folder / "pgdata")
+        server.start()
+        try:
+            asyncio.run(pg.cap_wal(server.dsn))
+            yield server
+        finally:
+            # Before its folder goes: a server left running there would lose its files.
+            server.stop()
 
 
 @pytest.fixture(scope="session")
