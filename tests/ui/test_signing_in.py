@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -16,11 +15,15 @@ pytestmark = [pytest.mark.browser, pytest.mark.process]
 REFUSED = "It was used already, or it expired"
 
 
-@pytest.fixture
-def short_links(tmp_path: Path) -> Iterator[UiDaemon]:
+# Per module, like every daemon a page talks to: a module's fixtures outlive a test's, so
+# the page is closed before its daemon is killed; killed first, it cut short a response
+# the page was still reading.
+@pytest.fixture(scope="module")
+def short_links(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UiDaemon]:
     """A daemon on a fixed port whose login links work for one second."""
     env = clean_env(HOTPREVUE_LOGIN_LINK_SECONDS="1")
-    process = DaemonProcess(tmp_path / "data", "--port", str(free_port()), env=env).start()
+    data = tmp_path_factory.mktemp("short_links") / "data"
+    process = DaemonProcess(data, "--port", str(free_port()), env=env).start()
     try:
         process.wait_healthy()
         yield UiDaemon(process)
